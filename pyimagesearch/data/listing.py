@@ -1,0 +1,130 @@
+"""Find the images under a folder and derive their labels.
+
+Two layouts are understood:
+
+* Kaggle's flat layout, label from the file name's prefix: ``train/cat.0.jpg`` -> ``cat``;
+* one folder per class (flowers17), label from the parent folder: ``jpg/daisy/1.jpg``.
+
+Example:
+    >>> listing = list_images("datasets/kaggle_dogs_vs_cats/train")   # doctest: +SKIP
+    >>> listing.class_names                                           # doctest: +SKIP
+    ['cat', 'dog']
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pyimagesearch.errors import DatasetError
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
+LABEL_SOURCES = ("filename", "folder")
+
+
+@dataclass
+class ImageListing:
+    """Images found under a folder, their labels, and what was passed over."""
+
+    paths: list[str]
+    labels: list[str]
+    label_source: str
+    unlabeled: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    ignored: list[str] = field(default_factory=list)  # files without an image extension
+
+    @property
+    def class_names(self) -> list[str]:
+        return sorted(set(self.labels))
+
+    def encoded_labels(self) -> np.ndarray:
+        """Integer labels in sorted class-name order (``class_names[i]`` is label ``i``)."""
+        lookup = {name: i for i, name in enumerate(self.class_names)}
+        return np.array([lookup[label] for label in self.labels], dtype=np.int64)
+
+
+def _walk_files(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found.extend(Path(dirpath) / name for name in filenames if not name.startswith("."))
+    return sorted(found)
+
+
+def is_image_file(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def label_from_filename(path: str | os.PathLike[str]) -> str | None:
+    """``cat.0.jpg`` -> ``cat``; ``1.jpg`` (no prefix) -> None."""
+    stem = Path(path).stem
+    prefix, dot, _ = stem.partition(".")
+    return prefix if dot and prefix else None
+
+
+def label_from_folder(path: str | os.PathLike[str]) -> str:
+    return Path(path).parent.name
+
+
+def list_images(root: str | os.PathLike[str], label_source: str | None = None) -> ImageListing:
+    """List every image under ``root`` (jpg, jpeg, png, bmp in any case) with its label.
+
+    Args:
+        root: the image folder.
+        label_source: ``"filename"``, ``"folder"`` or None: the file-name prefix when the
+            images sit directly in ``root``, the folder name when they sit in subfolders.
+
+    Raises:
+        DatasetError: ``root`` is missing or holds no images, or the layout is mixed.
+    """
+    root = Path(root)
+    if not root.exists():
+        raise DatasetError(f"image folder not found: {root} (check IMAGES_PATH)")
+    if not root.is_dir():
+        raise DatasetError(f"IMAGES_PATH is not a folder: {root}")
+    if label_source is not None and label_source not in LABEL_SOURCES:
+        raise DatasetError(
+            f"LABEL_SOURCE must be one of {LABEL_SOURCES} or None, got {label_source!r}"
+        )
+
+    files = _walk_files(root)
+    images = [p for p in files if is_image_file(p)]
+    ignored = [str(p) for p in files if not is_image_file(p)]
+    if not images:
+        raise DatasetError(
+            f"no images (jpg, jpeg, png, bmp) found under {root}"
+            + (f"; {len(ignored)} other file(s) ignored" if ignored else "")
+        )
+    if label_source is None:
+        in_root = sum(1 for p in images if p.parent == root)
+        if in_root and in_root != len(images):
+            raise DatasetError(
+                f"{root} mixes images directly in the folder ({in_root}) and in subfolders "
+                f"({len(images) - in_root}); set LABEL_SOURCE = 'filename' or 'folder'"
+            )
+        label_source = "filename" if in_root else "folder"
+
+    paths: list[str] = []
+    labels: list[str] = []
+    unlabeled: list[tuple[str, str]] = []
+    for path in images:
+        if label_source == "filename":
+            label = label_from_filename(path)
+            if label is None:
+                unlabeled.append((str(path), "no label prefix in file name (expected cat.0.jpg)"))
+                continue
+        else:
+            if path.parent == root:
+                unlabeled.append((str(path), "not inside a class folder"))
+                continue
+            label = label_from_folder(path)
+        paths.append(str(path))
+        labels.append(label)
+    if not paths:
+        raise DatasetError(
+            f"none of the {len(images)} images under {root} has a {label_source} label "
+            "(Kaggle's test1/ folder is unlabeled: build from train/)"
+        )
+    return ImageListing(paths, labels, label_source, unlabeled, ignored)

@@ -1,0 +1,81 @@
+"""Stratified, seeded train/val/test splits whose sizes are counts or fractions."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from pyimagesearch.errors import DatasetError
+
+
+def resolve_split_size(size: int | float, total: int, name: str) -> int:
+    """A split size as a count: ints are counts, floats in (0, 1) are fractions of ``total``.
+
+    >>> resolve_split_size(0.1, 25000, "NUM_TEST_IMAGES")
+    2500
+    """
+    if isinstance(size, bool) or not isinstance(size, int | float | np.integer | np.floating):
+        raise DatasetError(f"{name} must be a count or a fraction, got {size!r}")
+    if isinstance(size, float | np.floating) and not float(size).is_integer():
+        if not 0.0 < size < 1.0:
+            raise DatasetError(f"{name} as a fraction must be between 0 and 1, got {size}")
+        return int(round(size * total))
+    count = int(size)
+    if count < 0:
+        raise DatasetError(f"{name} must not be negative, got {count}")
+    return count
+
+
+def stratified_split(
+    labels: np.ndarray, num_val: int | float, num_test: int | float, seed: int = 42
+) -> dict[str, np.ndarray]:
+    """Indices of the train, val and test splits, each with the classes' proportions.
+
+    Raises:
+        DatasetError: a single class, or splits that do not fit in the data (every split
+            needs at least one image of each class to be stratified).
+    """
+    labels = np.asarray(labels)
+    total = len(labels)
+    classes, counts = np.unique(labels, return_counts=True)
+    if len(classes) < 2:
+        raise DatasetError(
+            f"only one class found ({classes[0] if len(classes) else 'none'}): a classifier "
+            "needs at least two"
+        )
+    n_val = resolve_split_size(num_val, total, "NUM_VAL_IMAGES")
+    n_test = resolve_split_size(num_test, total, "NUM_TEST_IMAGES")
+    n_train = total - n_val - n_test
+    if n_train < len(classes):
+        raise DatasetError(
+            f"NUM_VAL_IMAGES ({n_val}) + NUM_TEST_IMAGES ({n_test}) leave {n_train} of the "
+            f"{total} labeled images for training; at least {len(classes)} are needed"
+        )
+    for name, n in (("NUM_VAL_IMAGES", n_val), ("NUM_TEST_IMAGES", n_test)):
+        if 0 < n < len(classes):
+            raise DatasetError(
+                f"{name} = {n} is smaller than the number of classes ({len(classes)}); a "
+                "stratified split needs one image of each class"
+            )
+    if counts.min() < 1 + (n_val > 0) + (n_test > 0):
+        rare = classes[counts.argmin()]
+        raise DatasetError(
+            f"class {rare!r} has only {counts.min()} image(s): too few to appear in every split"
+        )
+
+    indices = np.arange(total)
+    rng = np.random.RandomState(seed)
+    rest = indices
+    splits: dict[str, np.ndarray] = {}
+    for name, n in (("test", n_test), ("val", n_val)):
+        if n == 0:
+            splits[name] = np.array([], dtype=np.int64)
+            continue
+        rest, chosen = train_test_split(
+            rest, test_size=n, stratify=labels[rest], random_state=rng.randint(2**31 - 1)
+        )
+        splits[name] = np.sort(chosen)
+    train = rest.copy()
+    rng.shuffle(train)  # mixed classes on disk: contiguous reads still see both classes
+    splits["train"] = train
+    return {"train": splits["train"], "val": splits["val"], "test": splits["test"]}

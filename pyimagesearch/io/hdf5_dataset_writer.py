@@ -1,0 +1,207 @@
+"""HDF5DatasetWriter: buffered, interruption-safe writing of images or features to HDF5.
+
+Example:
+    >>> writer = HDF5DatasetWriter((1000, 256, 256, 3), "train.hdf5", buffer_size=500)
+    >>> writer.store_class_labels(["cat", "dog"])
+    >>> writer.add(images, labels, paths=paths)         # doctest: +SKIP
+    >>> writer.close()                                  # doctest: +SKIP
+
+The file is written under a temporary name (``train.hdf5.partial``) and renamed when
+``close()`` finishes, with the attribute ``complete=True``: an interrupted run never
+leaves a file that looks complete. ``dims[0]`` is the most rows the file may hold; a file
+that receives fewer (skipped images) is shrunk to the rows actually written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from pyimagesearch.errors import DatasetError
+
+STRING_DTYPE = h5py.string_dtype(encoding="utf-8")
+
+
+class HDF5DatasetWriter:
+    """Buffer rows (images or features) with their labels and write them in blocks.
+
+    Args:
+        dims: shape of the data, rows first, e.g. ``(N, 256, 256, 3)`` or ``(N, 2048)``.
+        output_path: the HDF5 file to create.
+        data_key: name of the data set (``"images"`` or ``"features"``).
+        buffer_size: rows kept in memory between writes.
+        overwrite: replace an existing file; otherwise refuse with a clear error.
+        dtype: storage type; default: the type of the first rows added.
+        attrs: file attributes to record (channel order, image size, backbone, ...).
+    """
+
+    def __init__(
+        self,
+        dims: Sequence[int],
+        output_path: str | os.PathLike[str],
+        data_key: str = "images",
+        buffer_size: int = 1000,
+        overwrite: bool = False,
+        dtype: Any = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> None:
+        if len(dims) < 2 or int(dims[0]) < 0:
+            raise ValueError(f"dims must be (rows, ...) with rows >= 0, got {tuple(dims)}")
+        if buffer_size < 1:
+            raise ValueError(f"buffer_size must be >= 1, got {buffer_size}")
+        self.dims = tuple(int(d) for d in dims)
+        self.output_path = Path(output_path)
+        if self.output_path.exists() and not overwrite:
+            raise DatasetError(
+                f"{self.output_path} already exists; delete it or pass overwrite=True "
+                "(set OVERWRITE = True in the config)"
+            )
+        self.output_path.parent.mkdir(parents=True, exist_ok=True)
+        self.partial_path = self.output_path.with_name(self.output_path.name + ".partial")
+        self.data_key = data_key
+        self.buffer_size = int(buffer_size)
+        self.dtype = np.dtype(dtype) if dtype is not None else None
+        self.db = h5py.File(self.partial_path, "w")
+        self.db.attrs["complete"] = False
+        for key, value in (attrs or {}).items():
+            self.db.attrs[key] = value
+        self.labels = self.db.create_dataset("labels", (self.dims[0],), dtype="int64")
+        self.data: h5py.Dataset | None = None
+        self.paths: h5py.Dataset | None = None
+        self._buffer: np.ndarray | None = None
+        self._buffer_labels = np.empty(self.buffer_size, dtype="int64")
+        self._buffer_paths: list[str] = []
+        self._fill = 0  # rows in the buffer
+        self._with_paths = False
+        self.idx = 0  # rows written to disk
+        self._closed = False
+
+    @property
+    def count(self) -> int:
+        """Rows added so far (written or still buffered)."""
+        return self.idx + self._fill
+
+    # -- writing --------------------------------------------------------------------------
+    def _create_data(self, dtype: np.dtype) -> None:
+        self.dtype = self.dtype or dtype
+        chunks = (1, *self.dims[1:]) if len(self.dims) > 2 else None
+        self.data = self.db.create_dataset(
+            self.data_key,
+            self.dims,
+            dtype=self.dtype,
+            maxshape=(None, *self.dims[1:]),
+            chunks=chunks if chunks else True,
+        )
+        self._buffer = np.empty((self.buffer_size, *self.dims[1:]), dtype=self.dtype)
+
+    def add(
+        self,
+        rows: np.ndarray,
+        labels: Sequence[int] | np.ndarray,
+        paths: Sequence[str] | None = None,
+    ) -> None:
+        """Add a batch of rows with their integer labels (and source paths, if known)."""
+        rows = np.asarray(rows)
+        labels = np.asarray(labels, dtype="int64").reshape(-1)
+        if rows.shape[1:] != self.dims[1:]:
+            raise ValueError(f"rows of shape {rows.shape[1:]} do not match dims {self.dims[1:]}")
+        if len(rows) != len(labels) or (paths is not None and len(paths) != len(rows)):
+            raise ValueError("rows, labels and paths must have the same length")
+        if self.count + len(rows) > self.dims[0]:
+            raise DatasetError(
+                f"{self.output_path}: more rows added ({self.count + len(rows)}) "
+                f"than the {self.dims[0]} declared in dims"
+            )
+        if self.data is None:
+            self._create_data(rows.dtype)
+            self._with_paths = paths is not None
+        if self._with_paths != (paths is not None):
+            raise ValueError("pass paths with every add() call or with none")
+        start = 0
+        while start < len(rows):
+            take = min(self.buffer_size - self._fill, len(rows) - start)
+            self._buffer[self._fill : self._fill + take] = rows[start : start + take]
+            self._buffer_labels[self._fill : self._fill + take] = labels[start : start + take]
+            if paths is not None:
+                self._buffer_paths.extend(str(p) for p in paths[start : start + take])
+            self._fill += take
+            start += take
+            if self._fill == self.buffer_size:
+                self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered rows to disk."""
+        if self._fill == 0:
+            return
+        end = self.idx + self._fill
+        self.data[self.idx : end] = self._buffer[: self._fill]
+        self.labels[self.idx : end] = self._buffer_labels[: self._fill]
+        if self._buffer_paths:
+            if self.paths is None:
+                self.paths = self.db.create_dataset(
+                    "paths", (self.dims[0],), dtype=STRING_DTYPE, maxshape=(None,)
+                )
+            self.paths[self.idx : end] = self._buffer_paths
+        self.idx = end
+        self._fill = 0
+        self._buffer_paths = []
+
+    def store_class_labels(self, class_labels: Sequence[str]) -> None:
+        """Store the label names; label ``i`` is ``class_labels[i]``."""
+        if "label_names" in self.db:
+            del self.db["label_names"]
+        self.db.create_dataset(
+            "label_names",
+            data=np.array([str(c) for c in class_labels], dtype=object),
+            dtype=STRING_DTYPE,
+        )
+
+    storeClassLabels = store_class_labels  # the book's name
+
+    def set_attrs(self, **attrs: Any) -> None:
+        """Record file attributes (channel order, image size, mean, backbone, ...)."""
+        for key, value in attrs.items():
+            self.db.attrs[key] = value
+
+    # -- finishing -------------------------------------------------------------------------
+    def close(self) -> Path:
+        """Flush, shrink to the rows written, mark complete and move into place."""
+        if self._closed:
+            return self.output_path
+        self.flush()
+        if self.data is None:
+            self._create_data(self.dtype or np.dtype("float32"))
+        rows = self.idx
+        for dataset in (self.data, self.labels, self.paths):
+            if dataset is not None and dataset.shape[0] != rows:
+                dataset.resize((rows, *dataset.shape[1:]))
+        self.db.attrs["rows"] = rows
+        self.db.attrs["complete"] = True
+        self.db.close()
+        os.replace(self.partial_path, self.output_path)
+        self._closed = True
+        return self.output_path
+
+    def abort(self) -> None:
+        """Close and delete the unfinished file (nothing is left that looks complete)."""
+        if self._closed:
+            return
+        try:
+            self.db.close()
+        finally:
+            self.partial_path.unlink(missing_ok=True)
+            self._closed = True
+
+    def __enter__(self) -> HDF5DatasetWriter:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()

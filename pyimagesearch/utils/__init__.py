@@ -1,0 +1,1 @@
+"""Utilities: ranked accuracy, CLI helpers, report writing."""

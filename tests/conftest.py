@@ -1,0 +1,70 @@
+"""Shared fixtures: where ../shared is, small synthetic datasets, quiet TensorFlow."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO_ROOT.parent / "shared"))
+KAGGLE_SAMPLE = SHARED_DIR / "data" / "dogs-vs-cats-sample" / "train"
+MOBILENET_WEIGHTS = SHARED_DIR / "weights" / "mobilenet_v2_backbone.weights.h5"
+
+
+@pytest.fixture(scope="session")
+def kaggle_sample_dir() -> Path:
+    """The 2,000 real Kaggle images in ../shared (skips when absent)."""
+    if not KAGGLE_SAMPLE.is_dir():
+        pytest.skip(
+            f"shared Kaggle sample not found at {KAGGLE_SAMPLE}; set PYIMAGESEARCH_SHARED "
+            "to the folder holding data/dogs-vs-cats-sample"
+        )
+    return KAGGLE_SAMPLE
+
+
+@pytest.fixture(scope="session")
+def mobilenet_weights() -> Path:
+    """Real MobileNetV2 backbone weights in ../shared (skips when absent)."""
+    if not MOBILENET_WEIGHTS.is_file():
+        pytest.skip(
+            f"shared MobileNetV2 weights not found at {MOBILENET_WEIGHTS}; set "
+            "PYIMAGESEARCH_SHARED to the folder holding weights/"
+        )
+    return MOBILENET_WEIGHTS
+
+
+@pytest.fixture(scope="session")
+def synthetic_images(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """60 synthetic Kaggle-style images per class (cat.0.jpg, dog.0.jpg, ...)."""
+    from pyimagesearch.demo.synthetic_dataset import generate_synthetic_dataset
+
+    folder = tmp_path_factory.mktemp("synthetic") / "train"
+    generate_synthetic_dataset(folder, per_class=60, seed=7)
+    return folder
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)
+
+
+def write_config(path: Path, **settings: object) -> Path:
+    """Write a config module with the given settings (repr'd) and return its path."""
+    lines = [f"{name} = {value!r}" for name, value in settings.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def make_config(tmp_path: Path):
+    """``make_config(**settings)`` writes ``tmp_path/config.py`` and returns its path."""
+
+    def _make(name: str = "config.py", **settings: object) -> Path:
+        return write_config(tmp_path / name, **settings)
+
+    return _make
