@@ -40,6 +40,9 @@ REQUIRED_SETTINGS = (
 )
 DEFAULT_IMAGE_SIZE = 256
 
+# Skipped files are reported with their reason; OpenCV's own warnings would only repeat it.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
 
 @dataclass
 class SplitReport:
@@ -117,6 +120,8 @@ def build_split(
             **(attrs or {}),
         },
     )
+    opencv_threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)  # parallel over images; OpenCV's own threads would oversubscribe
     try:
         writer.store_class_labels(label_names)
         bar = progress_bar(f"[{name}] building", len(paths), enabled=progress)
@@ -137,6 +142,8 @@ def build_split(
     except BaseException:
         writer.abort()
         raise
+    finally:
+        cv2.setNumThreads(opencv_threads)
     report.skipped = len(report.skipped_files)
     report.elapsed_seconds = round(time.perf_counter() - start, 3)
     report.images_per_second = round(report.written / max(report.elapsed_seconds, 1e-9), 1)

@@ -1,9 +1,12 @@
-"""Stratified, seeded train/val/test splits whose sizes are counts or fractions."""
+"""Stratified, seeded train/val/test splits whose sizes are counts or fractions.
+
+Written with NumPy rather than scikit-learn's ``train_test_split``: importing scikit-learn
+costs a second of every build's start-up, more than the split itself.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from pyimagesearch.errors import DatasetError
 
@@ -24,6 +27,23 @@ def resolve_split_size(size: int | float, total: int, name: str) -> int:
     if count < 0:
         raise DatasetError(f"{name} must not be negative, got {count}")
     return count
+
+
+def _allocate(n: int, counts: np.ndarray) -> np.ndarray:
+    """Split ``n`` over classes in proportion to ``counts`` (largest remainders first).
+
+    Every class with images gets at least one slot when ``n`` allows it.
+    """
+    if n == 0:
+        return np.zeros(len(counts), dtype=np.int64)
+    exact = n * counts / counts.sum()
+    quotas = np.maximum(np.floor(exact).astype(np.int64), 1)
+    while quotas.sum() > n:  # the minimum of one pushed us over: take from the largest
+        quotas[np.argmax(quotas - exact)] -= 1
+    order = np.argsort(-(exact - quotas), kind="stable")
+    for i in order[: n - quotas.sum()]:
+        quotas[i] += 1
+    return quotas
 
 
 def stratified_split(
@@ -63,19 +83,22 @@ def stratified_split(
             f"class {rare!r} has only {counts.min()} image(s): too few to appear in every split"
         )
 
-    indices = np.arange(total)
     rng = np.random.RandomState(seed)
-    rest = indices
+    remaining = [rng.permutation(np.flatnonzero(labels == c)) for c in classes]
     splits: dict[str, np.ndarray] = {}
     for name, n in (("test", n_test), ("val", n_val)):
-        if n == 0:
-            splits[name] = np.array([], dtype=np.int64)
-            continue
-        rest, chosen = train_test_split(
-            rest, test_size=n, stratify=labels[rest], random_state=rng.randint(2**31 - 1)
+        quotas = _allocate(n, np.array([len(r) for r in remaining]))
+        short = [c for c, r, q in zip(classes, remaining, quotas, strict=True) if q >= len(r)]
+        if short:
+            raise DatasetError(
+                f"class {short[0]!r} is too small for a {name} split of {n}: it would "
+                "leave no training image of that class"
+            )
+        splits[name] = np.sort(
+            np.concatenate([r[:q] for r, q in zip(remaining, quotas, strict=True)])
         )
-        splits[name] = np.sort(chosen)
-    train = rest.copy()
-    rng.shuffle(train)  # mixed classes on disk: contiguous reads still see both classes
+        remaining = [r[q:] for r, q in zip(remaining, quotas, strict=True)]
+    train = np.concatenate(remaining)
+    rng.shuffle(train)  # classes mixed on disk, so contiguous reads see every class
     splits["train"] = train
     return {"train": splits["train"], "val": splits["val"], "test": splits["test"]}

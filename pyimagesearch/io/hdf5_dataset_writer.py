@@ -70,7 +70,9 @@ class HDF5DatasetWriter:
         self.db.attrs["complete"] = False
         for key, value in (attrs or {}).items():
             self.db.attrs[key] = value
-        self.labels = self.db.create_dataset("labels", (self.dims[0],), dtype="int64")
+        self.labels = self.db.create_dataset(
+            "labels", (self.dims[0],), dtype="int64", maxshape=(None,), chunks=True
+        )
         self.data: h5py.Dataset | None = None
         self.paths: h5py.Dataset | None = None
         self._buffer: np.ndarray | None = None

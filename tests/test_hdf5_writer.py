@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import h5py
+import numpy as np
+import pytest
+
+from pyimagesearch.errors import DatasetError
+from pyimagesearch.io import HDF5DatasetWriter, open_hdf5, read_label_names, read_paths
+
+
+def rows(n: int, start: int = 0) -> np.ndarray:
+    return np.arange(start, start + n, dtype=np.uint8)[:, None, None, None] * np.ones(
+        (1, 4, 4, 3), np.uint8
+    )
+
+
+def test_buffer_flushes_when_full_and_on_close(tmp_path):
+    path = tmp_path / "data.hdf5"
+    writer = HDF5DatasetWriter((10, 4, 4, 3), path, buffer_size=4)
+    writer.add(rows(3), [0, 1, 0])
+    assert writer.idx == 0  # still buffered
+    writer.add(rows(3, 3), [1, 0, 1])
+    assert writer.idx == 4  # one full buffer written
+    writer.add(rows(4, 6), [0, 0, 1, 1])
+    assert writer.idx == 8
+    assert not path.exists() and writer.partial_path.exists()
+    writer.close()
+    with open_hdf5(path, "images") as db:
+        assert db["images"].shape == (10, 4, 4, 3)
+        assert db["images"].dtype == np.uint8
+        np.testing.assert_array_equal(db["images"][:, 0, 0, 0], np.arange(10))
+        np.testing.assert_array_equal(db["labels"][:], [0, 1, 0, 1, 0, 1, 0, 0, 1, 1])
+        assert db.attrs["complete"]
+    assert not writer.partial_path.exists()
+
+
+def test_label_names_paths_and_attributes(tmp_path):
+    path = tmp_path / "data.hdf5"
+    with HDF5DatasetWriter((2, 4, 4, 3), path, attrs={"channel_order": "RGB"}) as writer:
+        writer.store_class_labels(["cat", "dog"])
+        writer.add(rows(2), [1, 0], paths=["a/dog.1.jpg", "a/cat.1.jpg"])
+    with open_hdf5(path) as db:
+        assert read_label_names(db) == ["cat", "dog"]
+        assert list(read_paths(db)) == ["a/dog.1.jpg", "a/cat.1.jpg"]
+        assert db.attrs["channel_order"] == "RGB"
+
+
+def test_file_shrinks_to_rows_written(tmp_path):
+    path = tmp_path / "data.hdf5"
+    with HDF5DatasetWriter((10, 3), path, data_key="features", buffer_size=2) as writer:
+        writer.add(np.ones((3, 3), np.float32), [0, 1, 2])
+    with h5py.File(path, "r") as db:
+        assert db["features"].shape == (3, 3)
+        assert db["features"].dtype == np.float32
+        assert db["labels"].shape == (3,)
+
+
+def test_refuses_to_overwrite_unless_asked(tmp_path):
+    path = tmp_path / "data.hdf5"
+    HDF5DatasetWriter((1, 2), path).close()
+    with pytest.raises(DatasetError, match="already exists"):
+        HDF5DatasetWriter((1, 2), path)
+    writer = HDF5DatasetWriter((1, 2), path, overwrite=True)
+    writer.add(np.zeros((1, 2)), [0])
+    writer.close()
+
+
+def test_too_many_rows_and_wrong_shape_are_errors(tmp_path):
+    writer = HDF5DatasetWriter((2, 4, 4, 3), tmp_path / "d.hdf5")
+    with pytest.raises(DatasetError, match="more rows"):
+        writer.add(rows(3), [0, 0, 0])
+    with pytest.raises(ValueError, match="do not match"):
+        writer.add(np.zeros((1, 5, 5, 3), np.uint8), [0])
+    writer.abort()
+    assert not writer.partial_path.exists()
+
+
+def test_exception_inside_context_leaves_no_file(tmp_path):
+    path = tmp_path / "d.hdf5"
+    with pytest.raises(RuntimeError), HDF5DatasetWriter((4, 4, 4, 3), path) as writer:
+        writer.add(rows(2), [0, 1])
+        raise RuntimeError("boom")
+    assert not path.exists()
+    assert not writer.partial_path.exists()
+
+
+def test_killed_writer_leaves_no_complete_looking_file(tmp_path):
+    path = tmp_path / "killed.hdf5"
+    script = textwrap.dedent(f"""
+        import os, numpy as np
+        from pyimagesearch.io import HDF5DatasetWriter
+        w = HDF5DatasetWriter((100, 4, 4, 3), {str(path)!r}, buffer_size=10)
+        w.add(np.zeros((50, 4, 4, 3), np.uint8), np.zeros(50))
+        os._exit(9)  # killed before close()
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert result.returncode == 9
+    assert not path.exists()
+    with pytest.raises(DatasetError, match="unfinished .partial"):
+        open_hdf5(path)
