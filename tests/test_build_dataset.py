@@ -160,16 +160,16 @@ def test_interrupted_build_leaves_no_complete_looking_file(
     make_config, synthetic_images, tmp_path, monkeypatch
 ):
     config = config_for(make_config, synthetic_images, tmp_path)
-    original = builder.ImageLoader.__call__
+    original = builder.ImageLoader.load_into
     calls = {"n": 0}
 
-    def interrupt_after_40(self, path):
+    def interrupt_after_40(self, path, out):
         calls["n"] += 1
         if calls["n"] > 40:
             raise KeyboardInterrupt
-        return original(self, path)
+        return original(self, path, out)
 
-    monkeypatch.setattr(builder.ImageLoader, "__call__", interrupt_after_40)
+    monkeypatch.setattr(builder.ImageLoader, "load_into", interrupt_after_40)
     assert build_dataset.main(["--config", str(config), "--quiet"]) == 130
     leftovers = list((tmp_path / "hdf5").glob("*"))
     assert not [p for p in leftovers if p.suffix == ".hdf5"]

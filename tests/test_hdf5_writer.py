@@ -38,6 +38,22 @@ def test_buffer_flushes_when_full_and_on_close(tmp_path):
     assert not writer.partial_path.exists()
 
 
+def test_large_blocks_bypass_the_buffer_in_order(tmp_path):
+    path = tmp_path / "data.hdf5"
+    writer = HDF5DatasetWriter((20, 4, 4, 3), path, buffer_size=4)
+    writer.add(rows(5), list(range(5)), paths=[f"{i}.jpg" for i in range(5)])
+    assert writer.idx == 5  # a block of a buffer or more is written as it is
+    writer.add(rows(2, 5), [5, 6], paths=["5.jpg", "6.jpg"])
+    assert writer.idx == 5 and writer.count == 7  # small adds are buffered
+    writer.add(rows(6, 7), list(range(7, 13)), paths=[f"{i}.jpg" for i in range(7, 13)])
+    assert writer.idx == 13 and writer.count == 13  # buffer topped up, flushed twice
+    writer.close()
+    with open_hdf5(path, "images") as db:
+        np.testing.assert_array_equal(db["labels"][:], np.arange(13))
+        np.testing.assert_array_equal(db["images"][:, 0, 0, 0], np.arange(13))
+        assert list(read_paths(db)) == [f"{i}.jpg" for i in range(13)]
+
+
 def test_label_names_paths_and_attributes(tmp_path):
     path = tmp_path / "data.hdf5"
     with HDF5DatasetWriter((2, 4, 4, 3), path, attrs={"channel_order": "RGB"}) as writer:
@@ -102,3 +118,13 @@ def test_killed_writer_leaves_no_complete_looking_file(tmp_path):
     assert not path.exists()
     with pytest.raises(DatasetError, match="unfinished .partial"):
         open_hdf5(path)
+
+
+def test_book_keyword_names_are_accepted(tmp_path):
+    writer = HDF5DatasetWriter((4, 2), tmp_path / "f.hdf5", dataKey="features", bufSize=2)
+    assert (writer.data_key, writer.buffer_size) == ("features", 2)
+    writer.storeClassLabels(["a", "b"])
+    writer.add(np.zeros((4, 2), np.float32), [0, 1, 0, 1])
+    writer.close()
+    with open_hdf5(tmp_path / "f.hdf5", "features") as db:
+        assert read_label_names(db) == ["a", "b"]

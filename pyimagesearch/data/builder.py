@@ -1,7 +1,8 @@
 """Build train/val/test HDF5 files from a folder of photos (the engine of build_dataset.py).
 
-Decoding and resizing run in threads (OpenCV releases the GIL); the main thread only
-copies finished images into the writer's buffer, which is written in large blocks.
+Decoding and resizing run in threads (OpenCV releases the GIL), each image landing
+straight in its row of a preallocated block; the main thread only writes finished blocks
+to HDF5 (one call per block, which also releases the GIL) while the next ones decode.
 
 Example:
     >>> report = build_dataset(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
@@ -20,13 +21,12 @@ import cv2
 import numpy as np
 
 from pyimagesearch.config import Config
-from pyimagesearch.data.image_loading import UnreadableImageError, read_image
+from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
 from pyimagesearch.data.listing import ImageListing, list_images
-from pyimagesearch.data.parallel import default_workers, threaded_map
+from pyimagesearch.data.parallel import default_workers, threaded_blocks
 from pyimagesearch.data.splits import stratified_split
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
-from pyimagesearch.preprocessing.aspect_aware_preprocessor import AspectAwarePreprocessor
 from pyimagesearch.utils.progress import progress_bar
 from pyimagesearch.utils.reports import write_json
 
@@ -72,20 +72,10 @@ def image_size_from(setting: Any) -> tuple[int, int]:
     raise DatasetError(f"IMAGE_SIZE must be a positive int or (width, height), got {setting!r}")
 
 
-class ImageLoader:
-    """Read, decode, aspect-aware resize and convert one file to RGB (runs in a thread).
-
-    Returns the image and its per-channel sums, so the mean needs no extra pass.
-    """
-
-    def __init__(self, width: int, height: int) -> None:
-        self.resizer = AspectAwarePreprocessor(width, height)
-
-    def __call__(self, path: str) -> tuple[np.ndarray, tuple[float, float, float]]:
-        image = self.resizer.preprocess(read_image(path))
-        cv2.cvtColor(image, cv2.COLOR_BGR2RGB, dst=image)
-        sums = cv2.sumElems(image)[:3]
-        return image, sums
+def block_size_for(image_size: tuple[int, int], target_bytes: int = 32 * 2**20) -> int:
+    """Images per decoding block: about ``target_bytes`` of pixels, 16 to 256 images."""
+    row_bytes = image_size[0] * image_size[1] * 3
+    return max(16, min(256, target_bytes // row_bytes))
 
 
 def build_split(
@@ -125,17 +115,23 @@ def build_split(
     try:
         writer.store_class_labels(label_names)
         bar = progress_bar(f"[{name}] building", len(paths), enabled=progress)
-        for index, result, error in threaded_map(
-            ImageLoader(width, height), paths, workers=workers, catch=UnreadableImageError
+        done = 0
+        for block in threaded_blocks(
+            ImageLoader(width, height).load_into,
+            paths,
+            (height, width, 3),
+            block_size=block_size_for(image_size),
+            workers=workers,
+            catch=UnreadableImageError,
         ):
-            if error is not None:
-                report.skipped_files.append({"path": paths[index], "reason": str(error)})
-            else:
-                image, sums = result
-                writer.add(image[np.newaxis], labels[index : index + 1], [paths[index]])
-                channel_sums += sums
-            if index % 64 == 0:
-                bar.update(index + 1)
+            report.skipped_files.extend(
+                {"path": paths[index], "reason": str(error)} for index, error in block.errors
+            )
+            if len(block.indices):
+                writer.add(block.rows, labels[block.indices], [paths[i] for i in block.indices])
+                channel_sums += np.sum(block.results, axis=0)
+            done += block.listed
+            bar.update(done)
         bar.finish()
         report.written = writer.count
         writer.close()

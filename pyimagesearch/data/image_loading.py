@@ -4,6 +4,9 @@ Handled: EXIF rotation (JPEG), grayscale, CMYK, 16-bit and alpha-channel images 
 composited over white). Refused with a reason: empty, truncated, corrupt and non-image
 files.
 
+``ImageLoader`` adds the aspect-aware resize and the conversion to RGB that the builder
+and the feature extractor share.
+
 Example:
     >>> image = read_image("cat.0.jpg")          # doctest: +SKIP
     >>> image.shape, image.dtype                 # doctest: +SKIP
@@ -16,6 +19,8 @@ import os
 
 import cv2
 import numpy as np
+
+from pyimagesearch.preprocessing.aspect_aware_preprocessor import AspectAwarePreprocessor
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 JPEG_EOI = b"\xff\xd9"
@@ -81,3 +86,25 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     except OSError as exc:
         raise UnreadableImageError(f"cannot read file: {exc.strerror or exc}") from exc
     return decode_image(data)
+
+
+class ImageLoader:
+    """Read, decode, aspect-aware resize and convert one file to RGB (safe in threads).
+
+    ``load_into`` writes the image straight into its row of the block being built and
+    returns its per-channel sums, so neither a copy nor the mean needs an extra pass.
+    """
+
+    def __init__(self, width: int, height: int) -> None:
+        self.resizer = AspectAwarePreprocessor(width, height)
+
+    def __call__(self, path: str) -> np.ndarray:
+        """The RGB uint8 image of ``path`` at the target size."""
+        image = self.resizer.preprocess(read_image(path))
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+    def load_into(self, path: str, out: np.ndarray) -> tuple[float, float, float]:
+        """Write the image of ``path`` into ``out``; return its R, G, B sums."""
+        image = self.resizer.preprocess(read_image(path))
+        cv2.cvtColor(image, cv2.COLOR_BGR2RGB, dst=out)
+        return cv2.sumElems(out)[:3]

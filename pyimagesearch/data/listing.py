@@ -45,27 +45,33 @@ class ImageListing:
         return np.array([lookup[label] for label in self.labels], dtype=np.int64)
 
 
-def _walk_files(root: Path) -> list[Path]:
-    found: list[Path] = []
+def walk_files(root: str | os.PathLike[str]) -> list[str]:
+    """Every file under ``root`` (hidden files and folders skipped), sorted, as strings.
+
+    Plain strings and ``os.walk`` rather than ``pathlib``: listing 25,000 files stays a
+    fraction of a second.
+    """
+    found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(Path(dirpath) / name for name in filenames if not name.startswith("."))
-    return sorted(found)
+        found.extend(os.path.join(dirpath, name) for name in filenames if name[:1] != ".")
+    found.sort()
+    return found
 
 
 def is_image_file(path: str | os.PathLike[str]) -> bool:
-    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+    return os.path.splitext(path)[1].lower() in IMAGE_EXTENSIONS
 
 
 def label_from_filename(path: str | os.PathLike[str]) -> str | None:
     """``cat.0.jpg`` -> ``cat``; ``1.jpg`` (no prefix) -> None."""
-    stem = Path(path).stem
+    stem = os.path.splitext(os.path.basename(path))[0]
     prefix, dot, _ = stem.partition(".")
     return prefix if dot and prefix else None
 
 
 def label_from_folder(path: str | os.PathLike[str]) -> str:
-    return Path(path).parent.name
+    return os.path.basename(os.path.dirname(path))
 
 
 def list_images(root: str | os.PathLike[str], label_source: str | None = None) -> ImageListing:
@@ -89,16 +95,17 @@ def list_images(root: str | os.PathLike[str], label_source: str | None = None) -
             f"LABEL_SOURCE must be one of {LABEL_SOURCES} or None, got {label_source!r}"
         )
 
-    files = _walk_files(root)
+    top = str(root)
+    files = walk_files(top)
     images = [p for p in files if is_image_file(p)]
-    ignored = [str(p) for p in files if not is_image_file(p)]
+    ignored = [p for p in files if not is_image_file(p)]
     if not images:
         raise DatasetError(
             f"no images (jpg, jpeg, png, bmp) found under {root}"
             + (f"; {len(ignored)} other file(s) ignored" if ignored else "")
         )
     if label_source is None:
-        in_root = sum(1 for p in images if p.parent == root)
+        in_root = sum(1 for p in images if os.path.dirname(p) == top)
         if in_root and in_root != len(images):
             raise DatasetError(
                 f"{root} mixes images directly in the folder ({in_root}) and in subfolders "
@@ -113,14 +120,14 @@ def list_images(root: str | os.PathLike[str], label_source: str | None = None) -
         if label_source == "filename":
             label = label_from_filename(path)
             if label is None:
-                unlabeled.append((str(path), "no label prefix in file name (expected cat.0.jpg)"))
+                unlabeled.append((path, "no label prefix in file name (expected cat.0.jpg)"))
                 continue
         else:
-            if path.parent == root:
-                unlabeled.append((str(path), "not inside a class folder"))
+            if os.path.dirname(path) == top:
+                unlabeled.append((path, "not inside a class folder"))
                 continue
             label = label_from_folder(path)
-        paths.append(str(path))
+        paths.append(path)
         labels.append(label)
     if not paths:
         raise DatasetError(

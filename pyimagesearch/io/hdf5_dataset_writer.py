@@ -25,6 +25,8 @@ import numpy as np
 from pyimagesearch.errors import DatasetError
 
 STRING_DTYPE = h5py.string_dtype(encoding="utf-8")
+# Blocks of at least this many bytes skip the buffer: they are as large as a write needs.
+DIRECT_WRITE_BYTES = 16 * 2**20
 
 
 class HDF5DatasetWriter:
@@ -34,10 +36,12 @@ class HDF5DatasetWriter:
         dims: shape of the data, rows first, e.g. ``(N, 256, 256, 3)`` or ``(N, 2048)``.
         output_path: the HDF5 file to create.
         data_key: name of the data set (``"images"`` or ``"features"``).
-        buffer_size: rows kept in memory between writes.
+        buffer_size: rows kept in memory between writes; a block of at least that many
+            rows (or 16 MB) passed to ``add`` is written directly.
         overwrite: replace an existing file; otherwise refuse with a clear error.
         dtype: storage type; default: the type of the first rows added.
         attrs: file attributes to record (channel order, image size, backbone, ...).
+        dataKey, bufSize: the book's names for ``data_key`` and ``buffer_size``.
     """
 
     def __init__(
@@ -49,7 +53,12 @@ class HDF5DatasetWriter:
         overwrite: bool = False,
         dtype: Any = None,
         attrs: dict[str, Any] | None = None,
+        *,
+        dataKey: str | None = None,
+        bufSize: int | None = None,
     ) -> None:
+        data_key = dataKey or data_key  # the book's keyword names still work
+        buffer_size = bufSize or buffer_size
         if len(dims) < 2 or int(dims[0]) < 0:
             raise ValueError(f"dims must be (rows, ...) with rows >= 0, got {tuple(dims)}")
         if buffer_size < 1:
@@ -124,6 +133,13 @@ class HDF5DatasetWriter:
             self._with_paths = paths is not None
         if self._with_paths != (paths is not None):
             raise ValueError("pass paths with every add() call or with none")
+        if (self._fill == 0 and len(rows) >= self.buffer_size) or (
+            rows.nbytes >= DIRECT_WRITE_BYTES
+        ):
+            # a block as large as a buffer: write it as it is (after anything buffered)
+            self.flush()
+            self._write(rows, labels, None if paths is None else [str(p) for p in paths])
+            return
         start = 0
         while start < len(rows):
             take = min(self.buffer_size - self._fill, len(rows) - start)
@@ -140,18 +156,23 @@ class HDF5DatasetWriter:
         """Write the buffered rows to disk."""
         if self._fill == 0:
             return
-        end = self.idx + self._fill
-        self.data[self.idx : end] = self._buffer[: self._fill]
-        self.labels[self.idx : end] = self._buffer_labels[: self._fill]
-        if self._buffer_paths:
+        self._write(
+            self._buffer[: self._fill], self._buffer_labels[: self._fill], self._buffer_paths
+        )
+        self._fill = 0
+        self._buffer_paths = []
+
+    def _write(self, rows: np.ndarray, labels: np.ndarray, paths: list[str] | None) -> None:
+        end = self.idx + len(rows)
+        self.data[self.idx : end] = rows
+        self.labels[self.idx : end] = labels
+        if paths:
             if self.paths is None:
                 self.paths = self.db.create_dataset(
                     "paths", (self.dims[0],), dtype=STRING_DTYPE, maxshape=(None,)
                 )
-            self.paths[self.idx : end] = self._buffer_paths
+            self.paths[self.idx : end] = paths
         self.idx = end
-        self._fill = 0
-        self._buffer_paths = []
 
     def store_class_labels(self, class_labels: Sequence[str]) -> None:
         """Store the label names; label ``i`` is ``class_labels[i]``."""
