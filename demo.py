@@ -40,6 +40,37 @@ def main(argv: list[str] | None = None) -> int:
     code = build_dataset.main(["--config", config_path, "--quiet"])
     if code:
         return code
+    code = train_and_evaluate(cfg, config_path)
+    if code:
+        return code
+    return 0
+
+
+def train_and_evaluate(cfg, config_path: str) -> int:
+    """Steps 3-4: train a small AlexNet briefly, then baseline vs 10-crop accuracy."""
+    import evaluate
+    import train_alexnet
+    from pyimagesearch.utils.reports import read_json
+
+    print(f"== step 3: train AlexNet ({cfg.get('EPOCHS')} epochs, {cfg.get('INPUT_SIZE')}px) ==")
+    code = train_alexnet.main(["--config", config_path, "--quiet"])
+    if code:
+        return code
+    print("== step 4: evaluate on the test set: baseline vs 10-crop ==")
+    code = evaluate.main(["--config", config_path, "--quiet"])
+    if code:
+        return code
+    report = read_json(cfg.output_path("evaluation.json"))
+    print(
+        f"[DEMO] {report['n_images']} test images: "
+        f"baseline rank-1 {report['baseline_rank1'] * 100:.2f}%, "
+        f"10-crop rank-1 {report['tencrop_rank1'] * 100:.2f}% "
+        f"(10-crop fixed {report['tencrop_fixed']}, broke {report['tencrop_broke']})"
+    )
+    print(
+        "[DEMO] on a few hundred synthetic images the two differ by a few images, which is "
+        "noise; on the 25,000 Kaggle photos the book reports 92.6% and 94.0%"
+    )
     return 0
 
 

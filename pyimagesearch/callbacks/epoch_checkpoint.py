@@ -1,0 +1,62 @@
+"""EpochCheckpoint: save the whole model (weights and optimizer state) every few epochs,
+atomically, so a killed run can continue with ``--resume``."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import keras
+
+_NAME = re.compile(r"^epoch_(\d+)\.keras$")
+
+
+def latest_checkpoint(folder: str | os.PathLike[str]) -> tuple[Path, int] | None:
+    """``(path, epoch)`` of the newest finished checkpoint in ``folder``, or None."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _NAME.match(p.name))]
+    if not found:
+        return None
+    epoch, path = max(found)
+    return path, epoch
+
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """Write ``output_path/epoch_NNN.keras`` every ``every`` epochs, keeping the last ``keep``.
+
+    A checkpoint is written under a temporary name and renamed when complete, so a run
+    killed mid-write never leaves a checkpoint that looks finished. ``start_at`` is the
+    number of epochs already done (for a resumed run).
+
+    Example:
+        >>> model.fit(gen, epochs=75, callbacks=[EpochCheckpoint("output/checkpoints")])
+        ... # doctest: +SKIP
+    """
+
+    def __init__(
+        self, output_path: str | os.PathLike[str], every: int = 1, start_at: int = 0, keep: int = 1
+    ) -> None:
+        super().__init__()
+        self.output_path = Path(output_path)
+        self.every = max(1, int(every))
+        self.start_at = int(start_at)
+        self.keep = max(1, int(keep))
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        done = epoch + 1  # Keras counts epochs from 0, including initial_epoch
+        if done % self.every:
+            return
+        self.output_path.mkdir(parents=True, exist_ok=True)
+        target = self.output_path / f"epoch_{done:03d}.keras"
+        tmp = self.output_path / f"epoch_{done:03d}.partial.keras"
+        self.model.save(tmp)
+        os.replace(tmp, target)
+        old = sorted(
+            (int(m.group(1)), p) for p in self.output_path.iterdir() if (m := _NAME.match(p.name))
+        )
+        for _, path in old[: -self.keep]:
+            path.unlink(missing_ok=True)

@@ -1,0 +1,73 @@
+"""TrainingMonitor: after every epoch, the loss/accuracy plot (PNG) and history (JSON)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from pyimagesearch.utils.reports import read_json, write_json
+
+
+class TrainingMonitor(keras.callbacks.Callback):
+    """Write ``fig_path`` (PNG) and ``json_path`` (history) after each epoch.
+
+    With ``start_at`` > 0 (a resumed run) the earlier history in ``json_path`` is kept up
+    to that epoch and continued, so the plot covers the whole run.
+
+    Example:
+        >>> monitor = TrainingMonitor("output/alexnet.png", "output/alexnet.json")
+        >>> model.fit(gen, epochs=75, callbacks=[monitor])  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        fig_path: str | os.PathLike[str],
+        json_path: str | os.PathLike[str] | None = None,
+        start_at: int = 0,
+    ) -> None:
+        super().__init__()
+        self.fig_path = Path(fig_path)
+        self.json_path = Path(json_path) if json_path else None
+        self.start_at = int(start_at)
+        self.H: dict[str, list[float]] = {}
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.H = {}
+        if self.start_at > 0 and self.json_path is not None and self.json_path.exists():
+            history = read_json(self.json_path)
+            self.H = {k: list(v)[: self.start_at] for k, v in history.items()}
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        for key, value in (logs or {}).items():
+            self.H.setdefault(key, []).append(float(value))
+        if self.json_path is not None:
+            write_json(self.json_path, self.H)
+        if len(self.H.get("loss", [])) >= 1:
+            self.plot()
+
+    def plot(self) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
+
+        fig, ax = plt.subplots(figsize=(8, 5))
+        for key, values in sorted(self.H.items()):
+            if key.endswith(("loss", "accuracy")):
+                epochs = np.arange(1, len(values) + 1)
+                ax.plot(epochs, values, marker="o" if len(values) < 2 else None, label=key)
+        ax.set_title(f"Training loss and accuracy [epoch {len(self.H.get('loss', []))}]")
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("loss / accuracy")
+        ax.legend()
+        self.fig_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.fig_path.with_name(self.fig_path.stem + ".partial.png")
+        fig.savefig(tmp)
+        plt.close(fig)
+        os.replace(tmp, self.fig_path)

@@ -1,0 +1,225 @@
+"""HDF5DatasetGenerator: batches of an HDF5 dataset for Keras, preprocessed per batch.
+
+The book's API (``.generator(passes)`` and ``.close()``) plus a ``keras.utils.PyDataset``,
+so ``model.fit(gen)`` gets shuffling between epochs, loader threads overlapping training,
+and a last, partial batch.
+
+Example:
+    >>> gen = HDF5DatasetGenerator("train.hdf5", 128, preprocessors=[pp, mp, iap],
+    ...                            aug=aug, classes=2, shuffle=True)  # doctest: +SKIP
+    >>> model.fit(gen, epochs=75)                                     # doctest: +SKIP
+    >>> images, labels = next(gen.generator(passes=1))                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import math
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import h5py
+import keras
+import numpy as np
+
+from pyimagesearch.errors import DatasetError
+from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names
+from pyimagesearch.preprocessing.augmentation import fuse_steps
+
+
+def _batch_fn(step: Any):
+    """A ``fn(images, rng) -> images`` for a preprocessor, an augmenter or a Keras layer."""
+    if hasattr(step, "preprocess_batch"):
+        method = step.preprocess_batch
+    elif hasattr(step, "augment_batch"):
+        method = step.augment_batch
+    elif hasattr(step, "preprocess"):  # a book-style preprocessor without a batch form
+
+        def per_image(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+            return np.stack([step.preprocess(image) for image in images])
+
+        return per_image
+    elif callable(step):  # e.g. a keras.Sequential of preprocessing layers
+
+        def layer(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+            return keras.ops.convert_to_numpy(step(images, training=True))
+
+        return layer
+    else:
+        raise TypeError(f"{step!r} is not a preprocessor, an augmenter or a Keras layer")
+    if "rng" in inspect.signature(method).parameters:
+        return lambda images, rng: method(images, rng=rng)
+    return lambda images, rng: method(images)
+
+
+class HDF5DatasetGenerator(keras.utils.PyDataset):
+    """Batches ``(images, labels)`` of an HDF5 file written by ``HDF5DatasetWriter``.
+
+    Args:
+        db_path: the HDF5 file (``images`` and ``labels`` data sets).
+        batch_size: images per batch; the last batch holds the remainder.
+        preprocessors: applied in order to each batch (their ``preprocess_batch``).
+        aug: applied after the preprocessors: a ``BatchAugmenter``, or any Keras layer.
+        binarize: one-hot labels (``classes`` columns) instead of integer labels.
+        classes: number of classes; checked against the file.
+        shuffle: a new random order every epoch (reads stay fast: rows are read one by
+            one, in file order within a batch).
+        seed: makes the shuffles, patches and augmentation reproducible; epoch ``e`` and
+            batch ``i`` always get the same random numbers, whatever thread loads them.
+        workers: loader threads Keras runs ahead of training (``model.fit``).
+        data_key: the images data set (``images``; ``features`` for extracted features).
+        fuse: run a ``PatchPreprocessor`` -> ``BatchAugmenter`` (-> ``MeanPreprocessor``)
+            sequence of ``preprocessors`` as one fused step (``PatchAugmentMean``).
+    """
+
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str],
+        batch_size: int,
+        preprocessors: Sequence[Any] | None = None,
+        aug: Any = None,
+        binarize: bool = True,
+        classes: int = 2,
+        shuffle: bool = False,
+        seed: int | None = None,
+        workers: int = 1,
+        max_queue_size: int = 10,
+        data_key: str = "images",
+        fuse: bool = True,
+    ) -> None:
+        super().__init__(
+            workers=max(1, int(workers)), use_multiprocessing=False, max_queue_size=max_queue_size
+        )
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        self.db_path = str(db_path)
+        self.batchSize = self.batch_size = int(batch_size)
+        self.preprocessors = list(preprocessors or [])
+        self.aug = aug
+        self.binarize = binarize
+        self.classes = int(classes)
+        self.shuffle = shuffle
+        self.seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**32)
+        self.epoch = 0
+        # patch -> augmentation (-> mean) runs are fused into one pass per image
+        steps = fuse_steps(self.preprocessors) if fuse else self.preprocessors
+        self._steps = [_batch_fn(p) for p in steps]
+        self._aug_fn = _batch_fn(aug) if aug is not None else None
+        self._lock = threading.Lock()
+
+        self.db: h5py.File = open_hdf5(db_path, data_key)
+        if "labels" not in self.db:
+            self.db.close()
+            raise DatasetError(f"{db_path} has no 'labels' data set")
+        self.images = self.db[data_key]
+        self.labels = np.asarray(self.db["labels"][:], dtype=np.int64)
+        self.numImages = self.num_images = len(self.labels)
+        if len(self.images) != self.num_images:
+            self.close()
+            raise DatasetError(f"{db_path}: {len(self.images)} images but {self.num_images} labels")
+        if self.num_images == 0:
+            self.close()
+            raise DatasetError(f"{db_path} holds no images")
+        self.label_names = read_label_names(self.db)
+        self.channel_order = str(self.db.attrs.get("channel_order", "RGB"))
+        self._check_classes()
+        self._order = self._epoch_order(self.epoch)
+
+    # -- checks -------------------------------------------------------------------------
+    def _check_classes(self) -> None:
+        if self.label_names and len(self.label_names) != self.classes:
+            names = ", ".join(self.label_names)
+            self.close()
+            raise DatasetError(
+                f"{self.db_path} has {len(self.label_names)} classes ({names}) but "
+                f"{self.classes} were expected (the model's output / classes=)"
+            )
+        low, high = int(self.labels.min()), int(self.labels.max())
+        if low < 0 or high >= self.classes:
+            self.close()
+            raise DatasetError(
+                f"{self.db_path} has labels {low}..{high}, outside 0..{self.classes - 1}"
+            )
+
+    # -- ordering and randomness -----------------------------------------------------------
+    def _epoch_order(self, epoch: int) -> np.ndarray | None:
+        if not self.shuffle:
+            return None
+        return np.random.default_rng([self.seed, epoch, 0]).permutation(self.num_images)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Continue as epoch ``epoch`` (a resumed run gets the same shuffles)."""
+        self.epoch = int(epoch)
+        self._order = self._epoch_order(self.epoch)
+
+    def on_epoch_end(self) -> None:
+        self.set_epoch(self.epoch + 1)
+
+    def batch_indices(self, index: int) -> np.ndarray:
+        """The rows of batch ``index`` of the current epoch, in file order."""
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch {index} out of range (0..{len(self) - 1})")
+        start = index * self.batch_size
+        stop = min(start + self.batch_size, self.num_images)
+        if self._order is None:
+            return np.arange(start, stop)
+        return np.sort(self._order[start:stop])
+
+    # -- reading -------------------------------------------------------------------------
+    def read_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Raw rows (uint8 for images). Contiguous rows are one read; scattered rows are read
+        one at a time, which h5py does far faster than a fancy-indexed read."""
+        with self._lock:
+            if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+                return self.images[int(rows[0]) : int(rows[-1]) + 1]
+            out = np.empty((len(rows), *self.images.shape[1:]), self.images.dtype)
+            for j, row in enumerate(rows):
+                out[j] = self.images[int(row)]
+            return out
+
+    def load_batch(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.batch_indices(index)
+        images = self.read_rows(rows)
+        labels = self.labels[rows]
+        rng = np.random.default_rng([self.seed, self.epoch, index + 1])
+        for step in self._steps:
+            images = step(images, rng)
+        if self._aug_fn is not None:
+            images = self._aug_fn(images, rng)
+        if self.binarize:
+            labels = np.eye(self.classes, dtype=np.float32)[labels]
+        return images, labels
+
+    # -- keras.utils.PyDataset -------------------------------------------------------------
+    def __len__(self) -> int:
+        return math.ceil(self.num_images / self.batch_size)
+
+    @property
+    def num_batches(self) -> int:
+        return len(self)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.load_batch(index)
+
+    # -- the book's API --------------------------------------------------------------------
+    def generator(self, passes: float = np.inf) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(images, labels)`` batches for ``passes`` full passes over the data."""
+        done = 0
+        while done < passes:
+            for index in range(len(self)):
+                yield self.load_batch(index)
+            done += 1
+            self.on_epoch_end()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # already closed
+            self.db.close()
+
+    def __enter__(self) -> HDF5DatasetGenerator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
