@@ -36,11 +36,30 @@ AUGMENTATION = {
     "shear_range": 0.15,
     "horizontal_flip": True,
 }
+DENSE_UNITS = 4096  # the paper's fully connected layers
+MEAN_IN_MODEL = False  # True on a GPU: uint8 batches, the model subtracts the mean
+EVAL_BATCH_SIZE = 256  # network inputs per predict call in evaluate.py (10-crop: 25 images)
 
 # --- transfer learning (extract_features.py, train_logreg.py, predict.py) -----------------
-BACKBONE = "ResNet50"
-WEIGHTS = "imagenet"
-FEATURES_HDF5 = "../output/features_resnet50.hdf5"
+# extract_features.py reads IMAGES_PATH (a folder, or a builder HDF5 such as TRAIN_HDF5).
+BACKBONE = "ResNet50"  # any keras.applications name: VGG16, InceptionV3, Xception, ...
+WEIGHTS = "imagenet"  # or None, or a local file: "../weights/resnet50_notop.weights.h5"
+FEATURE_IMAGE_SIZE = None  # None: the network's own input size (ResNet50: 224)
+FEATURE_BATCH_SIZE = 32
+FEATURES_HDF5 = "../output/features_resnet50.hdf5"  # a list of files = feature fusion
 LOGREG_MODEL_PATH = "../output/dogs_vs_cats_logreg.pickle"
+LOGREG_REPORT = "../output/logreg_report.json"
+LOGREG_C_GRID = [0.0001, 0.001, 0.01, 0.1, 1.0, 10.0, 100.0]
+LOGREG_TEST_SIZE = 0.25  # the book's 75/25 split (when no TEST_FEATURES_HDF5 is set)
+HEAD_MODEL_PATH = "../output/dogs_vs_cats_head.keras"  # train_head.py
 TEST_IMAGES_PATH = "../datasets/kaggle_dogs_vs_cats/test1"
 SUBMISSION_PATH = "../output/submission.csv"
+CLIP_RANGE = (0.005, 0.995)
+POSITIVE_CLASS = "dog"
+
+# --- fine-tuning (fine_tune.py) -------------------------------------------------------------
+FINE_TUNE_MODEL_PATH = "../output/dogs_vs_cats_fine_tuned.keras"
+FINE_TUNE_LAYERS = "conv5_"  # ResNet50's last block; or a count of layers from the end
+FINE_TUNE_HEAD_EPOCHS = 10
+FINE_TUNE_EPOCHS = 10
+FINE_TUNE_LEARNING_RATE = 1e-4

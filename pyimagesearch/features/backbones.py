@@ -1,0 +1,146 @@
+"""The registry of ``keras.applications`` backbones used as feature extractors.
+
+Every backbone is built without its classifier top and with global average pooling, so
+one image gives one vector (ResNet50: 2048 values). Each network keeps its own input size
+and its own ``preprocess_input``.
+
+Example:
+    >>> spec = get_backbone_spec("resnet50")
+    >>> spec.name, spec.default_size, spec.feature_dim
+    ('ResNet50', 224, 2048)
+    >>> model = build_backbone("ResNet50", weights=None, image_size=64)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pyimagesearch.errors import ConfigError
+
+DEFAULT_BACKBONE = "ResNet50"
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """What the extractor needs to know about one ``keras.applications`` network."""
+
+    name: str  # the constructor's name in keras.applications, e.g. "ResNet50"
+    default_size: int  # the input side the ImageNet weights were trained at
+    min_size: int  # the smallest input side the network accepts
+    feature_dim: int | None = None  # pooled feature length (None: not recorded here)
+
+
+# The networks the book uses, plus the common modern ones. Any other keras.applications
+# constructor works too (see get_backbone_spec): it gets 224 / 32 as sizes.
+_SPECS = [
+    BackboneSpec("VGG16", 224, 32, 512),
+    BackboneSpec("VGG19", 224, 32, 512),
+    BackboneSpec("ResNet50", 224, 32, 2048),
+    BackboneSpec("ResNet101", 224, 32, 2048),
+    BackboneSpec("ResNet152", 224, 32, 2048),
+    BackboneSpec("ResNet50V2", 224, 32, 2048),
+    BackboneSpec("ResNet101V2", 224, 32, 2048),
+    BackboneSpec("ResNet152V2", 224, 32, 2048),
+    BackboneSpec("InceptionV3", 299, 75, 2048),
+    BackboneSpec("InceptionResNetV2", 299, 75, 1536),
+    BackboneSpec("Xception", 299, 71, 2048),
+    BackboneSpec("MobileNet", 224, 32, 1024),
+    BackboneSpec("MobileNetV2", 224, 32, 1280),
+    BackboneSpec("DenseNet121", 224, 32, 1024),
+    BackboneSpec("DenseNet169", 224, 32, 1664),
+    BackboneSpec("DenseNet201", 224, 32, 1920),
+    BackboneSpec("NASNetMobile", 224, 32, 1056),
+    BackboneSpec("NASNetLarge", 331, 32, 4032),
+    BackboneSpec("EfficientNetB0", 224, 32, 1280),
+    BackboneSpec("EfficientNetB1", 240, 32, 1280),
+    BackboneSpec("EfficientNetB2", 260, 32, 1408),
+    BackboneSpec("EfficientNetB3", 300, 32, 1536),
+    BackboneSpec("EfficientNetB4", 380, 32, 1792),
+    BackboneSpec("EfficientNetB5", 456, 32, 2048),
+    BackboneSpec("EfficientNetB6", 528, 32, 2304),
+    BackboneSpec("EfficientNetB7", 600, 32, 2560),
+]
+BACKBONES: dict[str, BackboneSpec] = {spec.name.lower(): spec for spec in _SPECS}
+
+
+def _applications() -> Any:
+    import keras
+
+    return keras.applications
+
+
+def _public_constructors() -> dict[str, str]:
+    """lower-case name -> constructor name, for every model in keras.applications."""
+    apps = _applications()
+    return {name.lower(): name for name in dir(apps) if name[:1].isupper()}
+
+
+def get_backbone_spec(name: str) -> BackboneSpec:
+    """The spec of a backbone, by its ``keras.applications`` name (any case).
+
+    Raises:
+        ConfigError: no such network in ``keras.applications``.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"BACKBONE must be a keras.applications name, got {name!r}")
+    key = name.strip().lower()
+    if key in BACKBONES:
+        return BACKBONES[key]
+    constructors = _public_constructors()
+    if key not in constructors:
+        known = ", ".join(spec.name for spec in _SPECS)
+        raise ConfigError(f"unknown backbone {name!r}; use a keras.applications name: {known}")
+    return BackboneSpec(constructors[key], 224, 32)
+
+
+def check_image_size(spec: BackboneSpec, image_size: int | None) -> int:
+    """The input side to use: ``image_size``, or the backbone's own when None."""
+    if image_size is None:
+        return spec.default_size
+    if isinstance(image_size, bool) or not isinstance(image_size, int | np.integer):
+        raise ConfigError(f"FEATURE_IMAGE_SIZE must be an int, got {image_size!r}")
+    if image_size < spec.min_size:
+        raise ConfigError(
+            f"{spec.name} needs inputs of at least {spec.min_size}x{spec.min_size} "
+            f"pixels, got FEATURE_IMAGE_SIZE = {image_size}"
+        )
+    return int(image_size)
+
+
+def preprocess_function(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The backbone's own ``preprocess_input`` (input: RGB float32 in 0..255)."""
+    spec = get_backbone_spec(name)
+    constructor = getattr(_applications(), spec.name)
+    module = importlib.import_module(constructor.__module__)
+    return module.preprocess_input
+
+
+def build_backbone(name: str, weights: str | None = "imagenet", image_size: int | None = None):
+    """A ``keras.applications`` network without top, with global average pooling.
+
+    Args:
+        name: e.g. ``"ResNet50"``, ``"MobileNetV2"`` (any case).
+        weights: ``"imagenet"``, None (random), or the path of a weights file; resolve
+            user input first with :func:`pyimagesearch.features.weights.resolve_weights`.
+        image_size: the square input side (default: the network's own).
+
+    Raises:
+        WeightsError: the weights cannot be downloaded or do not fit the network.
+    """
+    from pyimagesearch.features.weights import load_with_weights
+
+    spec = get_backbone_spec(name)
+    size = check_image_size(spec, image_size)
+    constructor = getattr(_applications(), spec.name)
+    return load_with_weights(
+        spec.name,
+        weights,
+        lambda w: constructor(
+            include_top=False, weights=w, input_shape=(size, size, 3), pooling="avg"
+        ),
+    )

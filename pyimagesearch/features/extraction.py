@@ -1,0 +1,198 @@
+"""Run images through a pretrained backbone in batches and store the pooled features.
+
+Example:
+    >>> report = extract_features("datasets/kaggle_dogs_vs_cats/train",
+    ...                           "output/features_resnet50.hdf5",
+    ...                           backbone="ResNet50", weights="imagenet")  # doctest: +SKIP
+    >>> report["written"], report["feature_dim"]                             # doctest: +SKIP
+    (25000, 2048)
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pyimagesearch.errors import DatasetError
+from pyimagesearch.features.backbones import (
+    build_backbone,
+    check_image_size,
+    get_backbone_spec,
+    preprocess_function,
+)
+from pyimagesearch.features.sources import Batch, ImageSource, open_source
+from pyimagesearch.features.weights import resolve_weights, weights_source
+from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
+from pyimagesearch.utils.progress import progress_bar
+
+DEFAULT_BATCH_SIZE = 32
+
+
+class FeatureExtractor:
+    """A backbone with its input size and ``preprocess_input``: RGB uint8 in, features out.
+
+    Example:
+        >>> fx = FeatureExtractor("MobileNetV2", weights=None, image_size=96)  # doctest: +SKIP
+        >>> fx.features(np.zeros((8, 96, 96, 3), np.uint8)).shape             # doctest: +SKIP
+        (8, 1280)
+    """
+
+    def __init__(
+        self, backbone: str = "ResNet50", weights: Any = "imagenet", image_size: int | None = None
+    ) -> None:
+        spec = get_backbone_spec(backbone)
+        self.backbone = spec.name
+        self.image_size = check_image_size(spec, image_size)
+        self.weights = resolve_weights(weights)
+        self.weights_source = weights_source(self.weights)
+        self.model = build_backbone(spec.name, self.weights, self.image_size)
+        self.feature_dim = int(self.model.output_shape[-1])
+        self._preprocess = preprocess_function(spec.name)
+
+    def preprocess(self, images: np.ndarray) -> np.ndarray:
+        """RGB uint8 images -> the network's input (float32, its own scaling)."""
+        return self._preprocess(images.astype(np.float32))
+
+    def features(self, images: np.ndarray) -> np.ndarray:
+        """Pooled features of a batch of RGB uint8 images of the extractor's size."""
+        if len(images) == 0:
+            return np.empty((0, self.feature_dim), dtype=np.float32)
+        out = self.model.predict_on_batch(self.preprocess(images))
+        return np.asarray(out, dtype=np.float32)
+
+    def attrs(self) -> dict[str, Any]:
+        """HDF5 attributes describing how the features were made."""
+        return {
+            "backbone": self.backbone,
+            "image_size": self.image_size,
+            "weights": self.weights_source,
+            "feature_dim": self.feature_dim,
+            "pooling": "avg",
+        }
+
+
+@dataclass
+class FeatureBatch:
+    indices: np.ndarray
+    features: np.ndarray
+    skipped: list[tuple[int, str]]
+
+
+def iter_features(
+    extractor: FeatureExtractor, source: ImageSource, batch_size: int = DEFAULT_BATCH_SIZE
+) -> Iterator[FeatureBatch]:
+    """Features of every readable image of ``source``, batch by batch, in source order."""
+    if batch_size < 1:
+        raise DatasetError(f"FEATURE_BATCH_SIZE must be >= 1, got {batch_size}")
+    batch: Batch
+    for batch in source.batches(extractor.image_size, batch_size):
+        yield FeatureBatch(batch.indices, extractor.features(batch.images), batch.skipped)
+
+
+def extract_arrays(
+    extractor: FeatureExtractor,
+    source: ImageSource,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
+    """Features in memory: ``(features, rows, skipped)`` where ``rows`` index the source."""
+    chunks, rows, skipped = [], [], []
+    bar = progress_bar(f"{extractor.backbone} features", len(source), progress)
+    done = 0
+    for fb in iter_features(extractor, source, batch_size):
+        chunks.append(fb.features)
+        rows.append(fb.indices)
+        skipped.extend((source.paths[i], reason) for i, reason in fb.skipped)
+        done += len(fb.indices) + len(fb.skipped)
+        bar.update(done)
+    bar.finish()
+    if not chunks:
+        return np.empty((0, extractor.feature_dim), np.float32), np.empty(0, np.int64), skipped
+    return np.concatenate(chunks), np.concatenate(rows).astype(np.int64), skipped
+
+
+def extract_features(
+    dataset: str | os.PathLike[str],
+    output_path: str | os.PathLike[str],
+    backbone: str = "ResNet50",
+    weights: Any = "imagenet",
+    image_size: int | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    buffer_size: int = 1000,
+    label_source: str | None = None,
+    workers: int | None = None,
+    overwrite: bool = True,
+    progress: bool = True,
+    extractor: FeatureExtractor | None = None,
+) -> dict[str, Any]:
+    """Write the pooled features of every readable image of ``dataset`` to HDF5.
+
+    The file holds ``features`` (N, D) float32, ``labels``, ``label_names`` and ``paths``
+    (the source file of every row), with attributes ``backbone``, ``image_size``,
+    ``weights``, ``feature_dim``, ``source``. Unreadable images are skipped and listed in
+    the returned report (``skipped_files``).
+
+    Raises:
+        DatasetError, ConfigError, WeightsError: unusable input, settings or weights.
+    """
+    source = open_source(dataset, label_source=label_source, workers=workers)
+    if extractor is None:
+        extractor = FeatureExtractor(backbone, weights, image_size)
+    output_path = Path(output_path)
+    writer = HDF5DatasetWriter(
+        (len(source), extractor.feature_dim),
+        output_path,
+        data_key="features",
+        buffer_size=buffer_size,
+        overwrite=overwrite,
+        dtype="float32",
+        attrs={**extractor.attrs(), "source": str(source.location), "source_kind": source.kind},
+    )
+    skipped: list[dict[str, str]] = []
+    start = time.perf_counter()
+    try:
+        writer.store_class_labels(source.label_names)
+        bar = progress_bar(f"{extractor.backbone} features", len(source), progress)
+        done = 0
+        for fb in iter_features(extractor, source, batch_size):
+            if len(fb.indices):
+                writer.add(
+                    fb.features,
+                    source.labels[fb.indices],
+                    paths=[source.paths[i] for i in fb.indices],
+                )
+            skipped.extend({"path": source.paths[i], "reason": r} for i, r in fb.skipped)
+            done += len(fb.indices) + len(fb.skipped)
+            bar.update(done)
+        bar.finish()
+        if writer.count == 0:
+            raise DatasetError(f"no image of {source.location} could be read; nothing written")
+        writer.set_attrs(skipped=len(skipped))
+        written = writer.count
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    elapsed = time.perf_counter() - start
+    return {
+        "dataset": str(source.location),
+        "output": str(output_path),
+        "backbone": extractor.backbone,
+        "image_size": extractor.image_size,
+        "weights": extractor.weights_source,
+        "feature_dim": extractor.feature_dim,
+        "listed": len(source),
+        "written": written,
+        "skipped": len(skipped),
+        "skipped_files": skipped,
+        "unlabeled": [{"path": p, "reason": r} for p, r in source.passed_over],
+        "label_names": source.label_names,
+        "elapsed_seconds": elapsed,
+        "images_per_second": (written + len(skipped)) / elapsed if elapsed > 0 else 0.0,
+    }

@@ -1,0 +1,67 @@
+"""Small Keras classifier heads: on extracted features, or on top of a backbone.
+
+Example:
+    >>> head = build_feature_head(2048, num_classes=2)   # doctest: +SKIP
+    >>> head.output_shape                                # doctest: +SKIP
+    (None, 1)
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+
+def output_layer(num_classes: int) -> layers.Dense:
+    """Sigmoid unit for two classes (P(class 1)), softmax over the classes otherwise."""
+    if num_classes < 2:
+        raise ValueError(f"a classifier needs at least two classes, got {num_classes}")
+    if num_classes == 2:
+        return layers.Dense(1, activation="sigmoid", name="predictions")
+    return layers.Dense(num_classes, activation="softmax", name="predictions")
+
+
+def loss_for(num_classes: int) -> str:
+    return "binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy"
+
+
+def build_feature_head(input_dim: int, num_classes: int, dropout: float = 0.5) -> keras.Model:
+    """Dropout + Dense on pooled features: a neural alternative to logistic regression."""
+    inputs = keras.Input((int(input_dim),), name="features")
+    x = layers.Dropout(dropout, name="dropout")(inputs)
+    return keras.Model(inputs, output_layer(num_classes)(x), name="feature_head")
+
+
+def build_augmentation(seed: int = 42) -> keras.Sequential:
+    """Random flips, rotations, zooms and shifts, active only while training."""
+    return keras.Sequential(
+        [
+            layers.RandomFlip("horizontal", seed=seed),
+            layers.RandomRotation(0.06, seed=seed),  # about 20 degrees
+            layers.RandomZoom(0.15, seed=seed),
+            layers.RandomTranslation(0.1, 0.1, seed=seed),
+        ],
+        name="augmentation",
+    )
+
+
+def build_fine_tune_model(
+    backbone: keras.Model,
+    preprocess: keras.layers.Layer | None,
+    num_classes: int,
+    dropout: float = 0.5,
+    augment: bool = True,
+    seed: int = 42,
+) -> keras.Model:
+    """RGB uint8-range images -> augmentation -> preprocessing -> backbone (pooled) -> head.
+
+    ``backbone`` must end in global pooling (``pooling="avg"``).
+    """
+    size = backbone.input_shape[1:]
+    inputs = keras.Input(size, name="image")
+    x = build_augmentation(seed)(inputs) if augment else inputs
+    if preprocess is not None:
+        x = preprocess(x)
+    x = backbone(x, training=False)  # BatchNorm layers stay in inference mode
+    x = layers.Dropout(dropout, name="dropout")(x)
+    return keras.Model(inputs, output_layer(num_classes)(x), name="fine_tune")
