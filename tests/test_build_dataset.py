@@ -179,6 +179,29 @@ def test_interrupted_build_leaves_no_complete_looking_file(
     assert not (tmp_path / "out" / "mean.json").exists()
 
 
+def test_interrupted_rebuild_leaves_no_mix_of_old_and_new_files(
+    make_config, synthetic_images, tmp_path, monkeypatch
+):
+    config = config_for(make_config, synthetic_images, tmp_path)
+    assert build_dataset.main(["--config", str(config), "--quiet"]) == 0
+    assert len(list((tmp_path / "hdf5").glob("*.hdf5"))) == 3
+    original = builder.ImageLoader.load_into
+    calls = {"n": 0}
+
+    def interrupt_in_val_split(self, path, out):  # 90 training images, then val
+        calls["n"] += 1
+        if calls["n"] > 95:
+            raise KeyboardInterrupt
+        return original(self, path, out)
+
+    monkeypatch.setattr(builder.ImageLoader, "load_into", interrupt_in_val_split)
+    code = build_dataset.main(["--config", str(config), "--quiet", "--overwrite"])
+    assert code == 130 and calls["n"] > 95
+    # neither the finished new training split nor the old val/test files are left
+    assert list((tmp_path / "hdf5").iterdir()) == []
+    assert not (tmp_path / "out" / "mean.json").exists()
+
+
 def test_builder_does_not_import_tensorflow():
     code = "import sys, build_dataset; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     result = subprocess.run(

@@ -128,3 +128,21 @@ def test_book_keyword_names_are_accepted(tmp_path):
     writer.close()
     with open_hdf5(tmp_path / "f.hdf5", "features") as db:
         assert read_label_names(db) == ["a", "b"]
+
+
+def test_close_without_publish_keeps_the_partial_name_until_published(tmp_path):
+    first, second = tmp_path / "train.hdf5", tmp_path / "val.hdf5"
+    writers = [HDF5DatasetWriter((2, 4, 4, 3), p) for p in (first, second)]
+    for writer in writers:
+        writer.add(rows(2), [0, 1])
+        writer.close(publish=False)
+    assert not first.exists() and writers[0].partial_path.exists()
+    with pytest.raises(DatasetError, match="not found"):
+        open_hdf5(first)
+    writers[0].publish()
+    writers[1].abort()  # e.g. the build failed after this split was written
+    with open_hdf5(first, "images") as db:
+        assert db["images"].shape == (2, 4, 4, 3) and db.attrs["complete"]
+    assert not second.exists() and not writers[1].partial_path.exists()
+    writers[0].abort()  # a published file is never deleted
+    assert first.exists()

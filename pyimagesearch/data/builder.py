@@ -90,8 +90,9 @@ def build_split(
     overwrite: bool = False,
     attrs: dict[str, Any] | None = None,
     progress: bool = True,
-) -> tuple[SplitReport, np.ndarray]:
-    """Write one split's images to HDF5; return its report and its RGB channel sums."""
+) -> tuple[SplitReport, np.ndarray, HDF5DatasetWriter]:
+    """Write one split's images to HDF5; return its report, its RGB channel sums and the
+    closed writer, whose file keeps its ``.partial`` name until ``writer.publish()``."""
     width, height = image_size
     report = SplitReport(output=str(output_path), listed=len(paths))
     channel_sums = np.zeros(3, dtype=np.float64)
@@ -134,7 +135,7 @@ def build_split(
             bar.update(done)
         bar.finish()
         report.written = writer.count
-        writer.close()
+        writer.close(publish=False)  # build_dataset publishes the splits together
     except BaseException:
         writer.abort()
         raise
@@ -145,7 +146,7 @@ def build_split(
     report.images_per_second = round(report.written / max(report.elapsed_seconds, 1e-9), 1)
     if report.written + report.skipped != report.listed:  # never lose an image silently
         raise AssertionError(f"{name}: listed {report.listed} != written + skipped")
-    return report, channel_sums
+    return report, channel_sums, writer
 
 
 def _check_outputs(cfg: Config, overwrite: bool) -> None:
@@ -163,6 +164,10 @@ def _check_outputs(cfg: Config, overwrite: bool) -> None:
         )
     for path in outputs:
         path.parent.mkdir(parents=True, exist_ok=True)
+    # Overwriting: the old files go first, so that an interrupted build cannot leave a new
+    # training file beside the old run's validation or test file (or its mean).
+    for path in outputs:
+        path.unlink(missing_ok=True)
 
 
 def plan_splits(cfg: Config, listing: ImageListing) -> dict[str, np.ndarray]:
@@ -188,7 +193,8 @@ def build_dataset(
     """Build every split and the mean described by ``cfg``; return the build report.
 
     All checks (folder, classes, split sizes, existing outputs) run before any file is
-    written.
+    written. The split files are written under ``.partial`` names and renamed together
+    when all three are done; an interrupted build leaves no file that looks complete.
     """
     started = time.perf_counter()
     overwrite = bool(cfg.get("OVERWRITE", False)) if overwrite is None else overwrite
@@ -203,28 +209,38 @@ def build_dataset(
     attrs = {"label_source": listing.label_source, "images_path": str(cfg.IMAGES_PATH)}
     split_reports: dict[str, SplitReport] = {}
     mean: dict[str, float] = {}
-    for name, indices in splits.items():
-        paths = [listing.paths[i] for i in indices]
-        report, sums = build_split(
-            name,
-            paths,
-            encoded[indices],
-            label_names,
-            cfg.get(SPLIT_SETTINGS[name]),
-            image_size,
-            workers=workers,
-            buffer_size=int(cfg.get("BUFFER_SIZE", 1000)),
-            overwrite=overwrite,
-            attrs=attrs,
-            progress=progress,
-        )
-        split_reports[name] = report
-        if name == "train":
-            if report.written == 0:
-                raise DatasetError("no training image could be read; see the skipped files")
-            pixels = report.written * image_size[0] * image_size[1]
-            mean = {c: float(s / pixels) for c, s in zip("RGB", sums, strict=True)}
-            write_json(cfg.DATASET_MEAN, mean)
+    finished: list[HDF5DatasetWriter] = []
+    try:
+        for name, indices in splits.items():
+            paths = [listing.paths[i] for i in indices]
+            report, sums, writer = build_split(
+                name,
+                paths,
+                encoded[indices],
+                label_names,
+                cfg.get(SPLIT_SETTINGS[name]),
+                image_size,
+                workers=workers,
+                buffer_size=int(cfg.get("BUFFER_SIZE", 1000)),
+                overwrite=overwrite,
+                attrs=attrs,
+                progress=progress,
+            )
+            finished.append(writer)
+            split_reports[name] = report
+            if name == "train":
+                if report.written == 0:
+                    raise DatasetError("no training image could be read; see the skipped files")
+                pixels = report.written * image_size[0] * image_size[1]
+                mean = {c: float(s / pixels) for c, s in zip("RGB", sums, strict=True)}
+        # Only a finished build replaces files: the three splits and the mean appear together.
+        for writer in finished:
+            writer.publish()
+    except BaseException:
+        for writer in finished:
+            writer.abort()
+        raise
+    write_json(cfg.DATASET_MEAN, mean)
 
     elapsed = time.perf_counter() - started
     written = sum(r.written for r in split_reports.values())

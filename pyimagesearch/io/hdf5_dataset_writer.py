@@ -91,6 +91,7 @@ class HDF5DatasetWriter:
         self._with_paths = False
         self.idx = 0  # rows written to disk
         self._closed = False
+        self._published = False
 
     @property
     def count(self) -> int:
@@ -192,30 +193,44 @@ class HDF5DatasetWriter:
             self.db.attrs[key] = value
 
     # -- finishing -------------------------------------------------------------------------
-    def close(self) -> Path:
-        """Flush, shrink to the rows written, mark complete and move into place."""
-        if self._closed:
-            return self.output_path
-        self.flush()
-        if self.data is None:
-            self._create_data(self.dtype or np.dtype("float32"))
-        rows = self.idx
-        for dataset in (self.data, self.labels, self.paths):
-            if dataset is not None and dataset.shape[0] != rows:
-                dataset.resize((rows, *dataset.shape[1:]))
-        self.db.attrs["rows"] = rows
-        self.db.attrs["complete"] = True
-        self.db.close()
-        os.replace(self.partial_path, self.output_path)
-        self._closed = True
+    def close(self, publish: bool = True) -> Path:
+        """Flush, shrink to the rows written, mark complete and move into place.
+
+        With ``publish=False`` the finished file keeps its ``.partial`` name until
+        :meth:`publish`, so that several files (train, val, test) appear together.
+        """
+        if not self._closed:
+            self.flush()
+            if self.data is None:
+                self._create_data(self.dtype or np.dtype("float32"))
+            rows = self.idx
+            for dataset in (self.data, self.labels, self.paths):
+                if dataset is not None and dataset.shape[0] != rows:
+                    dataset.resize((rows, *dataset.shape[1:]))
+            self.db.attrs["rows"] = rows
+            self.db.attrs["complete"] = True
+            self.db.close()
+            self._closed = True
+        if publish:
+            self.publish()
+        return self.output_path
+
+    def publish(self) -> Path:
+        """Move a closed file from its ``.partial`` name to ``output_path``."""
+        if not self._closed:
+            raise RuntimeError("close() the writer before publishing its file")
+        if not self._published:
+            os.replace(self.partial_path, self.output_path)
+            self._published = True
         return self.output_path
 
     def abort(self) -> None:
-        """Close and delete the unfinished file (nothing is left that looks complete)."""
-        if self._closed:
+        """Close and delete the unpublished file (nothing is left that looks complete)."""
+        if self._published:
             return
         try:
-            self.db.close()
+            if not self._closed:
+                self.db.close()
         finally:
             self.partial_path.unlink(missing_ok=True)
             self._closed = True
