@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import keras
-import numpy as np
 
+from pyimagesearch.utils.plots import plot_history
 from pyimagesearch.utils.reports import read_json, write_json
 
 
@@ -28,8 +28,10 @@ class TrainingMonitor(keras.callbacks.Callback):
         fig_path: str | os.PathLike[str],
         json_path: str | os.PathLike[str] | None = None,
         start_at: int = 0,
+        title: str = "training loss and accuracy",
     ) -> None:
         super().__init__()
+        self.title = title
         self.fig_path = Path(fig_path)
         self.json_path = Path(json_path) if json_path else None
         self.start_at = int(start_at)
@@ -50,24 +52,4 @@ class TrainingMonitor(keras.callbacks.Callback):
             self.plot()
 
     def plot(self) -> None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from matplotlib.ticker import MaxNLocator
-
-        fig, ax = plt.subplots(figsize=(8, 5))
-        for key, values in sorted(self.H.items()):
-            if key.endswith(("loss", "accuracy")):
-                epochs = np.arange(1, len(values) + 1)
-                ax.plot(epochs, values, marker="o" if len(values) < 2 else None, label=key)
-        ax.set_title(f"Training loss and accuracy [epoch {len(self.H.get('loss', []))}]")
-        ax.set_xlabel("epoch")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylabel("loss / accuracy")
-        ax.legend()
-        self.fig_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.fig_path.with_name(self.fig_path.stem + ".partial.png")
-        fig.savefig(tmp)
-        plt.close(fig)
-        os.replace(tmp, self.fig_path)
+        plot_history(self.H, self.fig_path, title=self.title)

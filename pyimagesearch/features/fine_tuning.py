@@ -165,20 +165,12 @@ def plot_history(
     history: dict[str, list[float]], head_epochs: int, path: str | os.PathLike[str]
 ) -> Path:
     """Loss and accuracy per epoch of both stages, with the unfreezing marked."""
-    import matplotlib
+    from pyimagesearch.utils.plots import plot_history as plot_curves
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 5))
-    for key, values in sorted(history.items()):
-        ax.plot(np.arange(1, len(values) + 1), values, label=key)
-    ax.axvline(head_epochs + 0.5, color="gray", linestyle="--", label="backbone unfrozen")
-    ax.set_xlabel("epoch")
-    ax.set_title("fine-tuning: loss and accuracy")
-    ax.legend()
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(target)
-    plt.close(fig)
-    return target
+    return plot_curves(
+        history,
+        path,
+        title="fine-tuning",
+        mark_epoch=head_epochs + 0.5,
+        mark_label="backbone unfrozen",
+    )

@@ -224,7 +224,7 @@ def train_alexnet(
     try:
         train_gen.set_epoch(initial_epoch)
         callbacks = [
-            TrainingMonitor(fig_path, json_path, start_at=initial_epoch),
+            TrainingMonitor(fig_path, json_path, start_at=initial_epoch, title="AlexNet"),
             EpochCheckpoint(checkpoints, every=1, start_at=initial_epoch),
         ]
         if initial_epoch < epochs:

@@ -1,0 +1,71 @@
+"""Training curves as a PNG a person can read: loss on the left, accuracy on the right.
+
+Example:
+    >>> plot_history({"loss": [0.9, 0.5], "val_loss": [1.0, 0.6],
+    ...               "accuracy": [0.6, 0.8], "val_accuracy": [0.55, 0.75]},
+    ...              "output/history.png", title="AlexNet")        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+# Loss curves spanning more than this factor get a log scale, so that a few wild early
+# epochs (batch normalization warming up) do not flatten the rest of the curve.
+_LOG_SCALE_SPAN = 20.0
+
+
+def plot_history(
+    history: dict[str, list[float]],
+    path: str | os.PathLike[str],
+    title: str = "training",
+    mark_epoch: float | None = None,
+    mark_label: str = "",
+) -> Path:
+    """Write the loss and accuracy curves of ``history`` (Keras' ``History.history``).
+
+    ``mark_epoch`` draws a dashed line (e.g. where fine-tuning unfroze the backbone). The
+    PNG is written under a temporary name and renamed, so a reader never sees half a file.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    epochs = max((len(v) for v in history.values()), default=0)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for ax, kind in ((ax_loss, "loss"), (ax_acc, "accuracy")):
+        keys = sorted(k for k in history if k.endswith(kind))
+        for key in keys:
+            values = np.asarray(history[key], dtype=float)
+            ax.plot(
+                np.arange(1, len(values) + 1), values, marker="o" if epochs < 2 else None, label=key
+            )
+        if mark_epoch is not None:
+            ax.axvline(mark_epoch, color="gray", linestyle="--", label=mark_label or None)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(kind)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        if keys:
+            ax.legend()
+    losses = np.concatenate(
+        [np.asarray(v, float) for k, v in history.items() if k.endswith("loss")] or [[1.0]]
+    )
+    positive = losses[losses > 0]
+    if positive.size and positive.max() / positive.min() > _LOG_SCALE_SPAN:
+        ax_loss.set_yscale("log")
+    ax_acc.set_ylim(0.0, 1.01)
+    fig.suptitle(f"{title} [epoch {epochs}]")
+    fig.tight_layout()
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.stem + ".partial.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    os.replace(tmp, target)
+    return target
