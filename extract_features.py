@@ -18,13 +18,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pyimagesearch.config import Config, load_config
+from pyimagesearch.config import Config, load_optional_config
 from pyimagesearch.errors import ConfigError
 from pyimagesearch.features.backbones import DEFAULT_BACKBONE, get_backbone_spec
 from pyimagesearch.features.weights import config_weights
-from pyimagesearch.utils.cli import config_parser, friendly_errors
+from pyimagesearch.utils.cli import absolute_paths, config_parser, friendly_errors
 from pyimagesearch.utils.reports import write_json
-from train_logreg import cli_files, file_list
 
 
 def build_parser():
@@ -46,10 +45,10 @@ def build_parser():
 
 
 def settings_from(args) -> Config:
-    cfg = load_config(args.config) if args.config else Config({"OUTPUT_PATH": "output"})
+    cfg = load_optional_config(args.config)
     cfg = cfg.replace(
         IMAGES_PATH=args.dataset,
-        FEATURES_HDF5=cli_files(args.output),
+        FEATURES_HDF5=absolute_paths(args.output),
         BACKBONE=args.backbone,
         WEIGHTS=args.weights,
         FEATURE_IMAGE_SIZE=args.image_size,
@@ -78,7 +77,7 @@ def plan(
     else:
         names = [cfg.get("BACKBONE", DEFAULT_BACKBONE)]
     names = [get_backbone_spec(n).name for n in names]
-    outputs = file_list(cfg, "FEATURES_HDF5")
+    outputs = cfg.path_list("FEATURES_HDF5")
     configured = cfg.get("BACKBONES") or [cfg.get("BACKBONE", DEFAULT_BACKBONE)]
     if (
         backbone_flag

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pyimagesearch.config import Config, load_config
+from pyimagesearch.config import Config, load_optional_config
 from pyimagesearch.errors import ConfigError, DatasetError
 from pyimagesearch.utils.cli import config_parser, friendly_errors
 from pyimagesearch.utils.reports import write_json
@@ -59,7 +59,7 @@ def load_images(cfg: Config, size: int) -> tuple[np.ndarray, np.ndarray, list[st
 @friendly_errors
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    cfg = load_config(args.config) if args.config else Config({"OUTPUT_PATH": "output"})
+    cfg = load_optional_config(args.config)
     layers = args.layers
     if layers is not None and layers.isdigit():
         layers = int(layers)

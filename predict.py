@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from pyimagesearch.config import Config, load_config
+from pyimagesearch.config import Config, load_optional_config
 from pyimagesearch.errors import ConfigError
 from pyimagesearch.utils.cli import config_parser, friendly_errors
 from pyimagesearch.utils.reports import write_json
@@ -51,7 +51,7 @@ def build_parser():
 
 
 def settings_from(args) -> tuple[Config, str]:
-    cfg = load_config(args.config) if args.config else Config({"OUTPUT_PATH": "output"})
+    cfg = load_optional_config(args.config)
     cfg = cfg.replace(
         TEST_IMAGES_PATH=args.images,
         SUBMISSION_PATH=args.output,

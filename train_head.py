@@ -19,11 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from pyimagesearch.config import Config, load_config
+from pyimagesearch.config import Config, load_optional_config
 from pyimagesearch.errors import ConfigError
-from pyimagesearch.utils.cli import config_parser, friendly_errors
+from pyimagesearch.utils.cli import absolute_paths, config_parser, friendly_errors
 from pyimagesearch.utils.reports import write_json
-from train_logreg import cli_files, file_list
 
 DEFAULT_MODEL = "head.keras"
 DEFAULT_EPOCHS = 30
@@ -50,8 +49,8 @@ def run(cfg: Config, report_path: str | None = None) -> dict[str, Any]:
 
     seed = int(cfg.get("RANDOM_SEED", 42))
     keras.utils.set_random_seed(seed)
-    data = load_features(file_list(cfg, "FEATURES_HDF5"))
-    test_files = file_list(cfg, "TEST_FEATURES_HDF5")
+    data = load_features(cfg.path_list("FEATURES_HDF5"))
+    test_files = cfg.path_list("TEST_FEATURES_HDF5")
     if test_files:
         train, test = data, load_features(test_files)
     else:
@@ -111,10 +110,10 @@ def run(cfg: Config, report_path: str | None = None) -> dict[str, Any]:
 @friendly_errors
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    cfg = load_config(args.config) if args.config else Config({"OUTPUT_PATH": "output"})
+    cfg = load_optional_config(args.config)
     cfg = cfg.replace(
-        FEATURES_HDF5=cli_files(args.db),
-        TEST_FEATURES_HDF5=cli_files(args.test_db),
+        FEATURES_HDF5=absolute_paths(args.db),
+        TEST_FEATURES_HDF5=absolute_paths(args.test_db),
         HEAD_MODEL_PATH=args.model,
         HEAD_EPOCHS=args.epochs,
     )

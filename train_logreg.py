@@ -13,12 +13,11 @@ Several ``--db`` files are fused: their features are concatenated image by image
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
-from pyimagesearch.config import Config, load_config
+from pyimagesearch.config import Config, load_optional_config
 from pyimagesearch.errors import ConfigError
-from pyimagesearch.utils.cli import config_parser, friendly_errors
+from pyimagesearch.utils.cli import absolute_paths, config_parser, friendly_errors
 from pyimagesearch.utils.reports import write_json
 
 DEFAULT_REPORT = "logreg_report.json"
@@ -35,28 +34,11 @@ def build_parser():
     return parser
 
 
-def file_list(cfg: Config, name: str) -> list[str] | None:
-    """A setting holding one path or a list of paths (lists resolve against the config)."""
-    value = cfg.get(name)
-    if value is None:
-        return None
-    if isinstance(value, list | tuple):
-        base = Path(cfg.source).resolve().parent if cfg.source else Path.cwd()
-        return [str(base / Path(v).expanduser()) for v in value]
-    return [str(value)]
-
-
-def cli_files(paths: list[str] | None) -> list[str] | None:
-    """Files named on the command line, made absolute (they are relative to the current
-    folder, not to the config's)."""
-    return None if paths is None else [str(Path(p).expanduser().absolute()) for p in paths]
-
-
 def settings_from(args) -> Config:
-    cfg = load_config(args.config) if args.config else Config({"OUTPUT_PATH": "output"})
+    cfg = load_optional_config(args.config)
     cfg = cfg.replace(
-        FEATURES_HDF5=cli_files(args.db),
-        TEST_FEATURES_HDF5=cli_files(args.test_db),
+        FEATURES_HDF5=absolute_paths(args.db),
+        TEST_FEATURES_HDF5=absolute_paths(args.test_db),
         LOGREG_MODEL_PATH=args.model,
         LOGREG_REPORT=args.report,
     )
@@ -78,8 +60,8 @@ def run(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
     from pyimagesearch.features.fusion import load_features
 
     seed = int(cfg.get("RANDOM_SEED", 42))
-    train_files = file_list(cfg, "FEATURES_HDF5")
-    test_files = file_list(cfg, "TEST_FEATURES_HDF5")
+    train_files = cfg.path_list("FEATURES_HDF5")
+    test_files = cfg.path_list("TEST_FEATURES_HDF5")
     data = load_features(train_files)
     if test_files:
         train, test = data, load_features(test_files)

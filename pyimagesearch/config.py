@@ -156,6 +156,19 @@ class Config:
     def as_dict(self) -> dict[str, Any]:
         return dict(self._settings)
 
+    def path_list(self, name: str) -> list[str] | None:
+        """A setting holding one path or a list of paths, as a list (None when unset).
+
+        >>> Config({"FEATURES_HDF5": "a.hdf5"}).path_list("FEATURES_HDF5")
+        ['a.hdf5']
+        """
+        value = self.get(name)
+        if value is None:
+            return None
+        if isinstance(value, list | tuple):
+            return [str(v) for v in value]
+        return [str(value)]
+
     def output_path(self, *parts: str) -> Path:
         """``OUTPUT_PATH`` (default ``output/``) joined with ``parts``; the folder is created."""
         base = Path(self.get("OUTPUT_PATH", DEFAULT_OUTPUT_PATH))
@@ -215,9 +228,27 @@ def load_config(path: str | os.PathLike[str], required: Iterable[str] = ()) -> C
     check_settings(settings, required, source=str(config_file))
 
     base = config_file.resolve().parent
+
+    def resolve(value: str | os.PathLike[str]) -> str:
+        return os.path.normpath(base / Path(value).expanduser())
+
     for name, value in settings.items():
-        if _is_path_setting(name) and isinstance(value, str | os.PathLike):
-            settings[name] = os.path.normpath(base / Path(value).expanduser())
+        if not _is_path_setting(name):
+            continue
+        if isinstance(value, str | os.PathLike):
+            settings[name] = resolve(value)
+        elif isinstance(value, list | tuple) and all(
+            isinstance(v, str | os.PathLike) for v in value
+        ):  # several files, e.g. FEATURES_HDF5 for feature fusion
+            settings[name] = [resolve(v) for v in value]
     if settings.get("OUTPUT_PATH") is None:
         settings["OUTPUT_PATH"] = str(Path.cwd() / DEFAULT_OUTPUT_PATH)
     return Config(settings, config_file)
+
+
+def load_optional_config(path: str | os.PathLike[str] | None) -> Config:
+    """``load_config(path)``, or an empty config (``OUTPUT_PATH`` = ``output/``) for
+    scripts whose flags can say everything (``--config`` optional)."""
+    if path is None:
+        return Config({"OUTPUT_PATH": DEFAULT_OUTPUT_PATH})
+    return load_config(path)

@@ -37,6 +37,15 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path, make_config)
     assert cfg.DATASET_MEAN == "/abs/mean.json"
 
 
+def test_lists_of_paths_resolve_and_read_as_lists(tmp_path, make_config):
+    cfg = load_config(
+        make_config(FEATURES_HDF5=["a.hdf5", "/abs/b.hdf5"], TEST_FEATURES_HDF5="t.hdf5")
+    )
+    assert cfg.path_list("FEATURES_HDF5") == [str(tmp_path / "a.hdf5"), "/abs/b.hdf5"]
+    assert cfg.path_list("TEST_FEATURES_HDF5") == [str(tmp_path / "t.hdf5")]
+    assert cfg.path_list("VAL_HDF5") is None
+
+
 def test_output_path_defaults_to_output_in_the_working_directory(
     make_config, monkeypatch, tmp_path
 ):

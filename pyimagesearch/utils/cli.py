@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from pyimagesearch.errors import PyImageSearchError
@@ -45,3 +46,9 @@ def friendly_errors(main: Callable[..., Any]) -> Callable[..., int]:
         return int(result or 0)
 
     return wrapper
+
+
+def absolute_paths(paths: Sequence[str] | None) -> list[str] | None:
+    """Files named on the command line, made absolute: they are relative to the current
+    folder, not to the config's (None stays None, so the config's setting applies)."""
+    return None if paths is None else [str(Path(p).expanduser().absolute()) for p in paths]
