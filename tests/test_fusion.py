@@ -59,5 +59,5 @@ def test_fusion_refuses_disagreeing_labels_or_missing_paths(tmp_path: Path) -> N
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(DatasetError, match="not found"):
+    with pytest.raises(DatasetError, match="not found.*extract_features.py"):
         load_features([tmp_path / "nope.hdf5"])

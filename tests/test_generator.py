@@ -142,7 +142,7 @@ def test_book_style_aug_argument_and_per_image_preprocessor(coded_db: Path) -> N
 
 
 def test_clear_errors(tmp_path: Path, coded_db: Path) -> None:
-    with pytest.raises(DatasetError, match="not found"):
+    with pytest.raises(DatasetError, match="not found.*build_dataset.py"):
         HDF5DatasetGenerator(tmp_path / "missing.hdf5", 8)
     with pytest.raises(DatasetError, match="3 classes"):
         HDF5DatasetGenerator(coded_db, 8, classes=2)

@@ -10,6 +10,11 @@ import numpy as np
 
 from pyimagesearch.errors import DatasetError
 
+_WRITTEN_BY = {
+    "images": " (build it first: build_dataset.py)",
+    "features": " (extract the features first: extract_features.py)",
+}
+
 
 def open_hdf5(path: str | os.PathLike[str], data_key: str | None = None) -> h5py.File:
     """Open a finished dataset file for reading, with clear errors for common mistakes.
@@ -21,9 +26,10 @@ def open_hdf5(path: str | os.PathLike[str], data_key: str | None = None) -> h5py
     path = Path(path)
     if not path.exists():
         partial = path.with_name(path.name + ".partial")
-        hint = (
-            " (an unfinished .partial file is there: rerun the build)" if partial.exists() else ""
-        )
+        if partial.exists():
+            hint = " (an unfinished .partial file is there: rerun the build)"
+        else:
+            hint = _WRITTEN_BY.get(data_key or "", "")
         raise DatasetError(f"dataset file not found: {path}{hint}")
     try:
         db = h5py.File(path, "r")
