@@ -33,6 +33,9 @@ format: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_generator.py
+	$(BIN)/python benchmarks/bench_evaluate.py
+	$(BIN)/python benchmarks/bench_extract.py
 
 clean:
 	rm -rf datasets/demo output/demo
