@@ -42,6 +42,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from pyimagesearch.io import HDF5DatasetGenerator  # noqa: E402
 from pyimagesearch.preprocessing import (  # noqa: E402
+    BOOK_AUGMENTATION,
     BatchAugmenter,
     MeanPreprocessor,
     PatchPreprocessor,
@@ -49,14 +50,7 @@ from pyimagesearch.preprocessing import (  # noqa: E402
 
 SHARED = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO_ROOT.parent / "shared"))
 SAMPLE = SHARED / "data" / "dogs-vs-cats-sample" / "train"
-BOOK_AUG = {
-    "rotation_range": 20,
-    "zoom_range": 0.15,
-    "width_shift_range": 0.2,
-    "height_shift_range": 0.2,
-    "shear_range": 0.15,
-    "horizontal_flip": True,
-}
+BOOK_AUG = BOOK_AUGMENTATION
 SIZE, PATCH, BATCH = 256, 227, 128
 
 

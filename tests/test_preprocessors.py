@@ -7,6 +7,7 @@ import pytest
 
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.preprocessing import (
+    BOOK_AUGMENTATION,
     BatchAugmenter,
     CropPreprocessor,
     ImageToArrayPreprocessor,
@@ -157,15 +158,7 @@ def test_augmenter_flip_only_mirrors_some_images(rng) -> None:
 
 
 def test_augmenter_transforms_keep_shape_dtype_and_are_seeded(rng) -> None:
-    settings = {
-        "rotation_range": 20,
-        "zoom_range": 0.15,
-        "width_shift_range": 0.2,
-        "height_shift_range": 0.2,
-        "shear_range": 0.15,
-        "horizontal_flip": True,
-    }
-    aug = BatchAugmenter.from_settings(settings)
+    aug = BatchAugmenter.from_settings(BOOK_AUGMENTATION)
     images = rng.integers(0, 256, (6, 40, 40, 3), dtype=np.uint8)
     a = aug.augment_batch(images, np.random.default_rng(5))
     b = aug.augment_batch(images, np.random.default_rng(5))

@@ -25,6 +25,16 @@ import numpy as np
 
 from pyimagesearch.preprocessing.batching import parallel_for
 
+# The book's ImageDataGenerator settings for AlexNet on Dogs vs. Cats (the config default).
+BOOK_AUGMENTATION: dict[str, float | bool] = {
+    "rotation_range": 20,
+    "zoom_range": 0.15,
+    "width_shift_range": 0.2,
+    "height_shift_range": 0.2,
+    "shear_range": 0.15,
+    "horizontal_flip": True,
+}
+
 _BORDERS = {
     "nearest": cv2.BORDER_REPLICATE,
     "constant": cv2.BORDER_CONSTANT,
