@@ -2,15 +2,15 @@
 
 Usage:
     python build_dataset.py --config config/dogs_vs_cats_config.py [--overwrite]
+        [--set NAME=VALUE ...]
 """
 
 from __future__ import annotations
 
 import sys
 
-from pyimagesearch.config import load_config
 from pyimagesearch.data.builder import REQUIRED_SETTINGS, build_dataset
-from pyimagesearch.utils.cli import config_parser, friendly_errors
+from pyimagesearch.utils.cli import config_parser, friendly_errors, load_script_config
 
 
 def print_summary(report: dict) -> None:
@@ -26,8 +26,19 @@ def print_summary(report: dict) -> None:
         if split["skipped"] > 10:
             print(f"         ... and {split['skipped'] - 10} more (see the report)")
     totals = report["totals"]
-    if totals["unlabeled"]:
-        print(f"[INFO] {totals['unlabeled']} image file(s) had no label and were left out")
+    passed_over = (
+        ("unlabeled", "image file(s) had no label and were left out", "unlabeled_files"),
+        ("non_image_files", "file(s) without an image extension were ignored",
+         "ignored_non_image_files"),
+        ("duplicates_dropped", "link(s) to an image already listed were dropped",
+         "duplicate_files"),
+        ("link_loops_skipped", "link(s) back to a folder already walked were skipped",
+         "link_loops"),
+        ("broken_links", "broken link(s) were skipped", "broken_links"),
+    )  # fmt: skip
+    for key, text, listing in passed_over:
+        if totals[key]:
+            print(f"[INFO] {totals[key]} {text} (listed under {listing!r} in the report)")
     mean = report["dataset_mean"]
     print(f"[INFO] training mean: R {mean['R']:.2f}  G {mean['G']:.2f}  B {mean['B']:.2f}")
     print(
@@ -42,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace existing HDF5 files")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
-    cfg = load_config(args.config, required=REQUIRED_SETTINGS)
+    cfg = load_script_config(args, REQUIRED_SETTINGS)
     report = build_dataset(cfg, overwrite=args.overwrite or None, progress=not args.quiet)
     print_summary(report)
 

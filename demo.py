@@ -22,9 +22,9 @@ def ensure_demo_images(cfg) -> None:
     if images.is_dir() and any(images.iterdir()):
         print(f"[INFO] using the demo images in {images}")
         return
-    per_class = int(cfg.get("DEMO_IMAGES_PER_CLASS", 200))
-    classes = tuple(cfg.get("DEMO_CLASSES", ("cat", "dog")))
-    paths = generate_synthetic_dataset(images, per_class, classes, seed=cfg.get("RANDOM_SEED", 42))
+    per_class = int(cfg.get("DEMO_IMAGES_PER_CLASS"))
+    classes = tuple(cfg.get("DEMO_CLASSES"))
+    paths = generate_synthetic_dataset(images, per_class, classes, seed=cfg.get("RANDOM_SEED"))
     print(f"[INFO] drew {len(paths)} synthetic images in {images}")
 
 

@@ -2,15 +2,20 @@
 
 Usage:
     python evaluate.py --config config/dogs_vs_cats_config.py [--model PATH] [--quiet]
+        [--set NAME=VALUE ...]
 """
 
 from __future__ import annotations
 
 import sys
 
-from pyimagesearch.config import load_config
 from pyimagesearch.evaluation.tencrop import REQUIRED_SETTINGS, run_evaluation
-from pyimagesearch.utils.cli import config_parser, friendly_errors
+from pyimagesearch.utils.cli import (
+    absolute_path,
+    config_parser,
+    friendly_errors,
+    load_script_config,
+)
 
 
 def print_report(report: dict) -> None:
@@ -37,8 +42,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, help="network inputs per predict call")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
-    cfg = load_config(args.config, required=REQUIRED_SETTINGS)
-    report = run_evaluation(cfg, args.model, args.batch_size, progress=not args.quiet)
+    required = ("TEST_HDF5",) if args.model else REQUIRED_SETTINGS
+    cfg = load_script_config(args, required, EVAL_BATCH_SIZE=args.batch_size)
+    report = run_evaluation(cfg, absolute_path(args.model), progress=not args.quiet)
     print_report(report)
 
 

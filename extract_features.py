@@ -20,7 +20,7 @@ from typing import Any
 
 from pyimagesearch.config import Config, load_optional_config
 from pyimagesearch.errors import ConfigError
-from pyimagesearch.features.backbones import DEFAULT_BACKBONE, get_backbone_spec
+from pyimagesearch.features.backbones import get_backbone_spec
 from pyimagesearch.features.weights import config_weights
 from pyimagesearch.utils.cli import absolute_paths, config_parser, friendly_errors
 from pyimagesearch.utils.reports import write_json
@@ -75,10 +75,10 @@ def plan(
     elif cfg.get("BACKBONES"):
         names = list(cfg.BACKBONES)
     else:
-        names = [cfg.get("BACKBONE", DEFAULT_BACKBONE)]
+        names = [cfg.get("BACKBONE")]
     names = [get_backbone_spec(n).name for n in names]
     outputs = cfg.path_list("FEATURES_HDF5")
-    configured = cfg.get("BACKBONES") or [cfg.get("BACKBONE", DEFAULT_BACKBONE)]
+    configured = cfg.get("BACKBONES") or [cfg.get("BACKBONE")]
     if (
         backbone_flag
         and not output_flag
@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> None:
             backbone=backbone,
             weights=weights,
             image_size=cfg.get("FEATURE_IMAGE_SIZE"),
-            batch_size=int(cfg.get("FEATURE_BATCH_SIZE", 32)),
-            buffer_size=int(cfg.get("BUFFER_SIZE", 1000)),
+            batch_size=int(cfg.get("FEATURE_BATCH_SIZE")),
+            buffer_size=int(cfg.get("BUFFER_SIZE")),
             label_source=cfg.get("LABEL_SOURCE"),
             workers=cfg.get("BUILD_WORKERS"),
             progress=not args.quiet,

@@ -83,14 +83,14 @@ def main(argv: list[str] | None = None) -> None:
     from pyimagesearch.features.fine_tuning import fine_tune, plot_history
     from pyimagesearch.features.weights import config_weights
 
-    spec = get_backbone_spec(cfg.get("BACKBONE", "ResNet50"))
+    spec = get_backbone_spec(cfg.get("BACKBONE"))
     size = check_image_size(spec, cfg.get("FEATURE_IMAGE_SIZE"))
     images, labels, names, skipped = load_images(cfg, size)
-    seed = int(cfg.get("RANDOM_SEED", 42))
+    seed = int(cfg.get("RANDOM_SEED"))
     try:
         train_rows, val_rows = train_test_split(
             np.arange(len(labels)),
-            test_size=float(cfg.get("FINE_TUNE_VAL_SPLIT", 0.2)),
+            test_size=float(cfg.get("FINE_TUNE_VAL_SPLIT")),
             stratify=labels,
             random_state=seed,
         )
@@ -109,11 +109,11 @@ def main(argv: list[str] | None = None) -> None:
         weights=args.weights
         or (config_weights(cfg.WEIGHTS, cfg.source) if "WEIGHTS" in cfg else "imagenet"),
         image_size=size,
-        layers=cfg.get("FINE_TUNE_LAYERS", 20),
-        head_epochs=int(cfg.get("FINE_TUNE_HEAD_EPOCHS", 10)),
-        epochs=int(cfg.get("FINE_TUNE_EPOCHS", 10)),
-        learning_rate=float(cfg.get("FINE_TUNE_LEARNING_RATE", 1e-4)),
-        batch_size=int(cfg.get("BATCH_SIZE", 32)),
+        layers=cfg.get("FINE_TUNE_LAYERS"),
+        head_epochs=int(cfg.get("FINE_TUNE_HEAD_EPOCHS")),
+        epochs=int(cfg.get("FINE_TUNE_EPOCHS")),
+        learning_rate=float(cfg.get("FINE_TUNE_LEARNING_RATE")),
+        batch_size=int(cfg.get("BATCH_SIZE")),
         augment=not args.no_augment,
         seed=seed,
     )

@@ -72,7 +72,7 @@ def run(cfg: Config, model_path: str, weights: Any = None, progress: bool = True
     clip_range = check_clip_range(cfg.get("CLIP_RANGE"))
     bundle = load_model_bundle(model_path)
     names = list(bundle.get("label_names") or [])
-    positive = str(cfg.get("POSITIVE_CLASS", DEFAULT_POSITIVE))
+    positive = str(cfg.get("POSITIVE_CLASS"))
     if positive not in names:
         raise ConfigError(f"POSITIVE_CLASS {positive!r} is not one of the classes {names}")
     if len(names) != 2:
@@ -82,7 +82,7 @@ def run(cfg: Config, model_path: str, weights: Any = None, progress: bool = True
     result = predict_folder(
         bundle,
         cfg.TEST_IMAGES_PATH,
-        batch_size=int(cfg.get("FEATURE_BATCH_SIZE", 32)),
+        batch_size=int(cfg.get("FEATURE_BATCH_SIZE")),
         weights=weights,
         progress=progress,
     )

@@ -42,27 +42,25 @@ def run(cfg: Config, report_path: str | None = None) -> dict[str, Any]:
     import keras
     from sklearn.model_selection import train_test_split
 
-    from pyimagesearch.features.classifiers import DEFAULT_TEST_SIZE, evaluate, held_out_split
+    from pyimagesearch.features.classifiers import evaluate, held_out_split
     from pyimagesearch.features.fusion import load_features
     from pyimagesearch.features.prediction import head_metadata_path
     from pyimagesearch.nn.heads import build_feature_head, loss_for
 
-    seed = int(cfg.get("RANDOM_SEED", 42))
+    seed = int(cfg.get("RANDOM_SEED"))
     keras.utils.set_random_seed(seed)
     data = load_features(cfg.path_list("FEATURES_HDF5"))
     test_files = cfg.path_list("TEST_FEATURES_HDF5")
     if test_files:
         train, test = data, load_features(test_files)
     else:
-        train, test = held_out_split(
-            data, float(cfg.get("LOGREG_TEST_SIZE", DEFAULT_TEST_SIZE)), seed
-        )
+        train, test = held_out_split(data, float(cfg.get("LOGREG_TEST_SIZE")), seed)
     train = train.subset(np.flatnonzero(train.labels >= 0))
     test = test.subset(np.flatnonzero(test.labels >= 0))
     num_classes = len(train.label_names)
     fit_rows, val_rows = train_test_split(
         np.arange(len(train)),
-        test_size=float(cfg.get("HEAD_VAL_SPLIT", 0.1)),
+        test_size=float(cfg.get("HEAD_VAL_SPLIT")),
         stratify=train.labels,
         random_state=seed,
     )
@@ -74,8 +72,8 @@ def run(cfg: Config, report_path: str | None = None) -> dict[str, Any]:
         train.features[fit_rows],
         train.labels[fit_rows],
         validation_data=(train.features[val_rows], train.labels[val_rows]),
-        epochs=int(cfg.get("HEAD_EPOCHS", DEFAULT_EPOCHS)),
-        batch_size=int(cfg.get("FEATURE_BATCH_SIZE", 64)),
+        epochs=int(cfg.get("HEAD_EPOCHS")),
+        batch_size=int(cfg.get("FEATURE_BATCH_SIZE")),
         callbacks=[keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)],
         verbose=2,
     )

@@ -50,8 +50,6 @@ def settings_from(args) -> Config:
 def run(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
     """Train, evaluate, save; return the report (also written as JSON)."""
     from pyimagesearch.features.classifiers import (
-        DEFAULT_C_GRID,
-        DEFAULT_TEST_SIZE,
         evaluate,
         held_out_split,
         save_classifier,
@@ -59,7 +57,7 @@ def run(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
     )
     from pyimagesearch.features.fusion import load_features
 
-    seed = int(cfg.get("RANDOM_SEED", 42))
+    seed = int(cfg.get("RANDOM_SEED"))
     train_files = cfg.path_list("FEATURES_HDF5")
     test_files = cfg.path_list("TEST_FEATURES_HDF5")
     data = load_features(train_files)
@@ -71,7 +69,7 @@ def run(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
             )
         split = "separate file"
     else:
-        test_size = float(cfg.get("LOGREG_TEST_SIZE", DEFAULT_TEST_SIZE))
+        test_size = float(cfg.get("LOGREG_TEST_SIZE"))
         train, test = held_out_split(data, test_size, seed)
         split = f"stratified {1 - test_size:.0%}/{test_size:.0%} split, seed {seed}"
     train = train.subset((train.labels >= 0).nonzero()[0])
@@ -83,7 +81,7 @@ def run(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
     search = train_logreg(
         train.features,
         train.labels,
-        c_grid=cfg.get("LOGREG_C_GRID", DEFAULT_C_GRID),
+        c_grid=cfg.get("LOGREG_C_GRID"),
         seed=seed,
         n_jobs=jobs,
     )

@@ -1,124 +1,400 @@
-"""Load the plain Python config modules that drive every script.
+"""Load the plain Python config modules that drive every script, checked against one table.
 
-A config is a ``.py`` file of UPPER_CASE settings. One file serves every script, so a
-setting that only another script uses is fine; a setting that *no* script knows is most
+A config is a ``.py`` file of UPPER_CASE settings. One file serves every script. Every
+setting any script reads is in :data:`SETTINGS`, with its type, allowed range, default and
+meaning: nothing else in the project hard-codes a default, and ``cfg.get(NAME)`` falls back
+to the table. A wrong value stops the script before it does any work, with one line that
+names the setting, the value and what is expected; a setting that *no* script knows is most
 likely a typo and earns a warning that names the closest known setting.
 
 Example:
-    >>> cfg = load_config("config/dogs_vs_cats_config.py", required=["IMAGES_PATH"])
-    >>> cfg.IMAGES_PATH            # doctest: +SKIP
-    '/home/me/kaggle/train'        # resolved against the config file's folder
+    >>> cfg = load_config("config/dogs_vs_cats_config.py", overrides={"EPOCHS": 5})
+    ... # doctest: +SKIP
+    >>> cfg.EPOCHS, cfg.get("BATCH_SIZE")        # doctest: +SKIP
+    (5, 128)
 
-Paths (settings in ``PATH_SETTINGS`` or whose name ends in ``_PATH``, ``_HDF5``,
-``_DIR`` or ``_FILE``) are resolved against the config file's folder unless absolute.
+Paths (settings marked ``path`` in the table) are resolved against the config file's
+folder unless absolute; overrides (``--set``, flags) against the current folder.
+``python -m pyimagesearch.config`` prints the table as Markdown (docs/SETTINGS.md).
 """
 
 from __future__ import annotations
 
+import ast
 import difflib
 import os
 import runpy
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from pyimagesearch.errors import ConfigError
-
-# Every setting any script reads, with a one-line description. Add new settings here.
-KNOWN_SETTINGS: dict[str, str] = {
-    # --- build_dataset.py -------------------------------------------------------------
-    "IMAGES_PATH": "folder of input images (Kaggle flat layout or one folder per class)",
-    "LABEL_SOURCE": "'filename' (cat.0.jpg -> cat), 'folder' (parent folder), or None (auto)",
-    "NUM_CLASSES": "expected number of classes (checked against the data)",
-    "NUM_VAL_IMAGES": "validation split size: a count (int) or a fraction (0-1)",
-    "NUM_TEST_IMAGES": "test split size: a count (int) or a fraction (0-1)",
-    "TRAIN_HDF5": "output HDF5 file of the training split",
-    "VAL_HDF5": "output HDF5 file of the validation split",
-    "TEST_HDF5": "output HDF5 file of the test split",
-    "DATASET_MEAN": "JSON file with the training split's RGB mean",
-    "OUTPUT_PATH": "folder for reports, plots, models (default: output/)",
-    "IMAGE_SIZE": "side (int) or (width, height) of the stored images (default 256)",
-    "RANDOM_SEED": "seed for splits, shuffling and augmentation (default 42)",
-    "BUILD_WORKERS": "decoding threads for build_dataset.py (default: number of cores)",
-    "BUFFER_SIZE": "rows buffered in memory before an HDF5 write (default 1000)",
-    "OVERWRITE": "replace existing HDF5 outputs (default True for the builder)",
-    # --- train_alexnet.py / evaluate.py -------------------------------------------------
-    "MODEL_PATH": "trained Keras model (.keras)",
-    "CHECKPOINT_PATH": "folder for per-epoch training checkpoints",
-    "EPOCHS": "training epochs",
-    "BATCH_SIZE": "batch size",
-    "LEARNING_RATE": "optimizer learning rate",
-    "INPUT_SIZE": "network input side (AlexNet: 227)",
-    "AUGMENTATION": "dict of augmentation settings (rotation, zoom, shifts, shear, flip)",
-    "WEIGHT_DECAY": "L2 regularization strength",
-    "DENSE_UNITS": "units of AlexNet's fully connected layers (default 4096)",
-    "DROPOUT": "dropout rates",
-    "WORKERS": "loader workers for training",
-    "EVAL_BATCH_SIZE": "images per predict call during evaluation",
-    "MEAN_IN_MODEL": "subtract the mean inside the model (uint8 batches; fastest on a GPU)",
-    # --- extract_features.py / train_logreg.py / fine_tune.py / predict.py --------------
-    "FEATURES_HDF5": "HDF5 file of extracted features (training / all images)",
-    "TEST_FEATURES_HDF5": "HDF5 file of held-out features (optional)",
-    "BACKBONE": "keras.applications backbone name (default ResNet50)",
-    "BACKBONES": "list of backbone names for feature fusion",
-    "WEIGHTS": "'imagenet', None, or a path to a weights file",
-    "FEATURE_IMAGE_SIZE": "input side for feature extraction (default: the backbone's own)",
-    "FEATURE_BATCH_SIZE": "images per batch during feature extraction",
-    "LOGREG_MODEL_PATH": "pickled logistic-regression classifier",
-    "LOGREG_REPORT": "JSON report of train_logreg.py",
-    "LOGREG_C_GRID": "values of C to search",
-    "LOGREG_TEST_SIZE": "held-out fraction when no separate test features are given",
-    "HEAD_MODEL_PATH": "Keras classifier head trained on features",
-    "FINE_TUNE_MODEL_PATH": "fine-tuned Keras model",
-    "FINE_TUNE_LAYERS": "how many backbone blocks/layers to unfreeze when fine-tuning",
-    "FINE_TUNE_EPOCHS": "epochs per fine-tuning stage",
-    "FINE_TUNE_LEARNING_RATE": "SGD learning rate after unfreezing",
-    "FINE_TUNE_HEAD_EPOCHS": "epochs of the head alone, backbone frozen (fine_tune.py)",
-    "FINE_TUNE_VAL_SPLIT": "validation fraction of the images for fine_tune.py (default 0.2)",
-    "HEAD_EPOCHS": "most epochs of the Keras head on features (train_head.py)",
-    "HEAD_VAL_SPLIT": "validation fraction of the training features for train_head.py",
-    "TEST_IMAGES_PATH": "unlabeled Kaggle-style test folder (1.jpg ... 12500.jpg)",
-    "SUBMISSION_PATH": "submission CSV written by predict.py",
-    "CLIP_RANGE": "(low, high) clipping of submitted probabilities",
-    "POSITIVE_CLASS": "label whose probability is submitted (default 'dog')",
-    # --- demo ---------------------------------------------------------------------------
-    "DEMO_IMAGES_PER_CLASS": "synthetic images per class generated for the demo",
-    "DEMO_CLASSES": "class names of the synthetic demo dataset",
-}
-
-PATH_SETTINGS = {
-    "IMAGES_PATH",
-    "TRAIN_HDF5",
-    "VAL_HDF5",
-    "TEST_HDF5",
-    "DATASET_MEAN",
-    "OUTPUT_PATH",
-    "MODEL_PATH",
-    "CHECKPOINT_PATH",
-    "FEATURES_HDF5",
-    "TEST_FEATURES_HDF5",
-    "LOGREG_MODEL_PATH",
-    "LOGREG_REPORT",
-    "HEAD_MODEL_PATH",
-    "FINE_TUNE_MODEL_PATH",
-    "TEST_IMAGES_PATH",
-    "SUBMISSION_PATH",
-}
-_PATH_SUFFIXES = ("_PATH", "_HDF5", "_DIR", "_FILE")
 
 DEFAULT_OUTPUT_PATH = "output"
 
 
-def _is_path_setting(name: str) -> bool:
-    return name in PATH_SETTINGS or name.endswith(_PATH_SUFFIXES)
+# -- value checks ------------------------------------------------------------------------------
+class Check:
+    """Checks one setting's value: ``check(value)`` returns it (normalized) or raises
+    ``ValueError`` whose text says what is expected."""
+
+    expected = "a value"
+
+    def __call__(self, value: Any) -> Any:
+        return value
+
+    def fail(self) -> None:
+        raise ValueError(self.expected)
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def _is_number(value: Any) -> bool:
+    return _is_int(value) or isinstance(value, float | np.floating)
+
+
+def _bound_text(low: float | None, high: float | None, open_low: bool = False) -> str:
+    low_text, high_text = (f"{v:g}" if isinstance(v, float) else str(v) for v in (low, high))
+    if low is not None and high is not None:
+        return f" in {'(' if open_low else '['}{low_text}, {high_text}]"
+    if low is not None:
+        return f" {'>' if open_low else '>='} {low_text}"
+    if high is not None:
+        return f" <= {high_text}"
+    return ""
+
+
+class Int(Check):
+    def __init__(self, low: int | None = None, high: int | None = None) -> None:
+        self.low, self.high = low, high
+        self.expected = "an int" + _bound_text(low, high)
+
+    def __call__(self, value: Any) -> int:
+        if not _is_int(value):
+            self.fail()
+        value = int(value)
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            self.fail()
+        return value
+
+
+class Float(Check):
+    def __init__(
+        self, low: float | None = None, high: float | None = None, open_low: bool = False
+    ) -> None:
+        self.low, self.high, self.open_low = low, high, open_low
+        self.expected = "a number" + _bound_text(low, high, open_low)
+
+    def __call__(self, value: Any) -> float:
+        if not _is_number(value):
+            self.fail()
+        value = float(value)
+        too_low = self.low is not None and (
+            value <= self.low if self.open_low else value < self.low
+        )
+        if too_low or (self.high is not None and value > self.high) or np.isnan(value):
+            self.fail()
+        return value
+
+
+class Bool(Check):
+    expected = "True or False"
+
+    def __call__(self, value: Any) -> bool:
+        if not isinstance(value, bool | np.bool_):
+            self.fail()
+        return bool(value)
+
+
+class Str(Check):
+    def __init__(self, choices: Sequence[str] | None = None) -> None:
+        self.choices = tuple(choices) if choices else None
+        self.expected = (
+            "one of " + ", ".join(repr(c) for c in self.choices) if self.choices else "a string"
+        )
+
+    def __call__(self, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            self.fail()
+        if self.choices and value not in self.choices:
+            self.fail()
+        return value
+
+
+class PathValue(Check):
+    expected = "a path (string)"
+
+    def __call__(self, value: Any) -> str:
+        if not isinstance(value, str | os.PathLike) or not os.fspath(value).strip():
+            self.fail()
+        return os.fspath(value)
+
+
+class Paths(Check):
+    expected = "a path or a list of paths"
+
+    def __call__(self, value: Any) -> str | list[str]:
+        if isinstance(value, list | tuple):
+            if not value:
+                self.fail()
+            return [PathValue()(v) for v in value]
+        return PathValue()(value)
+
+
+class Size(Check):
+    expected = "a positive int or (width, height)"
+
+    def __call__(self, value: Any) -> int | tuple[int, int]:
+        if _is_int(value) and value > 0:
+            return int(value)
+        if (
+            isinstance(value, tuple | list)
+            and len(value) == 2
+            and all(_is_int(v) and v > 0 for v in value)
+        ):
+            return int(value[0]), int(value[1])
+        self.fail()
+
+
+class SplitSize(Check):
+    expected = "a count (int >= 0) or a fraction (float strictly between 0 and 1)"
+
+    def __call__(self, value: Any) -> int | float:
+        if _is_int(value) and value >= 0:
+            return int(value)
+        if isinstance(value, float | np.floating):
+            if 0.0 < value < 1.0:
+                return float(value)
+            if float(value).is_integer() and value >= 1:  # 1.0, 250.0: a count or 100 %?
+                raise ValueError(
+                    f"{self.expected}; {value!r} is ambiguous: write {int(value)} for a count"
+                )
+        self.fail()
+
+
+class Numbers(Check):
+    def __init__(self, length: int | None = None, item: Float | None = None) -> None:
+        self.length, self.item = length, item or Float()
+        count = f"{length} " if length else ""
+        self.expected = f"a list of {count}numbers ({self.item.expected.removeprefix('a ')})"
+
+    def __call__(self, value: Any) -> tuple[float, ...]:
+        if not isinstance(value, list | tuple | np.ndarray) or len(value) == 0:
+            self.fail()
+        if self.length is not None and len(value) != self.length:
+            self.fail()
+        try:
+            return tuple(self.item(v) for v in value)
+        except ValueError:
+            self.fail()
+
+
+class Names(Check):
+    expected = "a list of names (strings)"
+
+    def __call__(self, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
+            self.fail()
+        if not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail()
+        return tuple(value)
+
+
+class Dict(Check):
+    expected = "a dict"
+
+    def __call__(self, value: Any) -> dict:
+        if not isinstance(value, Mapping):
+            self.fail()
+        return dict(value)
+
+
+class Either(Check):
+    """The first of several checks that accepts the value."""
+
+    def __init__(self, *checks: Check) -> None:
+        self.checks = checks
+        self.expected = " or ".join(c.expected for c in checks)
+
+    def __call__(self, value: Any) -> Any:
+        for check in self.checks:
+            try:
+                return check(value)
+            except ValueError:
+                continue
+        self.fail()
+
+
+class Weights(Check):
+    expected = "'imagenet', None, a weights file path, or a dict {backbone: weights}"
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {Str()(k): self(v) for k, v in value.items()}
+        return PathValue()(value)
+
+
+# -- the table ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Setting:
+    """One known setting: its check, default, meaning, and whether it names a file."""
+
+    name: str
+    check: Check
+    default: Any
+    help: str
+    path: bool = False
+    group: str = ""
+
+    def default_value(self, output_path: str) -> Any:
+        if isinstance(self.default, str) and "{OUTPUT_PATH}" in self.default:
+            return os.path.normpath(self.default.replace("{OUTPUT_PATH}", output_path))
+        return self.default
+
+    def describe_default(self) -> str:
+        if self.default is None:
+            return "None"
+        return repr(self.default).replace("'{OUTPUT_PATH}", "'OUTPUT_PATH")
+
+
+_TABLE: list[Setting] = []
+
+
+def _group(title: str, *rows: tuple) -> None:
+    for name, check, default, meaning, *rest in rows:
+        _TABLE.append(Setting(name, check, default, meaning, bool(rest and rest[0]), title))
+
+
+POSITIVE = Int(1)
+SEED = Int(0, 2**32 - 1)
+FRACTION = Float(0.0, 1.0, open_low=True)
+LEARNING_RATE = Float(0.0, 10.0, open_low=True)
+
+# fmt: off
+_group(
+    "build_dataset.py",
+    ("IMAGES_PATH", PathValue(), None, "folder of input images (Kaggle flat layout or one folder per class)", True),
+    ("LABEL_SOURCE", Str(("filename", "folder")), None, "'filename' (cat.0.jpg -> cat) or 'folder' (parent folder); None: from the layout"),
+    ("NUM_CLASSES", Int(2), None, "expected number of classes, checked against the data; None: no check"),
+    ("NUM_VAL_IMAGES", SplitSize(), None, "validation split: a count (int) or a fraction (0-1); 0: no validation split"),
+    ("NUM_TEST_IMAGES", SplitSize(), None, "test split: a count (int) or a fraction (0-1)"),
+    ("TRAIN_HDF5", PathValue(), None, "HDF5 file of the training split", True),
+    ("VAL_HDF5", PathValue(), None, "HDF5 file of the validation split", True),
+    ("TEST_HDF5", PathValue(), None, "HDF5 file of the test split", True),
+    ("DATASET_MEAN", PathValue(), None, "JSON file of the training split's RGB mean", True),
+    ("OUTPUT_PATH", PathValue(), DEFAULT_OUTPUT_PATH, "folder for reports, plots and models (relative: to the working folder when not set)", True),
+    ("IMAGE_SIZE", Size(), 256, "side (int) or (width, height) of the stored images"),
+    ("RANDOM_SEED", SEED, 42, "seed of splits, shuffles, augmentation and weight initialisation"),
+    ("BUILD_WORKERS", POSITIVE, None, "decoding threads; None: one per core"),
+    ("BUFFER_SIZE", POSITIVE, 1000, "rows buffered in memory between HDF5 writes"),
+    ("OVERWRITE", Bool(), False, "replace existing outputs without --overwrite (only once the new ones are complete)"),
+)
+_group(
+    "train_alexnet.py / evaluate.py",
+    ("MODEL_PATH", PathValue(), None, "the trained model (.keras): the best epoch by validation loss, without optimizer state", True),
+    ("CHECKPOINT_PATH", PathValue(), "{OUTPUT_PATH}/checkpoints", "folder of the per-epoch checkpoints (with optimizer state, for --resume)", True),
+    ("CHECKPOINTS_KEEP", POSITIVE, 2, "checkpoints kept: older ones are removed once a newer one is complete"),
+    ("EPOCHS", POSITIVE, 75, "training epochs"),
+    ("BATCH_SIZE", POSITIVE, 128, "training batch size"),
+    ("LEARNING_RATE", LEARNING_RATE, 1e-3, "Adam's learning rate"),
+    ("INPUT_SIZE", POSITIVE, 227, "network input side: random patches of this size in training (AlexNet: at least 63)"),
+    ("AUGMENTATION", Dict(), None, "augmentation settings (rotation, zoom, shifts, shear, flip); None: none"),
+    ("WEIGHT_DECAY", Float(0.0), 0.0002, "L2 regularization strength"),
+    ("DENSE_UNITS", POSITIVE, 4096, "units of AlexNet's fully connected layers"),
+    ("DROPOUT", Numbers(2, Float(0.0, 0.99)), (0.25, 0.5), "dropout rates (conv blocks, dense blocks)"),
+    ("WORKERS", POSITIVE, None, "loader threads of training; None: min(4, cores)"),
+    ("STRATEGY", Str(("mirrored",)), None, "distribution strategy: 'mirrored' (every visible GPU); None: one device"),
+    ("EVAL_BATCH_SIZE", POSITIVE, 256, "network inputs per predict call in evaluate.py"),
+    ("MEAN_IN_MODEL", Bool(), False, "subtract the mean inside the model (uint8 batches; fastest on a GPU)"),
+)
+_group(
+    "extract_features.py / train_logreg.py / train_head.py / predict.py",
+    ("FEATURES_HDF5", Paths(), None, "features file(s) (a list: feature fusion); None: features_<backbone>.hdf5 in OUTPUT_PATH", True),
+    ("TEST_FEATURES_HDF5", Paths(), None, "held-out features; None: a seeded stratified split (LOGREG_TEST_SIZE)", True),
+    ("BACKBONE", Str(), "ResNet50", "keras.applications backbone name"),
+    ("BACKBONES", Names(), None, "backbone names for feature fusion (one features file each)"),
+    ("WEIGHTS", Weights(), "imagenet", "'imagenet', None (random), a weights file, or {backbone: weights}"),
+    ("FEATURE_IMAGE_SIZE", Int(32), None, "input side for feature extraction and fine-tuning; None: the backbone's own"),
+    ("FEATURE_BATCH_SIZE", POSITIVE, 32, "images per batch through the backbone"),
+    ("LOGREG_MODEL_PATH", PathValue(), "{OUTPUT_PATH}/logreg.pickle", "logistic-regression classifier", True),
+    ("LOGREG_REPORT", PathValue(), "{OUTPUT_PATH}/logreg_report.json", "JSON report of train_logreg.py", True),
+    ("LOGREG_C_GRID", Numbers(None, Float(0.0, open_low=True)), (0.0001, 0.001, 0.01, 0.1, 1.0, 10.0, 100.0), "values of C searched"),
+    ("LOGREG_TEST_SIZE", Float(0.0, 0.99, open_low=True), 0.25, "held-out fraction when no TEST_FEATURES_HDF5 is given"),
+    ("HEAD_MODEL_PATH", PathValue(), "{OUTPUT_PATH}/head.keras", "Keras head trained on features", True),
+    ("HEAD_EPOCHS", POSITIVE, 30, "most epochs of the head (early stopping)"),
+    ("HEAD_BATCH_SIZE", POSITIVE, 64, "feature rows per batch of the head"),
+    ("HEAD_VAL_SPLIT", Float(0.0, 0.9, open_low=True), 0.1, "validation fraction of the head's training rows"),
+    ("TEST_IMAGES_PATH", PathValue(), None, "unlabeled Kaggle-style test folder (1.jpg ... 12500.jpg)", True),
+    ("SUBMISSION_PATH", PathValue(), "{OUTPUT_PATH}/submission.csv", "submission CSV written by predict.py", True),
+    ("CLIP_RANGE", Numbers(2, Float(0.0, 1.0)), (0.005, 0.995), "(low, high) clipping of submitted probabilities"),
+    ("POSITIVE_CLASS", Str(), "dog", "class whose probability is submitted"),
+)
+_group(
+    "fine_tune.py",
+    ("FINE_TUNE_MODEL_PATH", PathValue(), "{OUTPUT_PATH}/fine_tuned.keras", "fine-tuned Keras model", True),
+    ("FINE_TUNE_LAYERS", Either(POSITIVE, Str()), None, "first backbone layer (name prefix) or count of last layers to train; None: the backbone's last block"),
+    ("FINE_TUNE_HEAD_EPOCHS", POSITIVE, 10, "epochs of the head alone, backbone frozen"),
+    ("FINE_TUNE_EPOCHS", POSITIVE, 10, "epochs after unfreezing"),
+    ("FINE_TUNE_LEARNING_RATE", LEARNING_RATE, 1e-4, "SGD learning rate after unfreezing"),
+    ("FINE_TUNE_BATCH_SIZE", POSITIVE, 32, "fine-tuning batch size"),
+    ("FINE_TUNE_VAL_SPLIT", Float(0.0, 0.9, open_low=True), 0.2, "validation fraction of the images"),
+)
+_group(
+    "demo.py",
+    ("DEMO_IMAGES_PER_CLASS", POSITIVE, 200, "synthetic images per class drawn for the demo"),
+    ("DEMO_CLASSES", Names(), ("cat", "dog"), "class names of the synthetic demo dataset"),
+)
+# fmt: on
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in _TABLE}
+# kept for callers that only want the meanings
+KNOWN_SETTINGS: dict[str, str] = {s.name: s.help for s in _TABLE}
+
+
+def setting(name: str) -> Setting:
+    """The table's row for ``name`` (KeyError for a name no script knows: a bug)."""
+    return SETTINGS[name]
+
+
+def _closest(name: str) -> str | None:
+    matches = difflib.get_close_matches(name, SETTINGS, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def validate(name: str, value: Any, source: str = "the config") -> Any:
+    """``value`` checked (and normalized) against the table; None always passes (= default).
+
+    Raises:
+        ConfigError: one line naming the setting, the value and what is expected.
+    """
+    if value is None or name not in SETTINGS:
+        return value
+    try:
+        return SETTINGS[name].check(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} = {_shown(value)} in {source}: expected {exc}") from None
+
+
+# -- the config object -------------------------------------------------------------------------
 class Config:
-    """Read-only view of a config module's UPPER_CASE settings.
+    """Read-only view of a config's settings, falling back to the table's defaults.
 
-    Attribute access to a missing setting raises :class:`ConfigError` naming the file,
-    never a bare ``AttributeError``. ``cfg.get(name, default)`` reads optional settings.
+    ``cfg.NAME`` is the setting or its default, and a :class:`ConfigError` naming the file
+    when neither exists (never a bare ``AttributeError``); ``cfg.get(NAME)`` is the setting,
+    its default, or None.
     """
 
     def __init__(self, settings: dict[str, Any], source: Path | None = None) -> None:
@@ -126,32 +402,50 @@ class Config:
         object.__setattr__(self, "source", source)
 
     def __getattr__(self, name: str) -> Any:
-        settings = object.__getattribute__(self, "_settings")
-        if name in settings:
-            return settings[name]
-        where = f" in {self.source}" if self.source else ""
-        raise ConfigError(f"setting {name} is missing{where}; add `{name} = ...` to the config")
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = self.get(name)
+        if value is None:
+            where = f" in {self.source}" if self.source else ""
+            raise ConfigError(
+                f"setting {name} is missing{where}; add `{name} = ...` to the config "
+                f"or pass --set {name}=..."
+            )
+        return value
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Config is read-only; use cfg.replace(NAME=value)")
 
     def __contains__(self, name: str) -> bool:
-        return name in self._settings
+        return self._settings.get(name) is not None
 
-    def get(self, name: str, default: Any = None) -> Any:
-        """Return a setting, or ``default`` when the config does not set it (or sets None)."""
+    def get(self, name: str) -> Any:
+        """The setting, or the table's default when the config does not set it (or sets
+        None). Defaults inside ``OUTPUT_PATH`` are resolved against it."""
         value = self._settings.get(name)
-        return default if value is None else value
+        if value is not None:
+            return value
+        if name not in SETTINGS:
+            return None
+        output = self._settings.get("OUTPUT_PATH") or DEFAULT_OUTPUT_PATH
+        return SETTINGS[name].default_value(str(output))
 
     def replace(self, **overrides: Any) -> Config:
-        """Return a copy with some settings replaced (None values are ignored).
-
-        Path overrides are taken as given (relative to the current directory), as a
-        command-line flag would be.
-        """
+        """A copy with some settings replaced, each checked against the table (None values
+        are ignored). Paths are taken as given (relative to the current folder), as a
+        command-line flag would be."""
         merged = dict(self._settings)
-        merged.update({k: v for k, v in overrides.items() if v is not None})
+        for name, value in overrides.items():
+            if value is not None:
+                merged[name] = validate(name, value, "the command line")
         return Config(merged, self.source)
+
+    def require(self, names: Iterable[str]) -> Config:
+        """Raise one ConfigError naming every setting of ``names`` that has no value."""
+        missing = [name for name in names if self.get(name) is None]
+        if missing:
+            raise missing_settings_error(missing, str(self.source or "the command line"))
+        return self
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self._settings)
@@ -170,8 +464,8 @@ class Config:
         return [str(value)]
 
     def output_path(self, *parts: str) -> Path:
-        """``OUTPUT_PATH`` (default ``output/``) joined with ``parts``; the folder is created."""
-        base = Path(self.get("OUTPUT_PATH", DEFAULT_OUTPUT_PATH))
+        """``OUTPUT_PATH`` joined with ``parts``; the folder is created."""
+        base = Path(self.get("OUTPUT_PATH"))
         base.mkdir(parents=True, exist_ok=True)
         return base.joinpath(*parts)
 
@@ -179,23 +473,26 @@ class Config:
         return f"Config({self.source}, {sorted(self._settings)})"
 
 
-def _closest(name: str) -> str | None:
-    matches = difflib.get_close_matches(name, KNOWN_SETTINGS, n=1, cutoff=0.6)
-    return matches[0] if matches else None
+def missing_settings_error(missing: Sequence[str], source: str) -> ConfigError:
+    """One error naming every missing required setting (first line: their names)."""
+    lines = [f"  {name}: {KNOWN_SETTINGS.get(name, '')}".rstrip(": ") for name in missing]
+    return ConfigError(
+        f"{source} is missing {len(missing)} required setting(s): {', '.join(missing)}\n"
+        + "\n".join(lines)
+    )
 
 
 def check_settings(
     settings: dict[str, Any], required: Iterable[str] = (), source: str = "the config"
-) -> None:
-    """Raise one ConfigError naming every missing required setting; warn on unknown names."""
-    missing = [name for name in required if settings.get(name) is None]
+) -> dict[str, Any]:
+    """Check every known setting's value, name every missing required one in one error, and
+    warn on unknown names; return the settings with their values normalized."""
+    checked = {name: validate(name, value, source) for name, value in settings.items()}
+    missing = [name for name in required if checked.get(name) is None]
     if missing:
-        lines = [f"  {name}: {KNOWN_SETTINGS.get(name, '')}".rstrip(": ") for name in missing]
-        raise ConfigError(
-            f"{source} is missing {len(missing)} required setting(s):\n" + "\n".join(lines)
-        )
+        raise missing_settings_error(missing, source)
     for name in settings:
-        if name not in KNOWN_SETTINGS:
+        if name not in SETTINGS:
             hint = _closest(name)
             suggestion = f"; did you mean {hint}?" if hint else ""
             warnings.warn(
@@ -203,52 +500,134 @@ def check_settings(
                 UserWarning,
                 stacklevel=3,
             )
+    return checked
 
 
-def load_config(path: str | os.PathLike[str], required: Iterable[str] = ()) -> Config:
-    """Load a config module, check it and resolve its paths.
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"KEY=VALUE"`` from ``--set`` as ``(KEY, value)``: the value as a Python literal
+    (``64``, ``0.1``, ``None``, ``(0.005, 0.995)``), or as a plain string.
 
-    Args:
-        path: the ``.py`` config file.
-        required: settings the calling script cannot run without; all missing ones are
-            reported in one error.
+    >>> parse_override("EPOCHS=5"), parse_override("BACKBONE=VGG16")
+    (('EPOCHS', 5), ('BACKBONE', 'VGG16'))
 
     Raises:
-        ConfigError: the file is missing, fails to run, or lacks required settings.
+        ConfigError: no ``=``, or a name that no script knows (with the closest one).
     """
-    config_file = Path(path).expanduser()
-    if not config_file.is_file():
-        raise ConfigError(f"config file not found: {config_file}")
+    name, sep, raw = text.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise ConfigError(f"--set {text!r}: expected KEY=VALUE, e.g. --set EPOCHS=5")
+    if name not in SETTINGS:
+        hint = _closest(name)
+        raise ConfigError(
+            f"--set {name}: no script knows this" + (f"; did you mean {hint}?" if hint else "")
+        )
     try:
-        namespace = runpy.run_path(str(config_file))
-    except Exception as exc:  # a broken config is a user error, not a crash
-        raise ConfigError(f"config {config_file} failed to load: {exc!r}") from exc
+        value = ast.literal_eval(raw.strip())
+    except (ValueError, SyntaxError):
+        value = raw.strip()
+    if SETTINGS[name].path and isinstance(value, str):
+        value = str(Path(value).expanduser().absolute())
+    return name, value
 
-    settings = {k: v for k, v in namespace.items() if k.isupper() and not k.startswith("_")}
-    check_settings(settings, required, source=str(config_file))
 
-    base = config_file.resolve().parent
-
+def _resolve_paths(settings: dict[str, Any], base: Path) -> None:
     def resolve(value: str | os.PathLike[str]) -> str:
         return os.path.normpath(base / Path(value).expanduser())
 
     for name, value in settings.items():
-        if not _is_path_setting(name):
+        if name not in SETTINGS or not SETTINGS[name].path:
             continue
         if isinstance(value, str | os.PathLike):
             settings[name] = resolve(value)
-        elif isinstance(value, list | tuple) and all(
-            isinstance(v, str | os.PathLike) for v in value
-        ):  # several files, e.g. FEATURES_HDF5 for feature fusion
+        elif isinstance(value, list | tuple):  # several files, e.g. feature fusion
             settings[name] = [resolve(v) for v in value]
+
+
+def load_config(
+    path: str | os.PathLike[str] | None,
+    required: Iterable[str] = (),
+    overrides: Mapping[str, Any] | Sequence[str] | None = None,
+) -> Config:
+    """Load a config module (or none), apply overrides, check everything, resolve paths.
+
+    Args:
+        path: the ``.py`` config file; None for scripts whose flags can say everything
+            (every setting then has its default).
+        required: settings the calling script cannot run without; all missing ones are
+            reported in one error.
+        overrides: ``{NAME: value}`` or ``--set`` strings ``["NAME=value", ...]``; they
+            win over the file.
+
+    Raises:
+        ConfigError: the file is missing or fails to run, a value has the wrong type or
+            range, or required settings are missing.
+    """
+    settings: dict[str, Any] = {}
+    source = "the command line"
+    config_file: Path | None = None
+    if path is not None:
+        config_file = Path(path).expanduser()
+        if not config_file.is_file():
+            raise ConfigError(f"config file not found: {config_file}")
+        try:
+            namespace = runpy.run_path(str(config_file))
+        except Exception as exc:  # a broken config is a user error, not a crash
+            raise ConfigError(f"config {config_file} failed to load: {exc!r}") from exc
+        settings = {k: v for k, v in namespace.items() if k.isupper() and not k.startswith("_")}
+        source = str(config_file)
+        settings = check_settings(settings, (), source)
+        _resolve_paths(settings, config_file.resolve().parent)
+
+    if overrides:
+        pairs = (
+            overrides.items()
+            if isinstance(overrides, Mapping)
+            else (parse_override(text) for text in overrides)
+        )
+        for name, value in pairs:
+            settings[name] = validate(name, value, "--set")
+    check_settings({k: v for k, v in settings.items() if k in SETTINGS}, required, source)
     if settings.get("OUTPUT_PATH") is None:
         settings["OUTPUT_PATH"] = str(Path.cwd() / DEFAULT_OUTPUT_PATH)
     return Config(settings, config_file)
 
 
-def load_optional_config(path: str | os.PathLike[str] | None) -> Config:
-    """``load_config(path)``, or an empty config (``OUTPUT_PATH`` = ``output/``) for
-    scripts whose flags can say everything (``--config`` optional)."""
-    if path is None:
-        return Config({"OUTPUT_PATH": DEFAULT_OUTPUT_PATH})
-    return load_config(path)
+def load_optional_config(
+    path: str | os.PathLike[str] | None, overrides: Sequence[str] | None = None
+) -> Config:
+    """``load_config(path)`` for scripts whose ``--config`` is optional."""
+    return load_config(path, overrides=overrides)
+
+
+def settings_markdown() -> str:
+    """The table as Markdown (docs/SETTINGS.md is this text)."""
+    lines = [
+        "# Settings",
+        "",
+        "Every setting any script reads: its type and range, default and meaning. A config",
+        "file sets any of them (`NAME = value`); `--set NAME=VALUE` on any script overrides one",
+        "for a single run. A wrong type or range stops the script before it does any work.",
+        "Generated from `pyimagesearch/config.py` by `python -m pyimagesearch.config`.",
+    ]
+    group = None
+    for s in _TABLE:
+        if s.group != group:
+            group = s.group
+            lines += ["", f"## {group}", "", "| setting | type | default | meaning |"]
+            lines += ["| --- | --- | --- | --- |"]
+        kind = s.check.expected + (" (path)" if s.path and "path" not in s.check.expected else "")
+        lines.append(
+            f"| `{s.name}` | {kind.replace('|', '/')} | `{s.describe_default()}` | {s.help} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def describe(name: str) -> str:
+    """One line for an error message: ``NAME: meaning (default ...)``."""
+    s = SETTINGS[name]
+    return f"{name}: {s.help} (default {s.describe_default()})"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(settings_markdown(), end="")

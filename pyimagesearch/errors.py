@@ -15,3 +15,7 @@ class DatasetError(PyImageSearchError, ValueError):
 
 class WeightsError(PyImageSearchError, RuntimeError):
     """Pretrained weights cannot be loaded (no download possible, bad file, ...)."""
+
+
+class OutputError(PyImageSearchError, OSError):
+    """An output cannot be written, or would replace a user's earlier work unasked."""

@@ -16,7 +16,7 @@ import build_dataset
 from pyimagesearch.config import load_config
 from pyimagesearch.data import builder
 from pyimagesearch.data.builder import build_dataset as run_build
-from pyimagesearch.errors import DatasetError
+from pyimagesearch.errors import DatasetError, PyImageSearchError
 from pyimagesearch.io import open_hdf5, read_label_names, read_paths
 from tests.test_image_loading import write_bad_files
 
@@ -66,7 +66,9 @@ def test_build_of_the_synthetic_set(make_config, synthetic_images, tmp_path, cap
     for split in report["splits"].values():
         assert split["listed"] == split["written"] + split["skipped"]
     mean = json.loads((tmp_path / "out" / "mean.json").read_text())
-    assert set(mean) == {"R", "G", "B"}
+    assert set(mean) == {"R", "G", "B", "build_id"}
+    with open_hdf5(tmp_path / "hdf5" / "test.hdf5") as db:
+        assert db.attrs["build_id"] == mean["build_id"] == report["build_id"]
 
 
 def test_stored_pixels_are_rgb(make_config, tmp_path):
@@ -84,7 +86,7 @@ def test_stored_pixels_are_rgb(make_config, tmp_path):
     with open_hdf5(tmp_path / "hdf5" / "train.hdf5") as db:
         assert tuple(db["images"][0, 10, 10]) == (0, 0, 255)
     mean = json.loads((tmp_path / "out" / "mean.json").read_text())
-    assert mean == {"R": 0.0, "G": 0.0, "B": 255.0}
+    assert {c: mean[c] for c in "RGB"} == {"R": 0.0, "G": 0.0, "B": 255.0}
 
 
 def test_bad_files_are_skipped_and_reported(make_config, synthetic_images, tmp_path):
@@ -119,7 +121,7 @@ def test_config_errors_stop_before_any_file_is_written(
     make_config, synthetic_images, tmp_path, change, match
 ):
     config = config_for(make_config, synthetic_images, tmp_path, **change)
-    with pytest.raises(DatasetError, match=match):
+    with pytest.raises(PyImageSearchError, match=match):
         run_build(load_config(config), progress=False)
     assert not (tmp_path / "hdf5").exists() or not any((tmp_path / "hdf5").iterdir())
 
@@ -179,12 +181,13 @@ def test_interrupted_build_leaves_no_complete_looking_file(
     assert not (tmp_path / "out" / "mean.json").exists()
 
 
-def test_interrupted_rebuild_leaves_no_mix_of_old_and_new_files(
+def test_interrupted_rebuild_keeps_the_old_outputs_intact(
     make_config, synthetic_images, tmp_path, monkeypatch
 ):
     config = config_for(make_config, synthetic_images, tmp_path)
     assert build_dataset.main(["--config", str(config), "--quiet"]) == 0
-    assert len(list((tmp_path / "hdf5").glob("*.hdf5"))) == 3
+    outputs = [*sorted((tmp_path / "hdf5").glob("*.hdf5")), tmp_path / "out" / "mean.json"]
+    before = {p: p.read_bytes() for p in outputs}
     original = builder.ImageLoader.load_into
     calls = {"n": 0}
 
@@ -197,9 +200,10 @@ def test_interrupted_rebuild_leaves_no_mix_of_old_and_new_files(
     monkeypatch.setattr(builder.ImageLoader, "load_into", interrupt_in_val_split)
     code = build_dataset.main(["--config", str(config), "--quiet", "--overwrite"])
     assert code == 130 and calls["n"] > 95
-    # neither the finished new training split nor the old val/test files are left
-    assert list((tmp_path / "hdf5").iterdir()) == []
-    assert not (tmp_path / "out" / "mean.json").exists()
+    # the previous build is still there, byte for byte, and nothing half-built is left
+    assert {p: p.read_bytes() for p in outputs} == before
+    assert sorted((tmp_path / "hdf5").iterdir()) == outputs[:3]
+    assert not list((tmp_path / "out").glob("*.partial"))
 
 
 def test_builder_does_not_import_tensorflow():

@@ -56,9 +56,35 @@ def test_output_path_defaults_to_output_in_the_working_directory(
 
 def test_missing_setting_access_is_a_config_error_not_attribute_error(make_config):
     cfg = load_config(make_config(EPOCHS=1))
-    with pytest.raises(ConfigError, match="BATCH_SIZE is missing"):
-        _ = cfg.BATCH_SIZE
-    assert cfg.get("BATCH_SIZE", 32) == 32
+    with pytest.raises(ConfigError, match="MODEL_PATH is missing"):
+        _ = cfg.MODEL_PATH
+    assert cfg.get("MODEL_PATH") is None
+
+
+def test_unset_settings_fall_back_to_the_table(make_config, tmp_path):
+    from pyimagesearch.config import SETTINGS
+
+    cfg = load_config(make_config(EPOCHS=1, OUTPUT_PATH="out"))
+    assert cfg.get("BATCH_SIZE") == cfg.BATCH_SIZE == SETTINGS["BATCH_SIZE"].default == 128
+    assert cfg.get("RANDOM_SEED") == 42 and cfg.get("OVERWRITE") is False
+    # defaults inside OUTPUT_PATH follow it
+    assert cfg.get("CHECKPOINT_PATH") == str(tmp_path / "out" / "checkpoints")
+
+
+def test_every_setting_has_a_meaning_and_a_valid_default():
+    from pyimagesearch.config import SETTINGS, validate
+
+    for name, row in SETTINGS.items():
+        assert row.help and row.check.expected, name
+        if row.default is not None and "{OUTPUT_PATH}" not in str(row.default):
+            assert validate(name, row.default) == row.default or name == "DEMO_CLASSES"
+
+
+def test_docs_settings_table_is_current():
+    from pyimagesearch.config import settings_markdown
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "SETTINGS.md"
+    assert docs.read_text() == settings_markdown(), "run: python -m pyimagesearch.config"
 
 
 def test_missing_and_broken_config_files(tmp_path):
@@ -74,6 +100,54 @@ def test_replace_overrides_and_ignores_none():
     cfg = Config({"EPOCHS": 75, "BATCH_SIZE": 128})
     new = cfg.replace(EPOCHS=2, BATCH_SIZE=None)
     assert (new.EPOCHS, new.BATCH_SIZE, cfg.EPOCHS) == (2, 128, 75)
+    with pytest.raises(ConfigError, match="EPOCHS = 0 in the command line: expected an int >= 1"):
+        cfg.replace(EPOCHS=0)
+
+
+@pytest.mark.parametrize(
+    ("settings", "first_line"),
+    [
+        ({"IMAGE_SIZE": True}, "IMAGE_SIZE = True in {}: expected a positive int or (width,"),
+        ({"BUILD_WORKERS": "two"}, "BUILD_WORKERS = 'two' in {}: expected an int >= 1"),
+        ({"BUFFER_SIZE": 0}, "BUFFER_SIZE = 0 in {}: expected an int >= 1"),
+        ({"RANDOM_SEED": "abc"}, "RANDOM_SEED = 'abc' in {}: expected an int in [0, 4294967295]"),
+        ({"IMAGES_PATH": 5}, "IMAGES_PATH = 5 in {}: expected a path (string)"),
+        ({"NUM_CLASSES": "2"}, "NUM_CLASSES = '2' in {}: expected an int >= 2"),
+        ({"NUM_VAL_IMAGES": 1.0}, "NUM_VAL_IMAGES = 1.0 in {}: expected a count (int >= 0) or a"),
+        ({"OVERWRITE": "yes"}, "OVERWRITE = 'yes' in {}: expected True or False"),
+        ({"CLIP_RANGE": (0.1,)}, "CLIP_RANGE = (0.1,) in {}: expected a list of 2 numbers"),
+        ({"LABEL_SOURCE": "files"}, "LABEL_SOURCE = 'files' in {}: expected one of 'filename'"),
+    ],
+)
+def test_wrong_types_and_ranges_name_setting_value_and_type(make_config, settings, first_line):
+    path = make_config(**settings)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).splitlines()[0].startswith(first_line.format(path))
+
+
+def test_ambiguous_split_size_says_how_to_write_a_count(make_config):
+    with pytest.raises(ConfigError, match="1.0 is ambiguous: write 1 for a count"):
+        load_config(make_config(NUM_VAL_IMAGES=1.0))
+
+
+def test_set_overrides_are_typed_by_the_table(make_config, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = make_config(EPOCHS=75, BACKBONE="ResNet50", IMAGES_PATH="images")
+    cfg = load_config(
+        path,
+        overrides=["EPOCHS=3", "BACKBONE=MobileNetV2", "CLIP_RANGE=(0.01, 0.99)",
+                   "FEATURE_IMAGE_SIZE=None", "TRAIN_HDF5=data/train.hdf5"],
+    )  # fmt: skip
+    assert cfg.EPOCHS == 3 and cfg.BACKBONE == "MobileNetV2"
+    assert cfg.CLIP_RANGE == (0.01, 0.99)
+    assert cfg.TRAIN_HDF5 == str(tmp_path / "data" / "train.hdf5")  # relative to the cwd
+    with pytest.raises(ConfigError, match="--set EPOCH: no script knows this; did you mean EPOCHS"):
+        load_config(path, overrides=["EPOCH=3"])
+    with pytest.raises(ConfigError, match="EPOCHS = 'three' in --set: expected an int >= 1"):
+        load_config(path, overrides=["EPOCHS=three"])
+    with pytest.raises(ConfigError, match="expected KEY=VALUE"):
+        load_config(path, overrides=["EPOCHS"])
 
 
 def test_shipped_configs_load_without_warnings(recwarn):

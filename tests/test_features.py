@@ -234,7 +234,7 @@ def test_script_config_and_errors(
         OUTPUT_PATH="out",
     )
     assert extract_features.main(["--config", str(config), "--quiet"]) == 2
-    assert "at least 32x32" in capsys.readouterr().err
+    assert "FEATURE_IMAGE_SIZE = 20" in capsys.readouterr().err
 
 
 def test_several_backbones_then_fusion(

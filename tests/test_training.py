@@ -74,12 +74,21 @@ def test_one_epoch_writes_model_plot_and_history(train_config, tmp_path: Path) -
     model = keras.models.load_model(out / "alexnet.keras")
     assert model.input_shape == (None, 64, 64, 3)
     assert model.output_shape == (None, 2)
-    assert model.loss == "categorical_crossentropy"
+    checkpoint = keras.models.load_model(out / "checkpoints" / "epoch_001.keras")
+    assert checkpoint.loss == "categorical_crossentropy"  # the checkpoint can resume
     assert (out / "alexnet_training.png").stat().st_size > 1000
     history = read_json(out / "alexnet_training.json")
     assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert all(len(values) == 1 for values in history.values())
-    assert [p.name for p in (out / "checkpoints").iterdir()] == ["epoch_001.keras"]
+    assert all(len(v) == 1 for v in history.values() if isinstance(v, list))
+    assert history["best_epoch"] == 1 and history["monitor"] == "val_loss"
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [
+        "best.keras",
+        "epoch_001.keras",
+    ]
+    record = read_json(out / "alexnet.keras.json")
+    assert record["kind"] == "alexnet" and record["label_names"] == ["cat", "dog"]
+    assert record["input_size"] == [64, 64] and record["image_size"] == [72, 72]
+    assert record["epoch"] == 1 and len(record["sha256"]) == 64
 
 
 def test_flags_override_the_config(train_config, tmp_path: Path) -> None:
@@ -103,7 +112,8 @@ def test_resume_continues_an_interrupted_run(train_config, tmp_path: Path, monke
     assert train_alexnet.main(["--config", str(config), "--quiet"]) == 130
     out = tmp_path / "out"
     assert not (out / "alexnet.keras").exists()
-    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["epoch_002.keras"]
+    names = sorted(p.name for p in (out / "checkpoints").iterdir())
+    assert names == ["best.keras", "epoch_001.keras", "epoch_002.keras"]
     before = read_json(out / "alexnet_training.json")
     assert len(before["loss"]) == 3  # epoch 3's history is there, but not its checkpoint
 
@@ -111,18 +121,11 @@ def test_resume_continues_an_interrupted_run(train_config, tmp_path: Path, monke
     assert train_alexnet.main(["--config", str(config), "--quiet", "--resume"]) == 0
     after = read_json(out / "alexnet_training.json")
     assert len(after["loss"]) == 3  # epoch 3 redone once, not appended twice
-    for key in before:
+    for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
         assert after[key][:2] == before[key][:2]
     assert (out / "alexnet.keras").exists()
-    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["epoch_003.keras"]
-
-
-def test_fresh_run_discards_old_checkpoints(train_config, tmp_path: Path) -> None:
-    stale = tmp_path / "out" / "checkpoints"
-    stale.mkdir(parents=True)
-    (stale / "epoch_050.keras").write_text("an older run")
-    assert train_alexnet.main(["--config", str(train_config()), "--quiet"]) == 0
-    assert sorted(p.name for p in stale.iterdir()) == ["epoch_001.keras"]
+    names = sorted(p.name for p in (out / "checkpoints").iterdir())
+    assert names == ["best.keras", "epoch_002.keras", "epoch_003.keras"]  # CHECKPOINTS_KEEP 2
 
 
 def test_clear_errors(train_config, dataset: dict, tmp_path: Path, capsys) -> None:
@@ -137,6 +140,10 @@ def test_clear_errors(train_config, dataset: dict, tmp_path: Path, capsys) -> No
     too_big = train_config(INPUT_SIZE=100)
     assert train_alexnet.main(["--config", str(too_big)]) == 2
     assert "smaller than INPUT_SIZE" in capsys.readouterr().err
+
+    too_small = train_config(INPUT_SIZE=32)
+    assert train_alexnet.main(["--config", str(too_small)]) == 2
+    assert "INPUT_SIZE = 32 is too small for AlexNet" in capsys.readouterr().err
 
     import h5py
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import keras
 
+from pyimagesearch.utils.atomic import atomic_write
+
 _NAME = re.compile(r"^epoch_(\d+)\.keras$")
 
 
@@ -26,7 +28,8 @@ def latest_checkpoint(folder: str | os.PathLike[str]) -> tuple[Path, int] | None
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
-    """Write ``output_path/epoch_NNN.keras`` every ``every`` epochs, keeping the last ``keep``.
+    """Write ``output_path/epoch_NNN.keras`` every ``every`` epochs, keeping the last ``keep``
+    (older ones are removed only once a newer one is complete).
 
     A checkpoint is written under a temporary name and renamed when complete, so a run
     killed mid-write never leaves a checkpoint that looks finished. ``start_at`` is the
@@ -38,7 +41,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
     """
 
     def __init__(
-        self, output_path: str | os.PathLike[str], every: int = 1, start_at: int = 0, keep: int = 1
+        self, output_path: str | os.PathLike[str], every: int = 1, start_at: int = 0, keep: int = 2
     ) -> None:
         super().__init__()
         self.output_path = Path(output_path)
@@ -50,11 +53,8 @@ class EpochCheckpoint(keras.callbacks.Callback):
         done = epoch + 1  # Keras counts epochs from 0, including initial_epoch
         if done % self.every:
             return
-        self.output_path.mkdir(parents=True, exist_ok=True)
-        target = self.output_path / f"epoch_{done:03d}.keras"
-        tmp = self.output_path / f"epoch_{done:03d}.partial.keras"
-        self.model.save(tmp)
-        os.replace(tmp, target)
+        with atomic_write(self.output_path / f"epoch_{done:03d}.keras") as tmp:
+            self.model.save(tmp)
         old = sorted(
             (int(m.group(1)), p) for p in self.output_path.iterdir() if (m := _NAME.match(p.name))
         )

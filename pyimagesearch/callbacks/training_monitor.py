@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,18 @@ from pyimagesearch.utils.plots import plot_history
 from pyimagesearch.utils.reports import read_json, write_json
 
 
+def best_epoch(history: dict[str, Any], monitor: str) -> int | None:
+    """The 1-based epoch with the lowest ``monitor`` value (the first of ties), or None."""
+    values = [v for v in history.get(monitor, []) if isinstance(v, int | float)]
+    finite = [(v, i) for i, v in enumerate(values) if math.isfinite(v)]
+    return min(finite)[1] + 1 if finite else None
+
+
 class TrainingMonitor(keras.callbacks.Callback):
     """Write ``fig_path`` (PNG) and ``json_path`` (history) after each epoch.
 
+    The JSON holds one list per metric, plus ``monitor`` and ``best_epoch`` (1-based: the
+    epoch with the lowest ``monitor``, the one a :class:`BestModelCheckpoint` keeps).
     With ``start_at`` > 0 (a resumed run) the earlier history in ``json_path`` is kept up
     to that epoch and continued, so the plot covers the whole run.
 
@@ -29,8 +39,10 @@ class TrainingMonitor(keras.callbacks.Callback):
         json_path: str | os.PathLike[str] | None = None,
         start_at: int = 0,
         title: str = "training loss and accuracy",
+        monitor: str = "val_loss",
     ) -> None:
         super().__init__()
+        self.monitor = monitor
         self.title = title
         self.fig_path = Path(fig_path)
         self.json_path = Path(json_path) if json_path else None
@@ -41,13 +53,16 @@ class TrainingMonitor(keras.callbacks.Callback):
         self.H = {}
         if self.start_at > 0 and self.json_path is not None and self.json_path.exists():
             history = read_json(self.json_path)
-            self.H = {k: list(v)[: self.start_at] for k, v in history.items()}
+            self.H = {
+                k: list(v)[: self.start_at] for k, v in history.items() if isinstance(v, list)
+            }
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         for key, value in (logs or {}).items():
             self.H.setdefault(key, []).append(float(value))
         if self.json_path is not None:
-            write_json(self.json_path, self.H)
+            best = best_epoch(self.H, self.monitor)
+            write_json(self.json_path, {**self.H, "monitor": self.monitor, "best_epoch": best})
         if len(self.H.get("loss", [])) >= 1:
             self.plot()
 

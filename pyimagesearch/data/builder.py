@@ -12,7 +12,10 @@ Example:
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,15 +23,17 @@ from typing import Any
 import cv2
 import numpy as np
 
-from pyimagesearch.config import Config
+from pyimagesearch.config import Config, setting, validate
 from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
 from pyimagesearch.data.listing import ImageListing, list_images
 from pyimagesearch.data.parallel import default_workers, threaded_blocks
 from pyimagesearch.data.splits import stratified_split
-from pyimagesearch.errors import DatasetError
+from pyimagesearch.errors import DatasetError, OutputError
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
+from pyimagesearch.utils.atomic import check_writable, partial_path
+from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.progress import progress_bar
-from pyimagesearch.utils.reports import write_json
+from pyimagesearch.utils.reports import json_text, write_json
 
 SPLIT_SETTINGS = {"train": "TRAIN_HDF5", "val": "VAL_HDF5", "test": "TEST_HDF5"}
 REQUIRED_SETTINGS = (
@@ -38,7 +43,7 @@ REQUIRED_SETTINGS = (
     *SPLIT_SETTINGS.values(),
     "DATASET_MEAN",
 )
-DEFAULT_IMAGE_SIZE = 256
+DEFAULT_IMAGE_SIZE = setting("IMAGE_SIZE").default
 
 # Skipped files are reported with their reason; OpenCV's own warnings would only repeat it.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
@@ -58,18 +63,10 @@ class SplitReport:
 
 
 def image_size_from(setting: Any) -> tuple[int, int]:
-    """``IMAGE_SIZE`` (an int or ``(width, height)``) as ``(width, height)``."""
-    if setting is None:
-        return DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE
-    if isinstance(setting, int) and setting > 0:
-        return setting, setting
-    if (
-        isinstance(setting, tuple | list)
-        and len(setting) == 2
-        and all(isinstance(v, int) and v > 0 for v in setting)
-    ):
-        return int(setting[0]), int(setting[1])
-    raise DatasetError(f"IMAGE_SIZE must be a positive int or (width, height), got {setting!r}")
+    """``IMAGE_SIZE`` (an int or ``(width, height)``, checked by the settings table) as
+    ``(width, height)``."""
+    size = validate("IMAGE_SIZE", setting if setting is not None else DEFAULT_IMAGE_SIZE)
+    return (size, size) if isinstance(size, int) else size
 
 
 def block_size_for(image_size: tuple[int, int], target_bytes: int = 32 * 2**20) -> int:
@@ -94,7 +91,7 @@ def build_split(
     """Write one split's images to HDF5; return its report, its RGB channel sums and the
     closed writer, whose file keeps its ``.partial`` name until ``writer.publish()``."""
     width, height = image_size
-    report = SplitReport(output=str(output_path), listed=len(paths))
+    report = SplitReport(output=display_path(output_path), listed=len(paths))
     channel_sums = np.zeros(3, dtype=np.float64)
     start = time.perf_counter()
     writer = HDF5DatasetWriter(
@@ -126,7 +123,8 @@ def build_split(
             catch=UnreadableImageError,
         ):
             report.skipped_files.extend(
-                {"path": paths[index], "reason": str(error)} for index, error in block.errors
+                {"path": display_path(paths[index]), "reason": str(error)}
+                for index, error in block.errors
             )
             if len(block.indices):
                 writer.add(block.rows, labels[block.indices], [paths[i] for i in block.indices])
@@ -149,41 +147,65 @@ def build_split(
     return report, channel_sums, writer
 
 
-def _check_outputs(cfg: Config, overwrite: bool) -> None:
-    outputs = [Path(cfg.get(s)) for s in SPLIT_SETTINGS.values()] + [Path(cfg.DATASET_MEAN)]
-    if len(set(outputs)) != len(outputs):
+def _check_outputs(cfg: Config, overwrite: bool) -> dict[str, Path]:
+    """The four outputs, checked before the first image is decoded: all different, none
+    already there unless overwriting, and every folder writable. Nothing is deleted: old
+    outputs stay until the new set is complete."""
+    names = [*SPLIT_SETTINGS.values(), "DATASET_MEAN"]
+    outputs = {name: Path(cfg.get(name)) for name in names}
+    if len(set(outputs.values())) != len(outputs):
         raise DatasetError(
             "TRAIN_HDF5, VAL_HDF5, TEST_HDF5 and DATASET_MEAN must be different files"
         )
-    existing = [str(p) for p in outputs[:3] if p.exists()]
+    existing = [str(p) for p in outputs.values() if p.exists()]
     if existing and not overwrite:
-        raise DatasetError(
+        raise OutputError(
             "output file(s) already exist: "
             + ", ".join(existing)
-            + "; pass --overwrite (or set OVERWRITE = True) to rebuild them"
+            + "; pass --overwrite (or set OVERWRITE = True) to rebuild them (the old files "
+            "stay until the new ones are complete)"
         )
-    for path in outputs:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    # Overwriting: the old files go first, so that an interrupted build cannot leave a new
-    # training file beside the old run's validation or test file (or its mean).
-    for path in outputs:
-        path.unlink(missing_ok=True)
+    check_writable({**outputs, "OUTPUT_PATH": cfg.output_path("build_report.json")})
+    return outputs
+
+
+def _case_clashes(listing: ImageListing) -> None:
+    """Refuse class names that differ only in case (a stray ``Cat.42.jpg`` beside
+    ``cat.*.jpg`` would otherwise become a class of its own)."""
+    by_lower: dict[str, list[str]] = {}
+    for name in listing.class_names:
+        by_lower.setdefault(name.lower(), []).append(name)
+    for names in by_lower.values():
+        if len(names) > 1:
+            counts = Counter(listing.labels)
+            shown = ", ".join(
+                f"{n!r} ({counts[n]} image(s), e.g. {', '.join(listing.examples(n, 2))})"
+                for n in sorted(names, key=lambda n: counts[n])
+            )
+            raise DatasetError(
+                f"classes differ only in case: {shown}; rename the files so that each class "
+                "has one spelling"
+            )
 
 
 def plan_splits(cfg: Config, listing: ImageListing) -> dict[str, np.ndarray]:
     """Check the class count and split sizes against the data; return split indices."""
     expected = cfg.get("NUM_CLASSES")
     found = listing.class_names
+    _case_clashes(listing)
     if expected is not None and expected != len(found):
+        counts = Counter(listing.labels)
+        shown = ", ".join(f"{n!r} ({counts[n]})" for n in found[:20])
         raise DatasetError(
             f"NUM_CLASSES = {expected} but {len(found)} classes were found under "
-            f"{cfg.IMAGES_PATH}: {', '.join(found[:20])}"
+            f"{cfg.IMAGES_PATH}: {shown}{' ...' if len(found) > 20 else ''}"
         )
     return stratified_split(
         listing.encoded_labels(),
         cfg.NUM_VAL_IMAGES,
         cfg.NUM_TEST_IMAGES,
-        seed=cfg.get("RANDOM_SEED", 42),
+        seed=cfg.get("RANDOM_SEED"),
+        label_names=found,
     )
 
 
@@ -192,24 +214,32 @@ def build_dataset(
 ) -> dict[str, Any]:
     """Build every split and the mean described by ``cfg``; return the build report.
 
-    All checks (folder, classes, split sizes, existing outputs) run before any file is
-    written. The split files are written under ``.partial`` names and renamed together
-    when all three are done; an interrupted build leaves no file that looks complete.
+    All checks (settings, folder, classes, split sizes, existing and writable outputs) run
+    before any image is decoded. The split files and the mean are written under
+    ``.partial`` names and renamed together when all four are done: an interrupted or
+    failed build leaves the previous outputs as they were, and nothing that looks
+    complete. The four files share a ``build_id``.
     """
     started = time.perf_counter()
-    overwrite = bool(cfg.get("OVERWRITE", False)) if overwrite is None else overwrite
+    overwrite = bool(cfg.get("OVERWRITE")) if overwrite is None else overwrite
     image_size = image_size_from(cfg.get("IMAGE_SIZE"))
-    workers = int(cfg.get("BUILD_WORKERS", default_workers()))
+    workers = int(cfg.get("BUILD_WORKERS") or default_workers())
     listing = list_images(cfg.IMAGES_PATH, cfg.get("LABEL_SOURCE"))
     splits = plan_splits(cfg, listing)
-    _check_outputs(cfg, overwrite)
+    outputs = _check_outputs(cfg, overwrite)
 
     label_names = listing.class_names
     encoded = listing.encoded_labels()
-    attrs = {"label_source": listing.label_source, "images_path": str(cfg.IMAGES_PATH)}
+    build_id = uuid.uuid4().hex
+    attrs = {
+        "label_source": listing.label_source,
+        "images_path": display_path(cfg.IMAGES_PATH),
+        "build_id": build_id,
+    }
     split_reports: dict[str, SplitReport] = {}
-    mean: dict[str, float] = {}
+    mean: dict[str, Any] = {}
     finished: list[HDF5DatasetWriter] = []
+    mean_tmp = partial_path(outputs["DATASET_MEAN"])
     try:
         for name, indices in splits.items():
             paths = [listing.paths[i] for i in indices]
@@ -218,10 +248,10 @@ def build_dataset(
                 paths,
                 encoded[indices],
                 label_names,
-                cfg.get(SPLIT_SETTINGS[name]),
+                outputs[SPLIT_SETTINGS[name]],
                 image_size,
                 workers=workers,
-                buffer_size=int(cfg.get("BUFFER_SIZE", 1000)),
+                buffer_size=int(cfg.get("BUFFER_SIZE")),
                 overwrite=overwrite,
                 attrs=attrs,
                 progress=progress,
@@ -233,36 +263,51 @@ def build_dataset(
                     raise DatasetError("no training image could be read; see the skipped files")
                 pixels = report.written * image_size[0] * image_size[1]
                 mean = {c: float(s / pixels) for c, s in zip("RGB", sums, strict=True)}
-        # Only a finished build replaces files: the three splits and the mean appear together.
+        mean["build_id"] = build_id
+        mean_tmp.write_text(json_text(mean))
+        # Only a finished build replaces files: the three splits and the mean together.
         for writer in finished:
             writer.publish()
+        os.replace(mean_tmp, outputs["DATASET_MEAN"])
     except BaseException:
         for writer in finished:
             writer.abort()
+        mean_tmp.unlink(missing_ok=True)
         raise
-    write_json(cfg.DATASET_MEAN, mean)
 
     elapsed = time.perf_counter() - started
     written = sum(r.written for r in split_reports.values())
+    walk = listing.walk
     report = {
-        "images_path": str(cfg.IMAGES_PATH),
+        "images_path": display_path(cfg.IMAGES_PATH),
+        "build_id": build_id,
         "label_source": listing.label_source,
         "label_names": label_names,
         "image_size": {"width": image_size[0], "height": image_size[1]},
         "channel_order": "RGB",
         "workers": workers,
-        "dataset_mean": mean,
+        "dataset_mean": {c: mean[c] for c in "RGB"},
         "totals": {
             "image_files_found": len(listing.paths) + len(listing.unlabeled),
             "unlabeled": len(listing.unlabeled),
+            "non_image_files": len(listing.ignored),
+            "duplicates_dropped": len(walk.duplicates) if walk else 0,
+            "link_loops_skipped": len(walk.loops) if walk else 0,
+            "broken_links": len(walk.broken_links) if walk else 0,
             "listed": sum(r.listed for r in split_reports.values()),
             "written": written,
             "skipped": sum(r.skipped for r in split_reports.values()),
             "elapsed_seconds": round(elapsed, 3),
             "images_per_second": round(written / max(elapsed, 1e-9), 1),
         },
-        "unlabeled_files": [{"path": p, "reason": r} for p, r in listing.unlabeled],
-        "ignored_non_image_files": listing.ignored,
+        "unlabeled_files": [{"path": display_path(p), "reason": r} for p, r in listing.unlabeled],
+        "ignored_non_image_files": [display_path(p) for p in listing.ignored],
+        "duplicate_files": [
+            {"path": display_path(p), "same_file_as": display_path(first)}
+            for p, first in (walk.duplicates if walk else [])
+        ],
+        "link_loops": [display_path(p) for p in (walk.loops if walk else [])],
+        "broken_links": [display_path(p) for p in (walk.broken_links if walk else [])],
         "splits": {name: asdict(r) for name, r in split_reports.items()},
     }
     report_path = write_json(cfg.output_path("build_report.json"), report)

@@ -5,6 +5,9 @@ Two layouts are understood:
 * Kaggle's flat layout, label from the file name's prefix: ``train/cat.0.jpg`` -> ``cat``;
 * one folder per class (flowers17), label from the parent folder: ``jpg/daisy/1.jpg``.
 
+Links are followed, but every real file is listed once and no folder twice, so a link
+loop cannot duplicate images or leak them from one split into another.
+
 Example:
     >>> listing = list_images("datasets/kaggle_dogs_vs_cats/train")   # doctest: +SKIP
     >>> listing.class_names                                           # doctest: +SKIP
@@ -20,9 +23,21 @@ from pathlib import Path
 import numpy as np
 
 from pyimagesearch.errors import DatasetError
+from pyimagesearch.utils.display import display_path
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
+# Everything OpenCV decodes that photo collections hold (GIF: its first frame).
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 LABEL_SOURCES = ("filename", "folder")
+
+
+@dataclass
+class FolderWalk:
+    """The files under a folder, each real file once, and what the walk passed over."""
+
+    files: list[str]
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, first path)
+    loops: list[str] = field(default_factory=list)  # links back to a folder already walked
+    broken_links: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -34,6 +49,7 @@ class ImageListing:
     label_source: str
     unlabeled: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     ignored: list[str] = field(default_factory=list)  # files without an image extension
+    walk: FolderWalk | None = None  # duplicates, loops and broken links dropped
 
     @property
     def class_names(self) -> list[str]:
@@ -44,19 +60,67 @@ class ImageListing:
         lookup = {name: i for i, name in enumerate(self.class_names)}
         return np.array([lookup[label] for label in self.labels], dtype=np.int64)
 
+    def examples(self, label: str, n: int = 3) -> list[str]:
+        """The first ``n`` file names of a class, for error messages."""
+        names = [os.path.basename(p) for p, y in zip(self.paths, self.labels, strict=True)
+                 if y == label]  # fmt: skip
+        return [display_path(name) for name in names[:n]]
 
-def walk_files(root: str | os.PathLike[str]) -> list[str]:
+
+def walk_folder(root: str | os.PathLike[str]) -> FolderWalk:
     """Every file under ``root`` (hidden files and folders skipped), sorted, as strings.
 
-    Plain strings and ``os.walk`` rather than ``pathlib``: listing 25,000 files stays a
-    fraction of a second.
+    Links are followed, but no real file (device, inode) is listed twice and no folder is
+    entered twice, so a link back up the tree cannot loop. Plain strings and
+    ``os.scandir``: listing 25,000 files stays a fraction of a second.
     """
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(os.path.join(dirpath, name) for name in filenames if name[:1] != ".")
-    found.sort()
-    return found
+    root = os.fspath(root)
+    walk = FolderWalk([])
+    first_file: dict[tuple[int, int], str] = {}
+    top = os.stat(root)
+    seen_folders = {(top.st_dev, top.st_ino)}
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            device = os.stat(folder).st_dev
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue  # an unreadable folder: nothing to list
+        subfolders = []
+        for entry in entries:
+            if entry.name[:1] == ".":
+                continue
+            try:
+                if entry.is_symlink():
+                    stat = os.stat(entry.path)  # the target's identity
+                    key = (stat.st_dev, stat.st_ino)
+                    is_dir = os.path.isdir(entry.path)
+                else:
+                    key = (device, entry.inode())
+                    is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:  # a link to nothing
+                walk.broken_links.append(entry.path)
+                continue
+            if is_dir:
+                if key in seen_folders:
+                    walk.loops.append(entry.path)
+                else:
+                    seen_folders.add(key)
+                    subfolders.append(entry.path)
+            elif key in first_file:
+                walk.duplicates.append((entry.path, first_file[key]))
+            else:
+                first_file[key] = entry.path
+                walk.files.append(entry.path)
+        pending.extend(reversed(subfolders))
+    walk.files.sort()
+    return walk
+
+
+def walk_files(root: str | os.PathLike[str]) -> list[str]:
+    """The files of :func:`walk_folder`: each real file once, sorted."""
+    return walk_folder(root).files
 
 
 def is_image_file(path: str | os.PathLike[str]) -> bool:
@@ -75,7 +139,7 @@ def label_from_folder(path: str | os.PathLike[str]) -> str:
 
 
 def list_images(root: str | os.PathLike[str], label_source: str | None = None) -> ImageListing:
-    """List every image under ``root`` (jpg, jpeg, png, bmp in any case) with its label.
+    """List every image under ``root`` (``IMAGE_EXTENSIONS``, any case) with its label.
 
     Args:
         root: the image folder.
@@ -96,12 +160,13 @@ def list_images(root: str | os.PathLike[str], label_source: str | None = None) -
         )
 
     top = str(root)
-    files = walk_files(top)
+    walk = walk_folder(top)
+    files = walk.files
     images = [p for p in files if is_image_file(p)]
     ignored = [p for p in files if not is_image_file(p)]
     if not images:
         raise DatasetError(
-            f"no images (jpg, jpeg, png, bmp) found under {root}"
+            f"no images ({', '.join(e[1:] for e in IMAGE_EXTENSIONS)}) found under {root}"
             + (f"; {len(ignored)} other file(s) ignored" if ignored else "")
         )
     if label_source is None:
@@ -134,4 +199,4 @@ def list_images(root: str | os.PathLike[str], label_source: str | None = None) -
             f"none of the {len(images)} images under {root} has a {label_source} label "
             "(Kaggle's test1/ folder is unlabeled: build from train/)"
         )
-    return ImageListing(paths, labels, label_source, unlabeled, ignored)
+    return ImageListing(paths, labels, label_source, unlabeled, ignored, walk)

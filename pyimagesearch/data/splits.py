@@ -47,9 +47,15 @@ def _allocate(n: int, counts: np.ndarray) -> np.ndarray:
 
 
 def stratified_split(
-    labels: np.ndarray, num_val: int | float, num_test: int | float, seed: int = 42
+    labels: np.ndarray,
+    num_val: int | float,
+    num_test: int | float,
+    seed: int = 42,
+    label_names: list[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Indices of the train, val and test splits, each with the classes' proportions.
+
+    ``label_names[i]`` names label ``i`` in error messages.
 
     Raises:
         DatasetError: a single class, or splits that do not fit in the data (every split
@@ -58,11 +64,13 @@ def stratified_split(
     labels = np.asarray(labels)
     total = len(labels)
     classes, counts = np.unique(labels, return_counts=True)
+
+    def class_name(label: int) -> str:
+        return repr(label_names[int(label)]) if label_names else repr(int(label))
+
     if len(classes) < 2:
-        raise DatasetError(
-            f"only one class found ({classes[0] if len(classes) else 'none'}): a classifier "
-            "needs at least two"
-        )
+        found = class_name(classes[0]) if len(classes) else "none"
+        raise DatasetError(f"only one class found ({found}): a classifier needs at least two")
     n_val = resolve_split_size(num_val, total, "NUM_VAL_IMAGES")
     n_test = resolve_split_size(num_test, total, "NUM_TEST_IMAGES")
     n_train = total - n_val - n_test
@@ -80,7 +88,8 @@ def stratified_split(
     if counts.min() < 1 + (n_val > 0) + (n_test > 0):
         rare = classes[counts.argmin()]
         raise DatasetError(
-            f"class {rare!r} has only {counts.min()} image(s): too few to appear in every split"
+            f"class {class_name(rare)} has only {counts.min()} image(s): too few to appear "
+            "in every split"
         )
 
     rng = np.random.RandomState(seed)
@@ -91,7 +100,7 @@ def stratified_split(
         short = [c for c, r, q in zip(classes, remaining, quotas, strict=True) if q >= len(r)]
         if short:
             raise DatasetError(
-                f"class {short[0]!r} is too small for a {name} split of {n}: it would "
+                f"class {class_name(short[0])} is too small for a {name} split of {n}: it would "
                 "leave no training image of that class"
             )
         splits[name] = np.sort(

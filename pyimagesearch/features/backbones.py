@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from pyimagesearch.config import setting
 from pyimagesearch.errors import ConfigError
 
-DEFAULT_BACKBONE = "ResNet50"
+DEFAULT_BACKBONE = setting("BACKBONE").default
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, classification_report, log_loss
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 
+from pyimagesearch.config import setting
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.features.fusion import FeatureSet
 
 # The book's grid spans 0.1 ... 10000; pooled ImageNet features usually want small C.
-DEFAULT_C_GRID = (0.0001, 0.001, 0.01, 0.1, 1.0, 10.0, 100.0)
-DEFAULT_TEST_SIZE = 0.25  # the book's 75/25 split
+DEFAULT_C_GRID = setting("LOGREG_C_GRID").default
+DEFAULT_TEST_SIZE = setting("LOGREG_TEST_SIZE").default  # the book's 75/25 split
 BUNDLE_FORMAT = 1
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from pyimagesearch.config import setting
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.features.backbones import (
     build_backbone,
@@ -31,7 +32,7 @@ from pyimagesearch.features.weights import resolve_weights, weights_source
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
 from pyimagesearch.utils.progress import progress_bar
 
-DEFAULT_BATCH_SIZE = 32
+DEFAULT_BATCH_SIZE = setting("FEATURE_BATCH_SIZE").default
 
 
 class FeatureExtractor:

@@ -26,7 +26,7 @@ import keras
 import numpy as np
 
 from pyimagesearch.errors import DatasetError
-from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names
+from pyimagesearch.io.hdf5_dataset import damaged, open_hdf5, read_label_names
 from pyimagesearch.preprocessing.augmentation import fuse_steps
 
 
@@ -110,6 +110,7 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         self._aug_fn = _batch_fn(aug) if aug is not None else None
         self._lock = threading.Lock()
 
+        self.data_key = data_key
         self.db: h5py.File = open_hdf5(db_path, data_key)
         if "labels" not in self.db:
             self.db.close()
@@ -173,12 +174,15 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         """Raw rows (uint8 for images). Contiguous rows are one read; scattered rows are read
         one at a time, which h5py does far faster than a fancy-indexed read."""
         with self._lock:
-            if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
-                return self.images[int(rows[0]) : int(rows[-1]) + 1]
-            out = np.empty((len(rows), *self.images.shape[1:]), self.images.dtype)
-            for j, row in enumerate(rows):
-                out[j] = self.images[int(row)]
-            return out
+            try:
+                if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+                    return self.images[int(rows[0]) : int(rows[-1]) + 1]
+                out = np.empty((len(rows), *self.images.shape[1:]), self.images.dtype)
+                for j, row in enumerate(rows):
+                    out[j] = self.images[int(row)]
+                return out
+            except (OSError, RuntimeError) as exc:  # a damaged chunk
+                raise damaged(self.db_path, self.data_key, exc) from None
 
     def load_batch(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         rows = self.batch_indices(index)

@@ -14,7 +14,9 @@ that receives fewer (skipped images) is shrunk to the rows actually written.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,29 @@ from typing import Any
 import h5py
 import numpy as np
 
-from pyimagesearch.errors import DatasetError
+from pyimagesearch.errors import DatasetError, OutputError
+from pyimagesearch.utils.atomic import partial_path
 
 STRING_DTYPE = h5py.string_dtype(encoding="utf-8")
+_ERRNO = re.compile(r"errno = (\d+)")
+
+
+def write_failure(path: str | os.PathLike[str], exc: OSError) -> OutputError:
+    """A failed HDF5 write as one line (h5py's own message runs to several hundred
+    characters): the file and the system's reason, e.g. "No space left on device"."""
+    match = _ERRNO.search(str(exc))
+    number = int(match.group(1)) if match else exc.errno
+    reason = os.strerror(number) if number else str(exc).split("(")[0].strip()
+    return OutputError(f"cannot write {path}: {reason}; nothing was published")
+
+
+def encode_paths(paths: Sequence[str]) -> list[bytes]:
+    """Paths as the bytes the file system uses: a name that is not valid UTF-8 (kept as
+    surrogates by ``os.walk``) is stored losslessly; read them back with
+    ``read_paths``."""
+    return [os.fsencode(p) for p in paths]
+
+
 # Blocks of at least this many bytes skip the buffer: they are as large as a write needs.
 DIRECT_WRITE_BYTES = 16 * 2**20
 
@@ -71,11 +93,14 @@ class HDF5DatasetWriter:
                 "(set OVERWRITE = True in the config)"
             )
         self.output_path.parent.mkdir(parents=True, exist_ok=True)
-        self.partial_path = self.output_path.with_name(self.output_path.name + ".partial")
+        self.partial_path = partial_path(self.output_path)
         self.data_key = data_key
         self.buffer_size = int(buffer_size)
         self.dtype = np.dtype(dtype) if dtype is not None else None
-        self.db = h5py.File(self.partial_path, "w")
+        try:
+            self.db = h5py.File(self.partial_path, "w")
+        except OSError as exc:
+            raise write_failure(self.partial_path, exc) from None
         self.db.attrs["complete"] = False
         for key, value in (attrs or {}).items():
             self.db.attrs[key] = value
@@ -165,14 +190,17 @@ class HDF5DatasetWriter:
 
     def _write(self, rows: np.ndarray, labels: np.ndarray, paths: list[str] | None) -> None:
         end = self.idx + len(rows)
-        self.data[self.idx : end] = rows
-        self.labels[self.idx : end] = labels
-        if paths:
-            if self.paths is None:
-                self.paths = self.db.create_dataset(
-                    "paths", (self.dims[0],), dtype=STRING_DTYPE, maxshape=(None,)
-                )
-            self.paths[self.idx : end] = paths
+        try:
+            self.data[self.idx : end] = rows
+            self.labels[self.idx : end] = labels
+            if paths:
+                if self.paths is None:
+                    self.paths = self.db.create_dataset(
+                        "paths", (self.dims[0],), dtype=STRING_DTYPE, maxshape=(None,)
+                    )
+                self.paths[self.idx : end] = encode_paths(paths)
+        except OSError as exc:  # disk full, quota, file size limit
+            raise write_failure(self.output_path, exc) from None
         self.idx = end
 
     def store_class_labels(self, class_labels: Sequence[str]) -> None:
@@ -201,15 +229,18 @@ class HDF5DatasetWriter:
         """
         if not self._closed:
             self.flush()
-            if self.data is None:
-                self._create_data(self.dtype or np.dtype("float32"))
-            rows = self.idx
-            for dataset in (self.data, self.labels, self.paths):
-                if dataset is not None and dataset.shape[0] != rows:
-                    dataset.resize((rows, *dataset.shape[1:]))
-            self.db.attrs["rows"] = rows
-            self.db.attrs["complete"] = True
-            self.db.close()
+            try:
+                if self.data is None:
+                    self._create_data(self.dtype or np.dtype("float32"))
+                rows = self.idx
+                for dataset in (self.data, self.labels, self.paths):
+                    if dataset is not None and dataset.shape[0] != rows:
+                        dataset.resize((rows, *dataset.shape[1:]))
+                self.db.attrs["rows"] = rows
+                self.db.attrs["complete"] = True
+                self.db.close()
+            except OSError as exc:
+                raise write_failure(self.output_path, exc) from None
             self._closed = True
         if publish:
             self.publish()
@@ -230,9 +261,11 @@ class HDF5DatasetWriter:
             return
         try:
             if not self._closed:
-                self.db.close()
+                with contextlib.suppress(Exception):  # a full disk may fail the close too
+                    self.db.close()
         finally:
-            self.partial_path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.partial_path.unlink()
             self._closed = True
 
     def __enter__(self) -> HDF5DatasetWriter:

@@ -1,6 +1,12 @@
 """Train AlexNet on the HDF5 files: mean + random patch + augmentation for training, mean +
 resize for validation, Adam, two-class softmax, a checkpoint every epoch, ``--resume``.
 
+Everything that can stop a run is checked before TensorFlow starts: settings, data files
+and their classes and sizes, the mean, writable outputs, and an earlier run's files (a
+fresh run never destroys them: it stops, naming ``--resume`` and ``--overwrite``).
+``MODEL_PATH`` receives the best epoch by validation loss (training loss without a
+validation split), without optimizer state, and only once it is complete.
+
 Example:
     >>> cfg = load_config("config/dogs_vs_cats_config.py")     # doctest: +SKIP
     >>> summary = train_alexnet(cfg, epochs=2)                   # doctest: +SKIP
@@ -9,32 +15,31 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pyimagesearch.config import Config
-from pyimagesearch.errors import DatasetError, PyImageSearchError
+from pyimagesearch.errors import ConfigError, DatasetError, PyImageSearchError
 from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names
+from pyimagesearch.models.record import data_fingerprint, write_record
 from pyimagesearch.preprocessing import (
     BatchAugmenter,
     MeanPreprocessor,
     PatchPreprocessor,
     SimplePreprocessor,
 )
+from pyimagesearch.training.run_files import RunFiles
+from pyimagesearch.utils.atomic import atomic_write, check_writable, check_writable_folder
+from pyimagesearch.utils.reports import read_json
 
-REQUIRED_SETTINGS = ("TRAIN_HDF5", "VAL_HDF5", "DATASET_MEAN", "MODEL_PATH")
-DEFAULTS: dict[str, Any] = {
-    "EPOCHS": 75,
-    "BATCH_SIZE": 128,
-    "LEARNING_RATE": 1e-3,
-    "INPUT_SIZE": 227,
-    "WEIGHT_DECAY": 0.0002,
-    "DENSE_UNITS": 4096,
-    "DROPOUT": (0.25, 0.5),
-    "MEAN_IN_MODEL": False,
-}
+REQUIRED_SETTINGS = ("TRAIN_HDF5", "DATASET_MEAN", "MODEL_PATH")
+STRATEGIES = ("mirrored",)
+ALEXNET_MIN_INPUT = 63  # three 3x3/2 poolings after the 4x stride
 
 
 class ResumeError(PyImageSearchError):
@@ -46,22 +51,159 @@ def default_workers() -> int:
     return max(1, min(4, cores))
 
 
-def dataset_classes(path: str | os.PathLike[str]) -> tuple[list[str], str, tuple[int, int]]:
-    """``(label_names, channel_order, (height, width))`` of a dataset file."""
+@dataclass
+class SplitInfo:
+    """What training needs to know of one split file, read without loading images."""
+
+    path: str
+    label_names: list[str]
+    channel_order: str
+    shape: tuple[int, int]  # (height, width)
+    rows: int
+    build_id: str | None = None
+
+
+def split_info(path: str | os.PathLike[str]) -> SplitInfo:
+    """``SplitInfo`` of a builder HDF5 file (clear errors for missing or damaged files)."""
     with open_hdf5(path, "images") as db:
         names = read_label_names(db)
-        if not names:
+        rows = int(db["images"].shape[0])
+        if not names and rows:
             names = [str(i) for i in range(int(db["labels"][:].max()) + 1)]
-        order = str(db.attrs.get("channel_order", "RGB"))
         height, width = db["images"].shape[1:3]
-    return names, order, (int(height), int(width))
+        build = db.attrs.get("build_id")
+        return SplitInfo(
+            str(path),
+            names,
+            str(db.attrs.get("channel_order", "RGB")),
+            (int(height), int(width)),
+            rows,
+            None if build is None else str(build),
+        )
 
 
-def _input_size(cfg: Config) -> int:
-    size = cfg.get("INPUT_SIZE", DEFAULTS["INPUT_SIZE"])
-    if isinstance(size, list | tuple):
-        size = size[0]
-    return int(size)
+def dataset_classes(path: str | os.PathLike[str]) -> tuple[list[str], str, tuple[int, int]]:
+    """``(label_names, channel_order, (height, width))`` of a dataset file."""
+    info = split_info(path)
+    return info.label_names, info.channel_order, info.shape
+
+
+@dataclass
+class TrainingPlan:
+    """A checked training run: every setting resolved, every file read once."""
+
+    epochs: int
+    batch_size: int
+    input_size: int
+    workers: int
+    strategy: str | None
+    train: SplitInfo
+    val: SplitInfo | None  # None: no validation split
+    files: RunFiles
+    resume_from: tuple[Path, int] | None = None
+    mean: MeanPreprocessor | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def monitor(self) -> str:
+        return "val_loss" if self.val is not None else "loss"
+
+    @property
+    def classes(self) -> int:
+        return len(self.train.label_names)
+
+
+def _validation_split(cfg: Config, train: SplitInfo) -> SplitInfo | None:
+    path = cfg.get("VAL_HDF5")
+    if path is None:
+        return None
+    val = split_info(path)
+    if val.rows == 0:
+        return None
+    if val.label_names != train.label_names:
+        raise DatasetError(
+            f"training classes {train.label_names} differ from validation classes "
+            f"{val.label_names}; rebuild both files with build_dataset.py"
+        )
+    if train.build_id and val.build_id and train.build_id != val.build_id:
+        raise DatasetError(
+            f"{train.path} and {val.path} come from different builds; rebuild them together "
+            "with build_dataset.py"
+        )
+    return val
+
+
+def plan_training(
+    cfg: Config,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    workers: int | None = None,
+    strategy: str | None = None,
+) -> TrainingPlan:
+    """Check everything a run needs, before TensorFlow is imported or a file is touched.
+
+    Raises:
+        ConfigError: a setting that cannot work (MODEL_PATH suffix, strategy, INPUT_SIZE).
+        DatasetError: unusable HDF5 files, class mismatch, images smaller than the input.
+        OutputError: an unwritable output, or an earlier run's files without ``--resume``
+            or ``--overwrite``.
+        ResumeError: ``resume`` without a checkpoint.
+    """
+    model_path = Path(cfg.MODEL_PATH)
+    if model_path.suffix != ".keras":
+        raise ConfigError(
+            f"MODEL_PATH must end in .keras (Keras' native format), got {model_path.name}"
+        )
+    strategy = strategy or cfg.get("STRATEGY")
+    if strategy is not None and strategy not in STRATEGIES:
+        raise ConfigError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
+    size = int(cfg.get("INPUT_SIZE"))
+    if size < ALEXNET_MIN_INPUT:
+        raise ConfigError(
+            f"INPUT_SIZE = {size} is too small for AlexNet: it needs at least "
+            f"{ALEXNET_MIN_INPUT}x{ALEXNET_MIN_INPUT}"
+        )
+    if resume and overwrite:
+        raise ConfigError("--resume and --overwrite contradict each other: pick one")
+
+    train = split_info(cfg.TRAIN_HDF5)
+    if train.rows == 0:
+        raise DatasetError(f"{cfg.TRAIN_HDF5} holds no images; rebuild it with build_dataset.py")
+    if min(train.shape) < size:
+        raise DatasetError(
+            f"{cfg.TRAIN_HDF5} holds {train.shape[1]}x{train.shape[0]} images, smaller than "
+            f"INPUT_SIZE {size}"
+        )
+    val = _validation_split(cfg, train)
+    mean = MeanPreprocessor.from_json(cfg.DATASET_MEAN, train.channel_order)
+    files = RunFiles.of(cfg, "alexnet")
+    check_writable({"MODEL_PATH": files.model, "OUTPUT_PATH": files.history})
+    check_writable_folder("CHECKPOINT_PATH", files.checkpoints)
+    plan = TrainingPlan(
+        epochs=int(epochs or cfg.get("EPOCHS")),
+        batch_size=int(batch_size or cfg.get("BATCH_SIZE")),
+        input_size=size,
+        workers=int(workers or cfg.get("WORKERS") or default_workers()),
+        strategy=strategy,
+        train=train,
+        val=val,
+        files=files,
+        mean=mean,
+    )
+    if resume:
+        plan.resume_from = files.latest_checkpoint()
+        if plan.resume_from is None:
+            raise ResumeError(f"nothing to resume: no checkpoint in {files.checkpoints}")
+    elif not overwrite:
+        files.refuse_to_replace()
+    if val is None:
+        plan.notes.append(
+            "no validation images (NUM_VAL_IMAGES = 0 or VAL_HDF5 unset/empty): the best "
+            "epoch is chosen by training loss"
+        )
+    return plan
 
 
 def make_generators(
@@ -71,8 +213,10 @@ def make_generators(
     channel_order: str = "RGB",
     workers: int | None = None,
     seed: int | None = None,
+    validation: bool = True,
 ):
-    """Training and validation ``HDF5DatasetGenerator`` of a config.
+    """Training and validation ``HDF5DatasetGenerator`` of a config (validation: None
+    when ``validation`` is False).
 
     Training: random ``INPUT_SIZE`` patch, augmentation (``AUGMENTATION``) on the uint8
     patch, mean subtraction (float32). Validation: resize, mean subtraction. With
@@ -80,11 +224,11 @@ def make_generators(
     """
     from pyimagesearch.io import HDF5DatasetGenerator
 
-    size = _input_size(cfg)
-    seed = cfg.get("RANDOM_SEED", 42) if seed is None else seed
-    workers = int(cfg.get("WORKERS", default_workers())) if workers is None else workers
+    size = int(cfg.get("INPUT_SIZE"))
+    seed = cfg.get("RANDOM_SEED") if seed is None else seed
+    workers = int(cfg.get("WORKERS") or default_workers()) if workers is None else workers
     mean_steps = []
-    if not cfg.get("MEAN_IN_MODEL", False):
+    if not cfg.get("MEAN_IN_MODEL"):
         mean_steps = [MeanPreprocessor.from_json(cfg.DATASET_MEAN, channel_order)]
     aug = BatchAugmenter.from_settings(cfg.get("AUGMENTATION"))
     train_steps = [PatchPreprocessor(size, size), *([aug] if aug else []), *mean_steps]
@@ -98,6 +242,8 @@ def make_generators(
         seed=seed,
         workers=workers,
     )
+    if not validation:
+        return train_gen, None
     try:
         val_gen = HDF5DatasetGenerator(
             cfg.VAL_HDF5, batch_size, preprocessors=val_steps, classes=classes, workers=workers
@@ -108,42 +254,64 @@ def make_generators(
     return train_gen, val_gen
 
 
-def _check_same_classes(cfg: Config) -> tuple[list[str], str, tuple[int, int]]:
-    names, order, shape = dataset_classes(cfg.TRAIN_HDF5)
-    val_names, _, _ = dataset_classes(cfg.VAL_HDF5)
-    if val_names != names:
-        raise DatasetError(
-            f"training classes {names} differ from validation classes {val_names}; "
-            "rebuild both files with build_dataset.py"
-        )
-    size = _input_size(cfg)
-    if min(shape) < size:
-        raise DatasetError(
-            f"{cfg.TRAIN_HDF5} holds {shape[1]}x{shape[0]} images, smaller than INPUT_SIZE {size}"
-        )
-    return names, order, shape
-
-
-def _save_atomic(model, path: str | os.PathLike[str]) -> Path:
-    target = Path(path)
-    if target.suffix != ".keras":
-        raise DatasetError(f"MODEL_PATH must end in .keras (Keras' native format): {target}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.stem + ".partial.keras")
-    model.save(tmp)
-    os.replace(tmp, target)
-    return target
-
-
-def _strategy_scope(distribute: str | None):
-    if not distribute:
+def _strategy_scope(strategy: str | None):
+    if not strategy:
         return contextlib.nullcontext(), 1
     import tensorflow as tf
 
-    if distribute != "mirrored":
-        raise DatasetError(f"unknown distribution strategy {distribute!r} (use 'mirrored')")
-    strategy = tf.distribute.MirroredStrategy()
-    return strategy.scope(), strategy.num_replicas_in_sync
+    mirrored = tf.distribute.MirroredStrategy()
+    return mirrored.scope(), mirrored.num_replicas_in_sync
+
+
+def _build_model(cfg: Config, plan: TrainingPlan):
+    import keras
+
+    from pyimagesearch.nn.conv import AlexNet
+
+    size = plan.input_size
+    mean = plan.mean.mean.tolist() if cfg.get("MEAN_IN_MODEL") else None
+    model = AlexNet.build(
+        size,
+        size,
+        3,
+        plan.classes,
+        reg=float(cfg.get("WEIGHT_DECAY")),
+        dense_units=int(cfg.get("DENSE_UNITS")),
+        dropout=tuple(cfg.get("DROPOUT")),
+        mean=mean,
+    )
+    # two-class softmax + categorical cross-entropy (the book's; see docs/TRAINING.md)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=float(cfg.get("LEARNING_RATE"))),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def _earlier_best(files: RunFiles, monitor: str, done: int) -> tuple[float, int | None]:
+    """The best ``monitor`` value and epoch among a resumed run's first ``done`` epochs."""
+    if done == 0 or not files.history.exists():
+        return math.inf, None
+    values = list(read_json(files.history).get(monitor, []))[:done]
+    finite = [(v, i + 1) for i, v in enumerate(values) if math.isfinite(v)]
+    if not finite or not files.best.exists():
+        return math.inf, None
+    return min(finite)
+
+
+def _publish_model(plan: TrainingPlan, model, best_epoch: int | None) -> tuple[Path, int]:
+    """Copy the best epoch's model to MODEL_PATH (write, then rename); the last epoch when
+    no epoch was kept (e.g. every loss was NaN)."""
+    from pyimagesearch.callbacks.best_model import save_inference_model
+
+    target = plan.files.model
+    if best_epoch is not None and plan.files.best.exists():
+        with atomic_write(target) as tmp:
+            shutil.copyfile(plan.files.best, tmp)
+        return target, best_epoch
+    save_inference_model(model, target)
+    return target, plan.epochs
 
 
 def train_alexnet(
@@ -154,115 +322,148 @@ def train_alexnet(
     workers: int | None = None,
     distribute: str | None = None,
     verbose: int | str = "auto",
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Train (or continue) AlexNet as the config says; returns a summary dict.
 
     Raises:
-        DatasetError: unusable HDF5 files, class mismatch, images smaller than the input.
-        ResumeError: ``resume`` without a checkpoint.
+        ConfigError, DatasetError, OutputError, ResumeError: see :func:`plan_training`.
     """
+    plan = plan_training(cfg, epochs, batch_size, resume, overwrite, workers, distribute)
+    for note in plan.notes:
+        print(f"[INFO] {note}")
+
+    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
+
+    quiet_tensorflow()
     import keras
 
-    from pyimagesearch.callbacks import EpochCheckpoint, TrainingMonitor, latest_checkpoint
-    from pyimagesearch.nn.conv import AlexNet
+    from pyimagesearch.callbacks import BestModelCheckpoint, EpochCheckpoint, TrainingMonitor
     from pyimagesearch.nn.conv.alexnet import has_mean_layer
 
-    epochs = int(epochs or cfg.get("EPOCHS", DEFAULTS["EPOCHS"]))
-    batch_size = int(batch_size or cfg.get("BATCH_SIZE", DEFAULTS["BATCH_SIZE"]))
-    names, order, _ = _check_same_classes(cfg)
-    classes = len(names)
-    size = _input_size(cfg)
-    checkpoints = Path(cfg.get("CHECKPOINT_PATH") or cfg.output_path("checkpoints"))
-    fig_path = cfg.output_path("alexnet_training.png")
-    json_path = cfg.output_path("alexnet_training.json")
-    keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED", 42)))
+    keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
+    files = plan.files
+    set_aside = None if resume else files.set_aside()
+    if set_aside is not None:
+        print(f"[INFO] the earlier run's files are kept in {set_aside} until the new model is done")
 
-    scope, replicas = _strategy_scope(distribute)
+    scope, replicas = _strategy_scope(plan.strategy)
     initial_epoch = 0
     with scope:
-        if resume:
-            found = latest_checkpoint(checkpoints)
-            if found is None:
-                raise ResumeError(f"nothing to resume: no checkpoint in {checkpoints}")
-            path, initial_epoch = found
+        if plan.resume_from is not None:
+            path, initial_epoch = plan.resume_from
             print(f"[INFO] resuming from {path} (epoch {initial_epoch} done)")
             model = keras.models.load_model(path)
-            if model.output_shape[-1] != classes:
+            if model.output_shape[-1] != plan.classes:
                 raise DatasetError(
                     f"checkpoint {path} predicts {model.output_shape[-1]} classes, "
-                    f"the data has {classes}"
+                    f"the data has {plan.classes}"
                 )
         else:
-            for old in checkpoints.glob("epoch_*.keras") if checkpoints.is_dir() else []:
-                old.unlink()  # a fresh run: an older run's checkpoints must not be resumed
-            mean = None
-            if cfg.get("MEAN_IN_MODEL", False):
-                mp = MeanPreprocessor.from_json(cfg.DATASET_MEAN, order)
-                mean = mp.mean.tolist()
-            model = AlexNet.build(
-                size,
-                size,
-                3,
-                classes,
-                reg=float(cfg.get("WEIGHT_DECAY", DEFAULTS["WEIGHT_DECAY"])),
-                dense_units=int(cfg.get("DENSE_UNITS", DEFAULTS["DENSE_UNITS"])),
-                dropout=tuple(cfg.get("DROPOUT", DEFAULTS["DROPOUT"])),
-                mean=mean,
-            )
-            lr = float(cfg.get("LEARNING_RATE", DEFAULTS["LEARNING_RATE"]))
-            # two-class softmax + categorical cross-entropy (the book's; see docs/TRAINING.md)
-            model.compile(
-                optimizer=keras.optimizers.Adam(learning_rate=lr),
-                loss="categorical_crossentropy",
-                metrics=["accuracy"],
-            )
+            model = _build_model(cfg, plan)
 
     # the model decides whether the batches are mean-subtracted (a resumed checkpoint wins)
     cfg = cfg.replace(MEAN_IN_MODEL=has_mean_layer(model))
-    train_gen, val_gen = make_generators(cfg, batch_size, classes, order, workers)
+    train_gen, val_gen = make_generators(
+        cfg, plan.batch_size, plan.classes, plan.train.channel_order, plan.workers,
+        validation=plan.val is not None,
+    )  # fmt: skip
+    best_value, best_at = _earlier_best(files, plan.monitor, initial_epoch)
+    best = BestModelCheckpoint(files.best, plan.monitor, best_value, best_at)
     started = time.perf_counter()
     try:
         train_gen.set_epoch(initial_epoch)
         callbacks = [
-            TrainingMonitor(fig_path, json_path, start_at=initial_epoch, title="AlexNet"),
-            EpochCheckpoint(checkpoints, every=1, start_at=initial_epoch),
+            best,
+            TrainingMonitor(
+                files.plot, files.history, initial_epoch, title="AlexNet", monitor=plan.monitor
+            ),
+            EpochCheckpoint(files.checkpoints, 1, initial_epoch, int(cfg.get("CHECKPOINTS_KEEP"))),
         ]
-        if initial_epoch < epochs:
+        if initial_epoch < plan.epochs:
             print(
-                f"[INFO] training AlexNet ({size}x{size}, {classes} classes, "
-                f"{train_gen.num_images} training / {val_gen.num_images} validation images, "
-                f"batch {batch_size}, epochs {initial_epoch + 1}..{epochs}"
+                f"[INFO] training AlexNet ({plan.input_size}x{plan.input_size}, "
+                f"{plan.classes} classes, {train_gen.num_images} training / "
+                f"{val_gen.num_images if val_gen else 0} validation images, batch "
+                f"{plan.batch_size}, epochs {initial_epoch + 1}..{plan.epochs}"
                 + (f", {replicas} replicas" if replicas > 1 else "")
                 + ")"
             )
             model.fit(
                 train_gen,
                 validation_data=val_gen,
-                epochs=epochs,
+                epochs=plan.epochs,
                 initial_epoch=initial_epoch,
                 callbacks=callbacks,
                 verbose=verbose,
             )
         else:
-            print(f"[INFO] the checkpoint already has {initial_epoch} of {epochs} epochs")
+            print(f"[INFO] the checkpoint already has {initial_epoch} of {plan.epochs} epochs")
     finally:
         train_gen.close()
-        val_gen.close()
-    model_path = _save_atomic(model, cfg.MODEL_PATH)
-    print(f"[INFO] model saved to {model_path}")
-    history = {}
-    if json_path.exists():
-        from pyimagesearch.utils.reports import read_json
-
-        history = read_json(json_path)
+        if val_gen is not None:
+            val_gen.close()
+    model_path, kept_epoch = _publish_model(plan, model, best.best_epoch)
+    history = read_json(files.history) if files.history.exists() else {}
+    write_record(
+        model_path,
+        {
+            "kind": "alexnet",
+            "label_names": plan.train.label_names,
+            "input_size": [plan.input_size, plan.input_size],
+            "image_size": [plan.train.shape[1], plan.train.shape[0]],
+            "channel_order": plan.train.channel_order,
+            "preprocessing": {
+                "mean": {c: float(v) for c, v in zip("RGB", _rgb(plan.mean), strict=True)},
+                "mean_in_model": bool(cfg.get("MEAN_IN_MODEL")),
+                "dataset_mean_file": str(cfg.DATASET_MEAN),
+                "training": "random patch, augmentation, mean subtraction",
+                "evaluation": "resize (baseline) or 10 crops, mean subtraction",
+            },
+            "epoch": kept_epoch,
+            "monitor": plan.monitor,
+            "data": {
+                "train": data_fingerprint(plan.train.path),
+                "val": data_fingerprint(plan.val.path) if plan.val else None,
+            },
+            "config": _snapshot(cfg),
+        },
+    )
+    RunFiles.discard(set_aside)
+    metrics = {k: v for k, v in history.items() if isinstance(v, list)}
+    print(
+        f"[INFO] model saved to {model_path}: epoch {kept_epoch} of {plan.epochs}, the lowest "
+        f"{plan.monitor}"
+    )
     return {
         "model_path": str(model_path),
-        "plot_path": str(fig_path),
-        "history_path": str(json_path),
-        "epochs": epochs,
+        "plot_path": str(files.plot),
+        "history_path": str(files.history),
+        "epochs": plan.epochs,
         "initial_epoch": initial_epoch,
-        "classes": names,
+        "best_epoch": kept_epoch,
+        "monitor": plan.monitor,
+        "classes": plan.train.label_names,
         "seconds": time.perf_counter() - started,
-        "history": history,
-        "final": {k: v[-1] for k, v in history.items() if v} if history else {},
+        "history": metrics,
+        "final": {k: v[-1] for k, v in metrics.items() if v},
     }
+
+
+def _rgb(mean: MeanPreprocessor) -> tuple[float, float, float]:
+    return mean.rMean, mean.gMean, mean.bMean
+
+
+def _snapshot(cfg: Config) -> dict[str, Any]:
+    """The config as used, in JSON-friendly values."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, str | int | float | bool) or value is None:
+            return value
+        return str(value)
+
+    return {"source": str(cfg.source) if cfg.source else None, **plain(cfg.as_dict())}

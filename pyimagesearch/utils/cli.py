@@ -1,19 +1,23 @@
-"""Small helpers shared by the command-line scripts."""
+"""Small helpers shared by the command-line scripts: the common options, loading the config
+with ``--set`` overrides, and turning user errors into one line and exit code 2."""
 
 from __future__ import annotations
 
 import argparse
 import functools
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pyimagesearch.config import Config, load_config
 from pyimagesearch.errors import PyImageSearchError
+from pyimagesearch.utils.display import display_path
 
 
 def config_parser(description: str, config_required: bool = True) -> argparse.ArgumentParser:
-    """An ``ArgumentParser`` with the ``--config PATH`` option every script takes."""
+    """An ``ArgumentParser`` with the ``--config PATH`` and ``--set KEY=VALUE`` options
+    every script takes."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "-c",
@@ -21,11 +25,44 @@ def config_parser(description: str, config_required: bool = True) -> argparse.Ar
         required=config_required,
         help="path to the Python config module (e.g. config/dogs_vs_cats_config.py)",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one setting for this run (typed as in docs/SETTINGS.md); repeatable",
+    )
     return parser
 
 
+def load_script_config(
+    args: argparse.Namespace, required: Iterable[str] = (), **flags: Any
+) -> Config:
+    """The config of ``--config`` with ``--set`` overrides, then the script's own flags
+    (None: not given), all checked against the settings table before any work starts."""
+    cfg = load_config(args.config, overrides=args.set).replace(**flags)
+    return cfg.require(required)
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a failed read or write: what failed, where, and what to change."""
+    where = exc.filename if exc.filename is not None else ""
+    reason = exc.strerror or str(exc)
+    hint = {
+        28: "free some disk space or point the output elsewhere",  # ENOSPC
+        27: "the file grew past the size limit of this process or file system",  # EFBIG
+        122: "the disk quota is exhausted",  # EDQUOT
+        13: "choose a folder you can write to",  # EACCES
+        30: "the file system is read-only: choose another folder",  # EROFS
+        1: "choose a folder you can write to",  # EPERM
+    }.get(exc.errno or -1, "")
+    text = f"{reason}: {display_path(where)}" if where else reason
+    return text + (f" ({hint})" if hint else "")
+
+
 def friendly_errors(main: Callable[..., Any]) -> Callable[..., int]:
-    """Run ``main``; print user errors and Ctrl-C as one line and return an exit code.
+    """Run ``main``; print user errors, failed reads/writes and Ctrl-C as one line and
+    return an exit code (2 for errors, 130 for Ctrl-C).
 
     Example:
         >>> @friendly_errors
@@ -40,6 +77,9 @@ def friendly_errors(main: Callable[..., Any]) -> Callable[..., int]:
         except PyImageSearchError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        except OSError as exc:  # disk full, read-only folder, ...: the machine, not a bug
+            print(f"error: {os_error_line(exc)}", file=sys.stderr)
+            return 2
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 130
@@ -52,3 +92,8 @@ def absolute_paths(paths: Sequence[str] | None) -> list[str] | None:
     """Files named on the command line, made absolute: they are relative to the current
     folder, not to the config's (None stays None, so the config's setting applies)."""
     return None if paths is None else [str(Path(p).expanduser().absolute()) for p in paths]
+
+
+def absolute_path(path: str | None) -> str | None:
+    """One file named on the command line, made absolute (None stays None)."""
+    return None if path is None else str(Path(path).expanduser().absolute())

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from pyimagesearch.utils.atomic import atomic_write
+
 
 def _to_jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
@@ -20,14 +22,16 @@ def _to_jsonable(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
+def json_text(data: Any) -> str:
+    """``data`` as indented JSON (NumPy values and paths converted)."""
+    return json.dumps(data, indent=2, default=_to_jsonable) + "\n"
+
+
 def write_json(path: str | os.PathLike[str], data: Any) -> Path:
     """Write ``data`` as indented JSON atomically (temporary file, then rename)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".partial")
-    tmp.write_text(json.dumps(data, indent=2, default=_to_jsonable) + "\n")
-    os.replace(tmp, target)
-    return target
+    with atomic_write(path) as tmp:
+        tmp.write_text(json_text(data))
+    return Path(path)
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:

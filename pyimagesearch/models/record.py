@@ -1,0 +1,88 @@
+"""The record beside every trained model: what it is, what it expects, what it saw.
+
+``alexnet.keras`` gets ``alexnet.keras.json``: the kind of model, the class names in
+order, the input size and the size of the images it was trained on, how to preprocess
+(mean, backbone), the config snapshot, the data files (with size, mtime and build id) and
+the sha256 of the model file, so that a swapped or damaged file is noticed.
+
+Example:
+    >>> write_record("output/alexnet.keras", {"kind": "alexnet", "label_names": ["cat", "dog"]})
+    ... # doctest: +SKIP
+    >>> read_record("output/alexnet.keras")["label_names"]     # doctest: +SKIP
+    ['cat', 'dog']
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from pyimagesearch.errors import DatasetError
+from pyimagesearch.utils.reports import read_json, write_json
+
+RECORD_FORMAT = 1
+
+
+def record_path(model_path: str | os.PathLike[str]) -> Path:
+    """``model.keras`` -> ``model.keras.json``."""
+    path = Path(model_path)
+    return path.with_name(path.name + ".json")
+
+
+def file_sha256(path: str | os.PathLike[str], chunk: int = 2**20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def data_fingerprint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A data file as the record names it: path, size, mtime (and the build id of builder
+    HDF5 files), enough to tell whether a later file is the same."""
+    path = Path(path)
+    stat = path.stat()
+    entry: dict[str, Any] = {
+        "path": str(path),
+        "bytes": stat.st_size,
+        "mtime": datetime.datetime.fromtimestamp(stat.st_mtime, datetime.UTC).isoformat(),
+    }
+    if path.suffix in (".hdf5", ".h5"):
+        import h5py
+
+        try:
+            with h5py.File(path, "r") as db:
+                if "build_id" in db.attrs:
+                    entry["build_id"] = str(db.attrs["build_id"])
+        except OSError:
+            pass
+    return entry
+
+
+def write_record(model_path: str | os.PathLike[str], record: dict[str, Any]) -> Path:
+    """Write the record of a finished model file (adds its sha256 and the time)."""
+    full = {
+        "format": RECORD_FORMAT,
+        **record,
+        "model_file": Path(model_path).name,
+        "sha256": file_sha256(model_path),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    return write_json(record_path(model_path), full)
+
+
+def read_record(model_path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The record of a model, or None for a model saved without one."""
+    path = record_path(model_path)
+    if not path.is_file():
+        return None
+    try:
+        record = read_json(path)
+    except ValueError as exc:
+        raise DatasetError(f"{path} is not a readable model record: {exc}") from None
+    if not isinstance(record, dict):
+        raise DatasetError(f"{path} is not a model record")
+    return record

@@ -1,0 +1,100 @@
+"""The files a training run leaves, protected from the next run.
+
+A fresh run never destroys an earlier run's model or checkpoints: without ``--resume`` or
+``--overwrite`` it stops before training; with ``--overwrite`` the earlier files are moved
+into a folder the message names, and removed only once the new model is complete.
+
+Example:
+    >>> files = RunFiles.of(cfg, "alexnet")            # doctest: +SKIP
+    >>> files.existing()                               # doctest: +SKIP
+    [PosixPath('output/checkpoints/epoch_012.keras'), ...]
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyimagesearch.config import Config
+from pyimagesearch.errors import OutputError
+from pyimagesearch.models.record import record_path
+
+_CHECKPOINT = re.compile(r"^(epoch_\d+|best)\.keras$")
+_EPOCH = re.compile(r"^epoch_(\d+)\.keras$")
+
+
+@dataclass
+class RunFiles:
+    """Where one training run writes its model, checkpoints, history and plot."""
+
+    model: Path
+    checkpoints: Path
+    history: Path
+    plot: Path
+
+    @classmethod
+    def of(cls, cfg: Config, name: str) -> RunFiles:
+        return cls(
+            Path(cfg.MODEL_PATH),
+            Path(cfg.get("CHECKPOINT_PATH")),
+            cfg.output_path(f"{name}_training.json"),
+            cfg.output_path(f"{name}_training.png"),
+        )
+
+    @property
+    def best(self) -> Path:
+        """The best epoch so far, without optimizer state."""
+        return self.checkpoints / "best.keras"
+
+    def checkpoint_files(self) -> list[Path]:
+        if not self.checkpoints.is_dir():
+            return []
+        return sorted(p for p in self.checkpoints.iterdir() if _CHECKPOINT.match(p.name))
+
+    def existing(self) -> list[Path]:
+        """The files of an earlier run that a fresh run would replace."""
+        singles = [self.model, record_path(self.model), self.history, self.plot]
+        return [p for p in singles if p.exists()] + self.checkpoint_files()
+
+    def refuse_to_replace(self) -> None:
+        """Stop a fresh run before training when an earlier run's files are there."""
+        found = self.existing()
+        if found:
+            shown = ", ".join(p.name for p in found[:4]) + (" ..." if len(found) > 4 else "")
+            raise OutputError(
+                f"an earlier run's files are there ({shown} in {found[0].parent}): pass "
+                "--resume to continue it, or --overwrite to start again (its files are kept "
+                "aside until the new model is complete)"
+            )
+
+    def latest_checkpoint(self) -> tuple[Path, int] | None:
+        """``(path, epoch)`` of the newest finished checkpoint, or None."""
+        found = [(int(m.group(1)), p) for p in self.checkpoint_files()
+                 if (m := _EPOCH.match(p.name))]  # fmt: skip
+        if not found:
+            return None
+        epoch, path = max(found)
+        return path, epoch
+
+    def set_aside(self) -> Path | None:
+        """Move the earlier run's files into ``<output>/replaced_<time>/``; return it."""
+        found = self.existing()
+        if not found:
+            return None
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        folder = self.history.parent / f"replaced_{stamp}"
+        (folder / "checkpoints").mkdir(parents=True, exist_ok=True)
+        for path in found:
+            inside = "checkpoints" if path.parent == self.checkpoints else ""
+            os.replace(path, folder / inside / path.name)
+        return folder
+
+    @staticmethod
+    def discard(folder: Path | None) -> None:
+        """Delete a folder of set-aside files once the replacement is complete."""
+        if folder is not None and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)

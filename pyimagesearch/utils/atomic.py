@@ -1,0 +1,92 @@
+"""Write files so that nothing half-written ever looks finished, and check outputs early.
+
+Every file a script produces is written under a temporary ``.partial`` name and renamed
+into place only when complete (``os.replace`` is atomic on one file system): a killed run,
+a full disk or a read-only folder never leaves a truncated file under the real name, and
+never destroys the previous file before the new one is whole.
+
+Example:
+    >>> with atomic_write("output/report.json") as tmp:     # doctest: +SKIP
+    ...     tmp.write_text("{}")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from pyimagesearch.errors import OutputError
+
+# Keras insists on the ``.keras`` suffix, h5py does not care: files whose suffix matters
+# keep it after ``.partial``.
+_KEEP_SUFFIX = {".keras", ".h5"}
+
+
+def partial_path(target: str | os.PathLike[str]) -> Path:
+    """The temporary name of ``target`` while it is written: ``train.hdf5.partial``,
+    ``model.partial.keras``."""
+    target = Path(target)
+    if target.suffix in _KEEP_SUFFIX:
+        return target.with_name(f"{target.stem}.partial{target.suffix}")
+    return target.with_name(target.name + ".partial")
+
+
+@contextlib.contextmanager
+def atomic_write(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield the temporary path to write; on success rename it to ``target``, on any
+    failure (or Ctrl-C) delete it and leave ``target`` as it was."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = partial_path(target)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> Path:
+    with atomic_write(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+def check_writable(outputs: Mapping[str, str | os.PathLike[str] | None]) -> None:
+    """Check that every output's folder exists (created if needed) and takes a new file.
+
+    Args:
+        outputs: ``{setting name: path}`` of the files about to be written; None skipped.
+
+    Raises:
+        OutputError: one line naming the setting, the folder and the reason.
+    """
+    for name, path in outputs.items():
+        if path is None:
+            continue
+        target = Path(path)
+        if target.is_dir():
+            raise OutputError(f"{name} = {target} is a folder; it must name a file")
+        folder = target.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder, prefix=".pyis-write-check-"):
+                pass
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise OutputError(
+                f"cannot write {name} ({target}): {reason} in {folder}; choose a folder you "
+                "can write to"
+            ) from None
+
+
+def check_writable_folder(name: str, folder: str | os.PathLike[str]) -> None:
+    """Like :func:`check_writable` for a setting that names a folder (``CHECKPOINT_PATH``)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{name} = {folder} is a file; it must name a folder")
+    check_writable({name: folder / "probe"})
