@@ -33,31 +33,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = config_parser(__doc__.splitlines()[0], config_required=False)
     args = parser.parse_args(argv)
     config_path = args.config or DEFAULT_CONFIG
-    cfg = load_config(config_path)
+    cfg = load_config(config_path, overrides=args.set)
+    overrides = [item for text in args.set for item in ("--set", text)]
     print("== step 1: demo images ==")
     ensure_demo_images(cfg)
     print("== step 2: build the HDF5 dataset ==")
-    code = build_dataset.main(["--config", config_path, "--quiet"])
+    code = build_dataset.main(["--config", config_path, "--quiet", *overrides])
     if code:
         return code
-    code = train_and_evaluate(cfg, config_path)
+    code = train_and_evaluate(cfg, config_path, overrides)
     if code:
         return code
     return 0
 
 
-def train_and_evaluate(cfg, config_path: str) -> int:
+def train_and_evaluate(cfg, config_path: str, overrides: list[str]) -> int:
     """Steps 3-4: train a small AlexNet briefly, then baseline vs 10-crop accuracy."""
     import evaluate
     import train_alexnet
     from pyimagesearch.utils.reports import read_json
 
     print(f"== step 3: train AlexNet ({cfg.get('EPOCHS')} epochs, {cfg.get('INPUT_SIZE')}px) ==")
-    code = train_alexnet.main(["--config", config_path, "--quiet"])
+    # the demo starts again every time: its earlier run is replaced once the new one is done
+    code = train_alexnet.main(["--config", config_path, "--quiet", "--overwrite", *overrides])
     if code:
         return code
     print("== step 4: evaluate on the test set: baseline vs 10-crop ==")
-    code = evaluate.main(["--config", config_path, "--quiet"])
+    code = evaluate.main(["--config", config_path, "--quiet", *overrides])
     if code:
         return code
     report = read_json(cfg.output_path("evaluation.json"))

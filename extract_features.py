@@ -18,12 +18,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pyimagesearch.config import Config, load_optional_config
-from pyimagesearch.errors import ConfigError
+from pyimagesearch.config import Config
+from pyimagesearch.errors import ConfigError, OutputError
 from pyimagesearch.features.backbones import get_backbone_spec
 from pyimagesearch.features.weights import config_weights
-from pyimagesearch.utils.cli import absolute_paths, config_parser, friendly_errors
+from pyimagesearch.utils.atomic import check_writable
+from pyimagesearch.utils.cli import (
+    absolute_path,
+    absolute_paths,
+    config_parser,
+    friendly_errors,
+    load_script_config,
+)
 from pyimagesearch.utils.reports import write_json
+from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
 
 def build_parser():
@@ -40,16 +48,16 @@ def build_parser():
     parser.add_argument("-b", "--batch-size", type=int, help="batch size (FEATURE_BATCH_SIZE)")
     parser.add_argument("-s", "--buffer-size", type=int, help="rows per HDF5 write (BUFFER_SIZE)")
     parser.add_argument("--workers", type=int, help="decoding threads (BUILD_WORKERS)")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing features")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
 def settings_from(args) -> Config:
-    cfg = load_optional_config(args.config)
-    cfg = cfg.replace(
-        IMAGES_PATH=args.dataset,
+    cfg = load_script_config(
+        args,
+        IMAGES_PATH=absolute_path(args.dataset),
         FEATURES_HDF5=absolute_paths(args.output),
-        BACKBONE=args.backbone,
         WEIGHTS=args.weights,
         FEATURE_IMAGE_SIZE=args.image_size,
         FEATURE_BATCH_SIZE=args.batch_size,
@@ -93,7 +101,7 @@ def plan(
             "file(s): name one file per backbone (--output A.hdf5 B.hdf5 or a FEATURES_HDF5 "
             "list), or leave them unset for features_<backbone>.hdf5 in OUTPUT_PATH"
         )
-    weights = cfg.WEIGHTS if "WEIGHTS" in cfg else "imagenet"
+    weights = cfg.get("WEIGHTS")
     if not weights_flag:  # a file named in the config is relative to the config's folder
         weights = config_weights(weights, cfg.source)
     if isinstance(weights, dict):
@@ -120,13 +128,27 @@ def print_report(report: dict[str, Any], report_path: Path) -> None:
     print(f"[INFO] report: {report_path}")
 
 
+def check_outputs(jobs: list[tuple[str, str, Any]], overwrite: bool) -> None:
+    """Refuse to replace a features file without --overwrite; check every output can be
+    written, before TensorFlow starts."""
+    existing = [output for _, output, _ in jobs if Path(output).exists()]
+    if existing and not overwrite:
+        raise OutputError(
+            f"features file(s) already exist: {', '.join(existing)}; pass --overwrite to "
+            "replace them (the old file stays until the new one is complete)"
+        )
+    check_writable({f"FEATURES_HDF5 ({backbone})": output for backbone, output, _ in jobs})
+
+
 @friendly_errors
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     cfg = settings_from(args)
     jobs = plan(cfg, args.backbone, args.output is not None, args.weights is not None)
+    check_outputs(jobs, args.overwrite or bool(cfg.get("OVERWRITE")))
 
-    from pyimagesearch.features.extraction import extract_features  # imports TensorFlow
+    quiet_tensorflow()
+    from pyimagesearch.features.extraction import extract_features
 
     for backbone, output, weights in jobs:
         report = extract_features(
@@ -137,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
             image_size=cfg.get("FEATURE_IMAGE_SIZE"),
             batch_size=int(cfg.get("FEATURE_BATCH_SIZE")),
             buffer_size=int(cfg.get("BUFFER_SIZE")),
+            overwrite=True,  # checked above; the old file is replaced once the new is whole
             label_source=cfg.get("LABEL_SOURCE"),
             workers=cfg.get("BUILD_WORKERS"),
             progress=not args.quiet,

@@ -8,6 +8,8 @@ Stage 1 trains the new head with the backbone frozen (``FINE_TUNE_HEAD_EPOCHS``)
 unfreezes the last layers (``FINE_TUNE_LAYERS``: a count, or the first layer's name) and
 trains with SGD at ``FINE_TUNE_LEARNING_RATE`` (``FINE_TUNE_EPOCHS``); both stop early.
 ``FINE_TUNE_VAL_SPLIT`` (default 0.2) of the images, stratified and seeded, validate.
+``FINE_TUNE_LAYERS`` is checked against the backbone's real layers before any image is
+loaded (default: the backbone's last block, e.g. ``conv5_block1_`` for ResNet50).
 Images are held in memory at the network's input size (25,000 at 224x224: 3.8 GB).
 Writes the model (``FINE_TUNE_MODEL_PATH``, default ``output/fine_tuned.keras``) and,
 beside it, ``<model>_history.png`` (both stages' curves) and ``<model>_report.json``.
@@ -20,10 +22,17 @@ from pathlib import Path
 
 import numpy as np
 
-from pyimagesearch.config import Config, load_optional_config
+from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError, DatasetError
-from pyimagesearch.utils.cli import config_parser, friendly_errors
+from pyimagesearch.utils.atomic import atomic_write, check_writable
+from pyimagesearch.utils.cli import (
+    absolute_path,
+    config_parser,
+    friendly_errors,
+    load_script_config,
+)
 from pyimagesearch.utils.reports import write_json
+from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
 
 def build_parser():
@@ -36,7 +45,7 @@ def build_parser():
     parser.add_argument("--layers", help="layers to unfreeze: count or name (FINE_TUNE_LAYERS)")
     parser.add_argument("--head-epochs", type=int, help="FINE_TUNE_HEAD_EPOCHS")
     parser.add_argument("--epochs", type=int, help="FINE_TUNE_EPOCHS")
-    parser.add_argument("--batch-size", type=int, help="BATCH_SIZE")
+    parser.add_argument("--batch-size", type=int, help="FINE_TUNE_BATCH_SIZE")
     parser.add_argument("--no-augment", action="store_true", help="no data augmentation")
     return parser
 
@@ -59,32 +68,39 @@ def load_images(cfg: Config, size: int) -> tuple[np.ndarray, np.ndarray, list[st
 @friendly_errors
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    cfg = load_optional_config(args.config)
     layers = args.layers
     if layers is not None and layers.isdigit():
         layers = int(layers)
-    cfg = cfg.replace(
-        IMAGES_PATH=args.dataset,
-        FINE_TUNE_MODEL_PATH=args.model,
+    cfg = load_script_config(
+        args,
+        IMAGES_PATH=absolute_path(args.dataset),
+        FINE_TUNE_MODEL_PATH=absolute_path(args.model),
         BACKBONE=args.backbone,
         WEIGHTS=args.weights,
         FEATURE_IMAGE_SIZE=args.image_size,
         FINE_TUNE_LAYERS=layers,
         FINE_TUNE_HEAD_EPOCHS=args.head_epochs,
         FINE_TUNE_EPOCHS=args.epochs,
-        BATCH_SIZE=args.batch_size,
+        FINE_TUNE_BATCH_SIZE=args.batch_size,
     )
     if cfg.get("IMAGES_PATH") is None:
         raise ConfigError("no dataset: pass --dataset PATH or set IMAGES_PATH in --config")
+    model_path = Path(cfg.get("FINE_TUNE_MODEL_PATH"))
+    check_writable({"FINE_TUNE_MODEL_PATH": model_path})
 
+    quiet_tensorflow()
     from sklearn.model_selection import train_test_split
 
     from pyimagesearch.features.backbones import check_image_size, get_backbone_spec
-    from pyimagesearch.features.fine_tuning import fine_tune, plot_history
-    from pyimagesearch.features.weights import config_weights
+    from pyimagesearch.features.fine_tuning import check_fine_tune_layers, fine_tune, plot_history
+    from pyimagesearch.features.weights import check_weights_fit, config_weights, resolve_weights
 
     spec = get_backbone_spec(cfg.get("BACKBONE"))
     size = check_image_size(spec, cfg.get("FEATURE_IMAGE_SIZE"))
+    weights = resolve_weights(args.weights or config_weights(cfg.get("WEIGHTS"), cfg.source))
+    if weights not in (None, "imagenet"):
+        check_weights_fit(spec.name, weights)
+    layers = check_fine_tune_layers(spec.name, cfg.get("FINE_TUNE_LAYERS"), size)
     images, labels, names, skipped = load_images(cfg, size)
     seed = int(cfg.get("RANDOM_SEED"))
     try:
@@ -106,20 +122,18 @@ def main(argv: list[str] | None = None) -> None:
         labels[val_rows],
         num_classes=len(names),
         backbone=spec.name,
-        weights=args.weights
-        or (config_weights(cfg.WEIGHTS, cfg.source) if "WEIGHTS" in cfg else "imagenet"),
+        weights=weights,
         image_size=size,
-        layers=cfg.get("FINE_TUNE_LAYERS"),
+        layers=layers,
         head_epochs=int(cfg.get("FINE_TUNE_HEAD_EPOCHS")),
         epochs=int(cfg.get("FINE_TUNE_EPOCHS")),
         learning_rate=float(cfg.get("FINE_TUNE_LEARNING_RATE")),
-        batch_size=int(cfg.get("BATCH_SIZE")),
+        batch_size=int(cfg.get("FINE_TUNE_BATCH_SIZE")),
         augment=not args.no_augment,
         seed=seed,
     )
-    model_path = Path(cfg.get("FINE_TUNE_MODEL_PATH") or cfg.output_path("fine_tuned.keras"))
-    model_path.parent.mkdir(parents=True, exist_ok=True)
-    result.model.save(model_path)
+    with atomic_write(model_path) as tmp:
+        result.model.save(tmp)
     plot = plot_history(
         result.history, result.head_epochs, model_path.with_name(f"{model_path.stem}_history.png")
     )

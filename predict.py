@@ -20,19 +20,26 @@ from typing import Any
 
 import numpy as np
 
-from pyimagesearch.config import Config, load_optional_config
+from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError
-from pyimagesearch.utils.cli import config_parser, friendly_errors
+from pyimagesearch.utils.atomic import check_writable
+from pyimagesearch.utils.cli import (
+    absolute_path,
+    config_parser,
+    friendly_errors,
+    load_script_config,
+)
+from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.reports import write_json
 from pyimagesearch.utils.submission import (
     binary_log_loss,
     check_clip_range,
     clip_probabilities,
     kaggle_id,
+    non_numeric_ids,
     write_submission,
 )
-
-DEFAULT_POSITIVE = "dog"
+from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
 
 def build_parser():
@@ -51,10 +58,10 @@ def build_parser():
 
 
 def settings_from(args) -> tuple[Config, str]:
-    cfg = load_optional_config(args.config)
-    cfg = cfg.replace(
-        TEST_IMAGES_PATH=args.images,
-        SUBMISSION_PATH=args.output,
+    cfg = load_script_config(
+        args,
+        TEST_IMAGES_PATH=absolute_path(args.images),
+        SUBMISSION_PATH=absolute_path(args.output),
         CLIP_RANGE=tuple(args.clip) if args.clip else None,
         FEATURE_BATCH_SIZE=args.batch_size,
     )
@@ -67,6 +74,8 @@ def settings_from(args) -> tuple[Config, str]:
 
 
 def run(cfg: Config, model_path: str, weights: Any = None, progress: bool = True) -> dict:
+    check_writable({"SUBMISSION_PATH": cfg.get("SUBMISSION_PATH")})
+    quiet_tensorflow()
     from pyimagesearch.features.prediction import load_model_bundle, predict_folder
 
     clip_range = check_clip_range(cfg.get("CLIP_RANGE"))
@@ -91,13 +100,15 @@ def run(cfg: Config, model_path: str, weights: Any = None, progress: bool = True
     raw = np.where(unreadable, 0.5, raw)  # every id needs a row: the uninformed guess
     clipped = clip_probabilities(raw, clip_range)
     ids = [kaggle_id(p) for p in result.paths]
-    output = cfg.get("SUBMISSION_PATH") or cfg.output_path("submission.csv")
+    odd_ids = non_numeric_ids(result.paths)
+    output = cfg.get("SUBMISSION_PATH")
     write_submission(output, ids, clipped)
 
     report: dict[str, Any] = {
         "submission": str(output),
         "images": len(ids),
         "unreadable": [{"path": p, "reason": r} for p, r in result.skipped],
+        "non_numeric_ids": [{"path": display_path(p), "id": i} for p, i in odd_ids],
         "positive_class": positive,
         "clip_range": list(clip_range),
         "model": model_path,
@@ -105,7 +116,15 @@ def run(cfg: Config, model_path: str, weights: Any = None, progress: bool = True
     known = result.labels >= 0
     print(f"[INFO] {len(ids)} rows -> {output} (P({positive}) clipped to {clip_range})")
     for path, reason in result.skipped[:10]:
-        print(f"         unreadable {path}: {reason} (submitted 0.5)")
+        print(f"         unreadable {display_path(path)}: {reason} (submitted 0.5)")
+    if odd_ids:
+        shown = ", ".join(f"{display_path(Path(p).name)} -> {i}" for p, i in odd_ids[:5])
+        print(
+            f"[WARNING] {len(odd_ids)} file(s) have non-numeric names, but Kaggle ids are "
+            f"numbers; their id is the file name without extension: {shown}"
+            + (" ..." if len(odd_ids) > 5 else "")
+            + " (listed under 'non_numeric_ids' in predict_report.json)"
+        )
     if known.any():
         y = (result.labels[known] == column).astype(int)
         report.update(

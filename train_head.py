@@ -19,12 +19,19 @@ from typing import Any
 
 import numpy as np
 
-from pyimagesearch.config import Config, load_optional_config
+from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError
-from pyimagesearch.utils.cli import absolute_paths, config_parser, friendly_errors
+from pyimagesearch.utils.atomic import atomic_write
+from pyimagesearch.utils.cli import (
+    absolute_path,
+    absolute_paths,
+    config_parser,
+    friendly_errors,
+    load_script_config,
+)
 from pyimagesearch.utils.reports import write_json
+from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
-DEFAULT_MODEL = "head.keras"
 DEFAULT_EPOCHS = 30
 
 
@@ -39,6 +46,7 @@ def build_parser():
 
 
 def run(cfg: Config, report_path: str | None = None) -> dict[str, Any]:
+    quiet_tensorflow()
     import keras
     from sklearn.model_selection import train_test_split
 
@@ -73,7 +81,7 @@ def run(cfg: Config, report_path: str | None = None) -> dict[str, Any]:
         train.labels[fit_rows],
         validation_data=(train.features[val_rows], train.labels[val_rows]),
         epochs=int(cfg.get("HEAD_EPOCHS")),
-        batch_size=int(cfg.get("FEATURE_BATCH_SIZE")),
+        batch_size=int(cfg.get("HEAD_BATCH_SIZE")),
         callbacks=[keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)],
         verbose=2,
     )
@@ -81,9 +89,9 @@ def run(cfg: Config, report_path: str | None = None) -> dict[str, Any]:
     print(results["classification_report"])
     print(f"[INFO] accuracy {results['accuracy']:.4f}  log loss {results['log_loss']:.4f}")
 
-    model_path = Path(cfg.get("HEAD_MODEL_PATH") or cfg.output_path(DEFAULT_MODEL))
-    model_path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(model_path)
+    model_path = Path(cfg.get("HEAD_MODEL_PATH"))
+    with atomic_write(model_path) as tmp:
+        model.save(tmp)
     write_json(
         head_metadata_path(model_path),
         {"kind": "head", "label_names": train.label_names, "sources": train.sources},
@@ -108,11 +116,11 @@ def run(cfg: Config, report_path: str | None = None) -> dict[str, Any]:
 @friendly_errors
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    cfg = load_optional_config(args.config)
-    cfg = cfg.replace(
+    cfg = load_script_config(
+        args,
         FEATURES_HDF5=absolute_paths(args.db),
         TEST_FEATURES_HDF5=absolute_paths(args.test_db),
-        HEAD_MODEL_PATH=args.model,
+        HEAD_MODEL_PATH=absolute_path(args.model),
         HEAD_EPOCHS=args.epochs,
     )
     if cfg.get("FEATURES_HDF5") is None:

@@ -15,13 +15,16 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from pyimagesearch.config import Config, load_optional_config
+from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError
-from pyimagesearch.utils.cli import absolute_paths, config_parser, friendly_errors
+from pyimagesearch.utils.cli import (
+    absolute_path,
+    absolute_paths,
+    config_parser,
+    friendly_errors,
+    load_script_config,
+)
 from pyimagesearch.utils.reports import write_json
-
-DEFAULT_REPORT = "logreg_report.json"
-DEFAULT_MODEL = "logreg.pickle"
 
 
 def build_parser():
@@ -35,12 +38,12 @@ def build_parser():
 
 
 def settings_from(args) -> Config:
-    cfg = load_optional_config(args.config)
-    cfg = cfg.replace(
+    cfg = load_script_config(
+        args,
         FEATURES_HDF5=absolute_paths(args.db),
         TEST_FEATURES_HDF5=absolute_paths(args.test_db),
-        LOGREG_MODEL_PATH=args.model,
-        LOGREG_REPORT=args.report,
+        LOGREG_MODEL_PATH=absolute_path(args.model),
+        LOGREG_REPORT=absolute_path(args.report),
     )
     if cfg.get("FEATURES_HDF5") is None:
         raise ConfigError("no features: pass --db FILE.hdf5 or set FEATURES_HDF5 in --config")
@@ -91,7 +94,7 @@ def run(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
     print(results["classification_report"])
     print(f"[INFO] accuracy {results['accuracy']:.4f}  log loss {results['log_loss']:.4f}")
 
-    model_path = cfg.get("LOGREG_MODEL_PATH") or cfg.output_path(DEFAULT_MODEL)
+    model_path = cfg.get("LOGREG_MODEL_PATH")
     save_classifier(
         model_path,
         search.best_estimator_,
@@ -121,7 +124,7 @@ def run(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
         "per_class": results["per_class"],
         "model": str(model_path),
     }
-    report_path = cfg.get("LOGREG_REPORT") or cfg.output_path(DEFAULT_REPORT)
+    report_path = cfg.get("LOGREG_REPORT")
     write_json(report_path, report)
     print(f"[INFO] classifier: {model_path}  report: {report_path}")
     return report

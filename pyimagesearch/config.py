@@ -393,7 +393,7 @@ class Config:
     """Read-only view of a config's settings, falling back to the table's defaults.
 
     ``cfg.NAME`` is the setting or its default, and a :class:`ConfigError` naming the file
-    when neither exists (never a bare ``AttributeError``); ``cfg.get(NAME)`` is the setting,
+    when it is None (never a bare ``AttributeError``); ``cfg.get(NAME)`` is the setting,
     its default, or None.
     """
 
@@ -420,11 +420,11 @@ class Config:
         return self._settings.get(name) is not None
 
     def get(self, name: str) -> Any:
-        """The setting, or the table's default when the config does not set it (or sets
-        None). Defaults inside ``OUTPUT_PATH`` are resolved against it."""
-        value = self._settings.get(name)
-        if value is not None:
-            return value
+        """The setting, or the table's default when the config does not set it. A setting
+        written ``= None`` stays None (``WEIGHTS = None``: random weights). Defaults
+        inside ``OUTPUT_PATH`` are resolved against it."""
+        if name in self._settings:
+            return self._settings[name]
         if name not in SETTINGS:
             return None
         output = self._settings.get("OUTPUT_PATH") or DEFAULT_OUTPUT_PATH

@@ -34,37 +34,39 @@ class BackboneSpec:
     default_size: int  # the input side the ImageNet weights were trained at
     min_size: int  # the smallest input side the network accepts
     feature_dim: int | None = None  # pooled feature length (None: not recorded here)
+    weight_values: int | None = None  # numbers in its weights without top (any input size)
+    last_block: str | None = None  # first layer (name prefix) of its last block
 
 
 # The networks the book uses, plus the common modern ones. Any other keras.applications
 # constructor works too (see get_backbone_spec): it gets 224 / 32 as sizes.
 _SPECS = [
-    BackboneSpec("VGG16", 224, 32, 512),
-    BackboneSpec("VGG19", 224, 32, 512),
-    BackboneSpec("ResNet50", 224, 32, 2048),
-    BackboneSpec("ResNet101", 224, 32, 2048),
-    BackboneSpec("ResNet152", 224, 32, 2048),
-    BackboneSpec("ResNet50V2", 224, 32, 2048),
-    BackboneSpec("ResNet101V2", 224, 32, 2048),
-    BackboneSpec("ResNet152V2", 224, 32, 2048),
-    BackboneSpec("InceptionV3", 299, 75, 2048),
-    BackboneSpec("InceptionResNetV2", 299, 75, 1536),
-    BackboneSpec("Xception", 299, 71, 2048),
-    BackboneSpec("MobileNet", 224, 32, 1024),
-    BackboneSpec("MobileNetV2", 224, 32, 1280),
-    BackboneSpec("DenseNet121", 224, 32, 1024),
-    BackboneSpec("DenseNet169", 224, 32, 1664),
-    BackboneSpec("DenseNet201", 224, 32, 1920),
-    BackboneSpec("NASNetMobile", 224, 32, 1056),
-    BackboneSpec("NASNetLarge", 331, 32, 4032),
-    BackboneSpec("EfficientNetB0", 224, 32, 1280),
-    BackboneSpec("EfficientNetB1", 240, 32, 1280),
-    BackboneSpec("EfficientNetB2", 260, 32, 1408),
-    BackboneSpec("EfficientNetB3", 300, 32, 1536),
-    BackboneSpec("EfficientNetB4", 380, 32, 1792),
-    BackboneSpec("EfficientNetB5", 456, 32, 2048),
-    BackboneSpec("EfficientNetB6", 528, 32, 2304),
-    BackboneSpec("EfficientNetB7", 600, 32, 2560),
+    BackboneSpec("VGG16", 224, 32, 512, 14714688, "block5_"),
+    BackboneSpec("VGG19", 224, 32, 512, 20024384, "block5_"),
+    BackboneSpec("ResNet50", 224, 32, 2048, 23587712, "conv5_block1_"),
+    BackboneSpec("ResNet101", 224, 32, 2048, 42658176, "conv5_block1_"),
+    BackboneSpec("ResNet152", 224, 32, 2048, 58370944, "conv5_block1_"),
+    BackboneSpec("ResNet50V2", 224, 32, 2048, 23564800, "conv5_block1_"),
+    BackboneSpec("ResNet101V2", 224, 32, 2048, 42626560, "conv5_block1_"),
+    BackboneSpec("ResNet152V2", 224, 32, 2048, 58331648, "conv5_block1_"),
+    BackboneSpec("InceptionV3", 299, 75, 2048, 21802784, "mixed8"),
+    BackboneSpec("InceptionResNetV2", 299, 75, 1536, 54336736, "mixed_7a"),
+    BackboneSpec("Xception", 299, 71, 2048, 20861480, "block14_"),
+    BackboneSpec("MobileNet", 224, 32, 1024, 3228864, "conv_dw_13"),
+    BackboneSpec("MobileNetV2", 224, 32, 1280, 2257984, "block_16_"),
+    BackboneSpec("DenseNet121", 224, 32, 1024, 7037504, "conv5_block16_"),
+    BackboneSpec("DenseNet169", 224, 32, 1664, 12642880, "conv5_block32_"),
+    BackboneSpec("DenseNet201", 224, 32, 1920, 18321984, "conv5_block32_"),
+    BackboneSpec("NASNetMobile", 224, 32, 1056, 4269716, None),
+    BackboneSpec("NASNetLarge", 331, 32, 4032, 84916818, None),
+    BackboneSpec("EfficientNetB0", 224, 32, 1280, 4049571, "block7a_"),
+    BackboneSpec("EfficientNetB1", 240, 32, 1280, 6575239, "block7a_"),
+    BackboneSpec("EfficientNetB2", 260, 32, 1408, 7768569, "block7a_"),
+    BackboneSpec("EfficientNetB3", 300, 32, 1536, 10783535, "block7a_"),
+    BackboneSpec("EfficientNetB4", 380, 32, 1792, 17673823, "block7a_"),
+    BackboneSpec("EfficientNetB5", 456, 32, 2048, 28513527, "block7a_"),
+    BackboneSpec("EfficientNetB6", 528, 32, 2304, 40960143, "block7a_"),
+    BackboneSpec("EfficientNetB7", 600, 32, 2560, 64097687, "block7a_"),
 ]
 BACKBONES: dict[str, BackboneSpec] = {spec.name.lower(): spec for spec in _SPECS}
 

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,25 +67,73 @@ class ImageBatches(keras.utils.PyDataset):
             self.rng.shuffle(self.order)
 
 
+_BLOCK = re.compile(
+    r"^(conv\d+_block\d+|block_?\d+[a-z]?|mixed_?\d+[a-z]?|conv_(?:dw|pw)_\d+|Conv_1|top|"
+    r"normal_[a-z]+_\d+|reduction_[a-z]+_\d+|conv_7b|post)"
+)
+
+
+def block_names(layer_names: list[str]) -> list[str]:
+    """The blocks of a network in order, from its layer names (``conv5_block3``,
+    ``block_16``, ``block5``, ``mixed9``, ...): what a user can name in FINE_TUNE_LAYERS."""
+    blocks: list[str] = []
+    for name in layer_names:
+        match = _BLOCK.match(name)
+        if match and match.group(1) not in blocks:
+            blocks.append(match.group(1))
+    return blocks
+
+
+def default_fine_tune_layers(backbone: str) -> int | str:
+    """FINE_TUNE_LAYERS when unset: the first layer of the backbone's last block (e.g.
+    ResNet50 ``conv5_block1_``, MobileNetV2 ``block_16_``), else its last 20 layers."""
+    return get_backbone_spec(backbone).last_block or 20
+
+
+def first_trainable(layer_names: list[str], layers: int | str, network: str) -> int:
+    """Index of the first layer to train: ``layers`` from the end (an int), or the first
+    layer whose name starts with ``layers``.
+
+    Raises:
+        ConfigError: no layer has that name; the message lists the network's blocks.
+    """
+    if isinstance(layers, str):
+        starts = [i for i, name in enumerate(layer_names) if name.startswith(layers)]
+        if not starts:
+            blocks = block_names(layer_names)
+            shown = ", ".join(blocks[-8:]) if blocks else ", ".join(layer_names[-8:])
+            raise ConfigError(
+                f"FINE_TUNE_LAYERS = {layers!r} names no layer of {network}; its last blocks "
+                f"are {shown} (or give a count of layers from the end)"
+            )
+        return starts[0]
+    if isinstance(layers, int) and not isinstance(layers, bool) and layers > 0:
+        if layers >= len(layer_names):
+            raise ConfigError(
+                f"FINE_TUNE_LAYERS = {layers} is the whole of {network} ({len(layer_names)} "
+                "layers); name a block or give a smaller count"
+            )
+        return len(layer_names) - layers
+    raise ConfigError(f"FINE_TUNE_LAYERS must be a positive int or a layer name: {layers!r}")
+
+
+def check_fine_tune_layers(backbone: str, layers: int | str | None, image_size: int) -> int | str:
+    """FINE_TUNE_LAYERS resolved (the backbone's default when None) and checked against
+    the backbone's real layer names, before any image is loaded or epoch trained."""
+    layers = default_fine_tune_layers(backbone) if layers is None else layers
+    probe = build_backbone(backbone, None, image_size)  # layer names only: no weights
+    first_trainable([layer.name for layer in probe.layers], layers, backbone)
+    keras.backend.clear_session()
+    return layers
+
+
 def unfreeze_top(backbone: keras.Model, layers: int | str) -> list[str]:
     """Make the last layers of ``backbone`` trainable; return their names.
 
     ``layers``: how many layers from the end, or the name (prefix) of the first layer to
     train. BatchNormalization layers stay frozen (their statistics fit the pretraining).
     """
-    names = [layer.name for layer in backbone.layers]
-    if isinstance(layers, str):
-        starts = [i for i, name in enumerate(names) if name.startswith(layers)]
-        if not starts:
-            raise ConfigError(
-                f"FINE_TUNE_LAYERS = {layers!r} names no layer of {backbone.name}; layer "
-                f"names look like {names[-3]!r}"
-            )
-        first = starts[0]
-    elif isinstance(layers, int) and not isinstance(layers, bool) and layers > 0:
-        first = max(0, len(names) - layers)
-    else:
-        raise ConfigError(f"FINE_TUNE_LAYERS must be a positive int or a layer name: {layers!r}")
+    first = first_trainable([layer.name for layer in backbone.layers], layers, backbone.name)
     backbone.trainable = True
     trained = []
     for i, layer in enumerate(backbone.layers):
@@ -129,6 +178,7 @@ def fine_tune(
     if train_images.shape[1:3] != (size, size):
         raise ConfigError(f"images are {train_images.shape[1:3]}, the network takes {size}")
     base = build_backbone(spec.name, resolve_weights(weights), size)
+    first_trainable([layer.name for layer in base.layers], layers, spec.name)  # before stage 1
     model = build_fine_tune_model(base, None, num_classes, augment=augment, seed=seed)
     preprocess = preprocess_function(spec.name)
     train = ImageBatches(train_images, train_labels, preprocess, batch_size, True, seed)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -84,20 +85,69 @@ def offline_message(backbone: str, exc: BaseException) -> str:
     )
 
 
-def load_with_weights(backbone: str, weights: str | None, build: Callable[[Any], Any]) -> Any:
-    """Call ``build(weights)`` and turn weight failures into one clear WeightsError."""
+def count_weight_values(path: str | os.PathLike[str]) -> int:
+    """How many numbers a weights file holds (Keras 3 ``.weights.h5`` and Keras 2 ``.h5``
+    alike): a fingerprint of the network it was saved from, whatever its input size."""
+    import h5py
+
+    total = 0
+
+    def add(_: str, obj: Any) -> None:
+        nonlocal total
+        if isinstance(obj, h5py.Dataset):
+            total += int(obj.size)
+
     try:
-        return build(weights)
+        with h5py.File(path, "r") as db:
+            db.visititems(add)
+    except OSError as exc:
+        raise WeightsError(f"weights file {path} is not a readable HDF5 file: {exc}") from None
+    return total
+
+
+def check_weights_fit(backbone: str, path: str | os.PathLike[str]) -> None:
+    """Refuse, in one line, a weights file saved from another network than ``backbone``
+    (and name the known backbones it does fit), before Keras tries to load it."""
+    from pyimagesearch.features.backbones import BACKBONES, get_backbone_spec
+
+    expected = get_backbone_spec(backbone).weight_values
+    if expected is None:
+        return
+    found = count_weight_values(path)
+    if found == expected:
+        return
+    fits = [spec.name for spec in BACKBONES.values() if spec.weight_values == found]
+    hint = f"it fits {' or '.join(fits)}" if fits else "it fits none of the known backbones"
+    raise WeightsError(
+        f"weights file {path} does not fit {backbone} without its top: it holds {found:,} "
+        f"values, {backbone} has {expected:,}; {hint} (set BACKBONE or WEIGHTS to match)"
+    )
+
+
+def _first_line(exc: BaseException, limit: int = 300) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def load_with_weights(backbone: str, weights: str | None, build: Callable[[Any], Any]) -> Any:
+    """Call ``build(weights)`` and turn weight failures into one clear WeightsError
+    (Keras' own warnings about mismatched layers are not repeated)."""
+    if weights not in (None, IMAGENET):
+        check_weights_fit(backbone, weights)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return build(weights)
     except WeightsError:
         raise
     except Exception as exc:
         if weights == IMAGENET and _is_download_failure(exc):
-            raise WeightsError(offline_message(backbone, exc)) from exc
+            raise WeightsError(offline_message(backbone, exc)) from None
         if weights not in (None, IMAGENET):
             raise WeightsError(
                 f"weights file {weights} does not fit {backbone} without its top "
-                f"(include_top=False): {exc}"
-            ) from exc
+                f"(include_top=False): {_first_line(exc)}"
+            ) from None
         raise
 
 

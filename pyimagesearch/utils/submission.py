@@ -34,6 +34,15 @@ def kaggle_id(path: str | os.PathLike[str]) -> int | str:
     return int(stem) if stem.isdigit() else stem
 
 
+def non_numeric_ids(paths: Sequence[str | os.PathLike[str]]) -> list[tuple[str, int | str]]:
+    """``(path, id)`` of the files whose id is not a number (``abc.jpg`` -> ``abc``).
+
+    >>> non_numeric_ids(["test1/1.jpg", "test1/cat.950.jpg"])
+    [('test1/cat.950.jpg', 'cat.950')]
+    """
+    return [(str(p), i) for p in paths if not isinstance(i := kaggle_id(p), int)]
+
+
 def check_clip_range(clip_range: Sequence[float] | None) -> tuple[float, float]:
     """``CLIP_RANGE`` as ``(low, high)`` with 0 <= low < high <= 1."""
     if clip_range is None:
