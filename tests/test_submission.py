@@ -171,3 +171,25 @@ def test_keras_head_trains_and_predicts(
     assert predict.main(args) == 0
     ids, probs = read_submission(out)
     assert ids == [4, 5] and ((probs >= 0.005) & (probs <= 0.995)).all()
+
+
+def test_predict_names_files_with_non_numeric_ids(
+    tiny_classifier: Path, synthetic_images: Path, tmp_path: Path, capsys
+) -> None:
+    test1 = tmp_path / "test1"
+    test1.mkdir()
+    for name in ("1.jpg", "abc.jpg", "cat.950.jpg"):
+        (test1 / name).write_bytes((synthetic_images / "dog.1.jpg").read_bytes())
+    out = tmp_path / "submission.csv"
+    args = ["--images", str(test1), "--model", str(tiny_classifier), "--output", str(out),
+            "--quiet"]  # fmt: skip
+    assert predict.main(args) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "[WARNING] 2 file(s) have non-numeric names, but Kaggle ids are numbers; their id "
+        "is the file name without extension: abc.jpg -> abc, cat.950.jpg -> cat.950"
+    ) in printed
+    ids, _ = read_submission(out)
+    assert ids == [1, "abc", "cat.950"]
+    report = json.loads((tmp_path / "predict_report.json").read_text())
+    assert [r["id"] for r in report["non_numeric_ids"]] == ["abc", "cat.950"]

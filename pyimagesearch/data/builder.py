@@ -30,7 +30,7 @@ from pyimagesearch.data.parallel import default_workers, threaded_blocks
 from pyimagesearch.data.splits import stratified_split
 from pyimagesearch.errors import DatasetError, OutputError
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
-from pyimagesearch.utils.atomic import check_writable, partial_path
+from pyimagesearch.utils.atomic import check_free_space, check_writable, partial_path
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.progress import progress_bar
 from pyimagesearch.utils.reports import json_text, write_json
@@ -227,6 +227,16 @@ def build_dataset(
     listing = list_images(cfg.IMAGES_PATH, cfg.get("LABEL_SOURCE"))
     splits = plan_splits(cfg, listing)
     outputs = _check_outputs(cfg, overwrite)
+    row_bytes = image_size[0] * image_size[1] * 3
+    check_free_space(
+        {
+            SPLIT_SETTINGS[name]: (
+                outputs[SPLIT_SETTINGS[name]],
+                len(rows) * row_bytes * 1.01 + 2**20,
+            )
+            for name, rows in splits.items()
+        }
+    )
 
     label_names = listing.class_names
     encoded = listing.encoded_labels()

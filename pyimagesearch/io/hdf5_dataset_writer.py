@@ -29,6 +29,15 @@ from pyimagesearch.utils.atomic import partial_path
 
 STRING_DTYPE = h5py.string_dtype(encoding="utf-8")
 _ERRNO = re.compile(r"errno = (\d+)")
+# Files whose close failed (a full disk fails the final metadata flush too): HDF5 keeps
+# them open and tries again when the interpreter exits, which can crash it. The scripts
+# end such a process directly after reporting the error (see utils.cli.friendly_errors).
+_UNCLOSED: set[str] = set()
+
+
+def unclosed_files() -> set[str]:
+    """Partial files whose close failed in this process (normally empty)."""
+    return set(_UNCLOSED)
 
 
 def write_failure(path: str | os.PathLike[str], exc: OSError) -> OutputError:
@@ -261,8 +270,10 @@ class HDF5DatasetWriter:
             return
         try:
             if not self._closed:
-                with contextlib.suppress(Exception):  # a full disk may fail the close too
+                try:
                     self.db.close()
+                except Exception:  # a full disk fails the close too: HDF5 keeps it open
+                    _UNCLOSED.add(str(self.partial_path))
         finally:
             with contextlib.suppress(OSError):
                 self.partial_path.unlink()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -90,3 +91,39 @@ def check_writable_folder(name: str, folder: str | os.PathLike[str]) -> None:
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{name} = {folder} is a file; it must name a folder")
     check_writable({name: folder / "probe"})
+
+
+def human_bytes(count: float) -> str:
+    """``1536`` -> ``'1.5 KB'``."""
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if abs(count) < 1024 or unit == "TB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} TB"  # pragma: no cover
+
+
+def check_free_space(needs: Mapping[str, tuple[str | os.PathLike[str], int]]) -> None:
+    """Refuse, before any work, outputs that will not fit on their disk.
+
+    Args:
+        needs: ``{setting name: (path, bytes it will take)}``; outputs on one file system
+            are added up.
+
+    Raises:
+        OutputError: one line: what needs how much, and how much is free.
+    """
+    by_device: dict[int, tuple[Path, list[str], int]] = {}
+    for name, (path, size) in needs.items():
+        folder = Path(path).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        device = os.stat(folder).st_dev
+        where, names, total = by_device.get(device, (folder, [], 0))
+        by_device[device] = (where, [*names, name], total + int(size))
+    for folder, names, total in by_device.values():
+        free = shutil.disk_usage(folder).free
+        if total > free:
+            raise OutputError(
+                f"not enough disk space for {', '.join(names)} in {folder}: they need "
+                f"{human_bytes(total)}, {human_bytes(free)} is free (earlier files are kept "
+                "until the new ones are complete); free some space or choose another folder"
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -76,16 +77,28 @@ def friendly_errors(main: Callable[..., Any]) -> Callable[..., int]:
             result = main(*args, **kwargs)
         except PyImageSearchError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return 2
+            return _exit_cleanly(2)
         except OSError as exc:  # disk full, read-only folder, ...: the machine, not a bug
             print(f"error: {os_error_line(exc)}", file=sys.stderr)
-            return 2
+            return _exit_cleanly(2)
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
-            return 130
+            return _exit_cleanly(130)
         return int(result or 0)
 
     return wrapper
+
+
+def _exit_cleanly(code: int) -> int:
+    """``code``, or, when an HDF5 file could not be closed (a full disk), end the process
+    now: HDF5 would retry the failed flush at exit and may crash with a segfault after
+    the one-line error. The file itself is already deleted."""
+    writer = sys.modules.get("pyimagesearch.io.hdf5_dataset_writer")
+    if writer is not None and writer.unclosed_files():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def absolute_paths(paths: Sequence[str] | None) -> list[str] | None:
