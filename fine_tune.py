@@ -52,7 +52,7 @@ def build_parser():
 
 def load_images(cfg: Config, size: int) -> tuple[np.ndarray, np.ndarray, list[str], int]:
     """Every readable image at ``size`` x ``size`` (RGB uint8), labels, names, skipped."""
-    from pyimagesearch.features.sources import open_source
+    from pyimagesearch.data.sources import open_source
 
     source = open_source(cfg.IMAGES_PATH, label_source=cfg.get("LABEL_SOURCE"))
     images = np.empty((len(source), size, size, 3), dtype=np.uint8)

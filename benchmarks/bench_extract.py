@@ -90,8 +90,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from pyimagesearch.data.image_loading import ImageLoader
+    from pyimagesearch.data.sources import open_source
     from pyimagesearch.features.extraction import FeatureExtractor
-    from pyimagesearch.features.sources import open_source
 
     with tempfile.TemporaryDirectory() as tmp:
         folder, what = image_folder(args.images, Path(tmp))

@@ -47,6 +47,7 @@ from pyimagesearch.preprocessing import (  # noqa: E402
     MeanPreprocessor,
     PatchPreprocessor,
 )
+from pyimagesearch.utils.workers import available_cores  # noqa: E402
 
 SHARED = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO_ROOT.parent / "shared"))
 SAMPLE = SHARED / "data" / "dogs-vs-cats-sample" / "train"
@@ -220,7 +221,7 @@ def main() -> None:
     parser.add_argument("--naive-batches", type=int, default=2, help="for the slow version")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    cores = len(os.sched_getaffinity(0))
+    cores = available_cores()
     with tempfile.TemporaryDirectory() as tmp:
         db_path, mean_path = prepare_data(Path(tmp))
         import json

@@ -11,11 +11,11 @@ import pytest
 
 import extract_features
 from pyimagesearch.data.image_loading import ImageLoader
+from pyimagesearch.data.sources import open_source
 from pyimagesearch.errors import ConfigError, WeightsError
 from pyimagesearch.features.backbones import get_backbone_spec
 from pyimagesearch.features.extraction import FeatureExtractor
 from pyimagesearch.features.extraction import extract_features as extract
-from pyimagesearch.features.sources import open_source
 from pyimagesearch.features.weights import resolve_weights
 from pyimagesearch.io import HDF5DatasetWriter, read_paths
 

@@ -26,7 +26,7 @@ import numpy as np
 from pyimagesearch.config import Config, setting, validate
 from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
 from pyimagesearch.data.listing import ImageListing, list_images
-from pyimagesearch.data.parallel import default_workers, threaded_blocks
+from pyimagesearch.data.parallel import threaded_blocks
 from pyimagesearch.data.splits import stratified_split
 from pyimagesearch.errors import DatasetError, OutputError
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
@@ -34,6 +34,7 @@ from pyimagesearch.utils.atomic import check_free_space, check_writable, partial
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.progress import progress_bar
 from pyimagesearch.utils.reports import json_text, write_json
+from pyimagesearch.utils.workers import resolve_workers
 
 SPLIT_SETTINGS = {"train": "TRAIN_HDF5", "val": "VAL_HDF5", "test": "TEST_HDF5"}
 REQUIRED_SETTINGS = (
@@ -223,7 +224,7 @@ def build_dataset(
     started = time.perf_counter()
     overwrite = bool(cfg.get("OVERWRITE")) if overwrite is None else overwrite
     image_size = image_size_from(cfg.get("IMAGE_SIZE"))
-    workers = int(cfg.get("BUILD_WORKERS") or default_workers())
+    workers = resolve_workers(cfg.get("BUILD_WORKERS"))
     listing = list_images(cfg.IMAGES_PATH, cfg.get("LABEL_SOURCE"))
     splits = plan_splits(cfg, listing)
     outputs = _check_outputs(cfg, overwrite)

@@ -138,13 +138,17 @@ def label_from_folder(path: str | os.PathLike[str]) -> str:
     return os.path.basename(os.path.dirname(path))
 
 
-def list_images(root: str | os.PathLike[str], label_source: str | None = None) -> ImageListing:
+def list_images(
+    root: str | os.PathLike[str], label_source: str | None = None, allow_unlabeled: bool = False
+) -> ImageListing:
     """List every image under ``root`` (``IMAGE_EXTENSIONS``, any case) with its label.
 
     Args:
         root: the image folder.
         label_source: ``"filename"``, ``"folder"`` or None: the file-name prefix when the
             images sit directly in ``root``, the folder name when they sit in subfolders.
+        allow_unlabeled: a folder whose images carry no label at all (Kaggle's ``test1/``)
+            is accepted; they are all in ``unlabeled``.
 
     Raises:
         DatasetError: ``root`` is missing or holds no images, or the layout is mixed.
@@ -194,7 +198,7 @@ def list_images(root: str | os.PathLike[str], label_source: str | None = None) -
             label = label_from_folder(path)
         paths.append(path)
         labels.append(label)
-    if not paths:
+    if not paths and not allow_unlabeled:
         raise DatasetError(
             f"none of the {len(images)} images under {root} has a {label_source} label "
             "(Kaggle's test1/ folder is unlabeled: build from train/)"

@@ -12,7 +12,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,16 +20,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from pyimagesearch.utils.workers import default_workers
+
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def default_workers() -> int:
-    """Worker threads to use by default: one per available core."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def threaded_map(

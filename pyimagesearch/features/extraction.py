@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from pyimagesearch.config import setting
+from pyimagesearch.data.sources import Batch, ImageSource, open_source
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.features.backbones import (
     build_backbone,
@@ -27,7 +28,6 @@ from pyimagesearch.features.backbones import (
     get_backbone_spec,
     preprocess_function,
 )
-from pyimagesearch.features.sources import Batch, ImageSource, open_source
 from pyimagesearch.features.weights import resolve_weights, weights_source
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
 from pyimagesearch.utils.progress import progress_bar

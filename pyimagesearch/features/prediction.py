@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from pyimagesearch.data.sources import UNLABELED, open_source
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.features.classifiers import load_classifier, predict_proba
 from pyimagesearch.features.extraction import FeatureExtractor, extract_arrays
-from pyimagesearch.features.sources import UNLABELED, open_source
 from pyimagesearch.utils.reports import read_json
 
 KERAS_SUFFIX = ".keras"

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from pyimagesearch.utils.workers import resolve_workers
+
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
@@ -25,9 +27,7 @@ _POOL_LOCK = threading.Lock()
 def default_threads() -> int:
     """Threads used for batch work: one per core (``PYIMAGESEARCH_THREADS`` overrides)."""
     env = os.environ.get("PYIMAGESEARCH_THREADS")
-    if env:
-        return max(1, int(env))
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    return resolve_workers(int(env) if env else None)
 
 
 def _pool() -> ThreadPoolExecutor:

@@ -36,19 +36,16 @@ from pyimagesearch.preprocessing import (
 from pyimagesearch.training.run_files import RunFiles
 from pyimagesearch.utils.atomic import atomic_write, check_writable, check_writable_folder
 from pyimagesearch.utils.reports import read_json
+from pyimagesearch.utils.workers import resolve_workers
 
 REQUIRED_SETTINGS = ("TRAIN_HDF5", "DATASET_MEAN", "MODEL_PATH")
 STRATEGIES = ("mirrored",)
 ALEXNET_MIN_INPUT = 63  # three 3x3/2 poolings after the 4x stride
+LOADER_THREADS = 4  # loader threads by default: enough to feed a GPU
 
 
 class ResumeError(PyImageSearchError):
     """``--resume`` found nothing to continue from."""
-
-
-def default_workers() -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    return max(1, min(4, cores))
 
 
 @dataclass
@@ -185,7 +182,7 @@ def plan_training(
         epochs=int(epochs or cfg.get("EPOCHS")),
         batch_size=int(batch_size or cfg.get("BATCH_SIZE")),
         input_size=size,
-        workers=int(workers or cfg.get("WORKERS") or default_workers()),
+        workers=resolve_workers(workers or cfg.get("WORKERS"), cap=LOADER_THREADS),
         strategy=strategy,
         train=train,
         val=val,
@@ -226,7 +223,7 @@ def make_generators(
 
     size = int(cfg.get("INPUT_SIZE"))
     seed = cfg.get("RANDOM_SEED") if seed is None else seed
-    workers = int(cfg.get("WORKERS") or default_workers()) if workers is None else workers
+    workers = resolve_workers(workers or cfg.get("WORKERS"), cap=LOADER_THREADS)
     mean_steps = []
     if not cfg.get("MEAN_IN_MODEL"):
         mean_steps = [MeanPreprocessor.from_json(cfg.DATASET_MEAN, channel_order)]

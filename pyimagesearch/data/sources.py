@@ -1,8 +1,10 @@
-"""Images to extract features from: a folder of photos or a builder HDF5 file.
+"""Images to run through a network: a folder of photos or a builder HDF5 file.
 
-A source yields batches of RGB uint8 images already resized to the network's input; the
-decoding runs in background threads, so it overlaps with the network's work on the
-previous batch.
+A source yields batches of RGB uint8 images already at the size asked for. Folder images
+are listed by :func:`list_images` (labels from names or folders, as the builder) and
+decoded with the builder's own threaded blocks (aspect-aware resize into preallocated
+rows), so decoding overlaps with the network's work on the previous batch. HDF5 images are
+read in blocks and resized only when their size differs.
 
 Example:
     >>> source = open_source("datasets/kaggle_dogs_vs_cats/train")   # doctest: +SKIP
@@ -21,16 +23,11 @@ import cv2
 import numpy as np
 
 from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
-from pyimagesearch.data.listing import (
-    is_image_file,
-    label_from_filename,
-    label_from_folder,
-    list_images,
-    walk_files,
-)
-from pyimagesearch.data.parallel import default_workers, threaded_map
+from pyimagesearch.data.listing import list_images
+from pyimagesearch.data.parallel import threaded_blocks, threaded_map
 from pyimagesearch.errors import DatasetError
-from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names, read_paths
+from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names, read_paths, read_rows
+from pyimagesearch.utils.workers import resolve_workers
 
 HDF5_SUFFIXES = (".hdf5", ".h5")
 UNLABELED = -1
@@ -47,6 +44,16 @@ class Batch:
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
 
 
+def resize_batch(images: np.ndarray, size: int) -> np.ndarray:
+    """Square images resized to ``size`` (returned as they are when they already fit)."""
+    if images.shape[1:3] == (size, size):
+        return np.ascontiguousarray(images)
+    out = np.empty((len(images), size, size, images.shape[3]), images.dtype)
+    for i, image in enumerate(images):
+        cv2.resize(image, (size, size), dst=out[i], interpolation=cv2.INTER_AREA)
+    return out
+
+
 @dataclass
 class ImageSource:
     """Paths, integer labels (-1: unknown) and label names of the images to process."""
@@ -58,6 +65,8 @@ class ImageSource:
     label_names: list[str]
     passed_over: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     workers: int | None = None
+    split: str | None = None  # the builder split of an HDF5 source ("train", ...)
+    build_id: str | None = None
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -70,30 +79,16 @@ class ImageSource:
             yield from self._folder_batches(size, batch_size)
 
     def _folder_batches(self, size: int, batch_size: int) -> Iterator[Batch]:
-        workers = self.workers or default_workers()
-        loader = ImageLoader(size, size)
-        images = np.empty((batch_size, size, size, 3), dtype=np.uint8)
-        indices: list[int] = []
-        skipped: list[tuple[int, str]] = []
-        # Keep two batches in flight: one decodes while the network runs on the other.
-        results = threaded_map(
-            loader,
+        for block in threaded_blocks(
+            ImageLoader(size, size).load_into,
             self.paths,
-            workers=workers,
-            in_flight=2 * batch_size + workers,
+            (size, size, 3),
+            block_size=batch_size,
+            workers=resolve_workers(self.workers),
             catch=UnreadableImageError,
-        )
-        for index, image, error in results:
-            if error is not None:
-                skipped.append((index, str(error)))
-                continue
-            images[len(indices)] = image
-            indices.append(index)
-            if len(indices) == batch_size:
-                yield Batch(np.array(indices), images.copy(), skipped)
-                indices, skipped = [], []
-        if indices or skipped:
-            yield Batch(np.array(indices, dtype=np.int64), images[: len(indices)].copy(), skipped)
+        ):
+            skipped = [(index, str(error)) for index, error in block.errors]
+            yield Batch(block.indices.astype(np.int64), block.rows.copy(), skipped)
 
     def _hdf5_batches(self, size: int, batch_size: int) -> Iterator[Batch]:
         db = open_hdf5(self.location, "images")
@@ -101,15 +96,8 @@ class ImageSource:
             data = db["images"]
 
             def load_block(start: int) -> Batch:
-                block = data[start : start + batch_size]
-                if block.shape[1:3] != (size, size):
-                    block = np.stack(
-                        [
-                            cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
-                            for img in block
-                        ]
-                    )
-                return Batch(np.arange(start, start + len(block)), np.ascontiguousarray(block))
+                block = read_rows(data, slice(start, start + batch_size))
+                return Batch(np.arange(start, start + len(block)), resize_batch(block, size))
 
             starts = range(0, len(self.paths), batch_size)
             for _, batch, _ in threaded_map(load_block, starts, workers=2, in_flight=3):
@@ -119,30 +107,15 @@ class ImageSource:
 
 
 def _folder_source(root: Path, label_source: str | None, require_labels: bool) -> ImageSource:
+    listing = list_images(root, label_source, allow_unlabeled=not require_labels)
+    names = listing.class_names
+    labeled = dict(zip(listing.paths, listing.encoded_labels().tolist(), strict=True))
     if require_labels:
-        listing = list_images(root, label_source)
-        return ImageSource(
-            str(root),
-            "folder",
-            listing.paths,
-            listing.encoded_labels(),
-            listing.class_names,
-            passed_over=list(listing.unlabeled),
-        )
-    if not root.is_dir():
-        raise DatasetError(f"image folder not found: {root}")
-    paths = [p for p in walk_files(root) if is_image_file(p)]
-    if not paths:
-        raise DatasetError(f"no images (jpg, jpeg, png, bmp) found under {root}")
-    if label_source == "folder":
-        top = str(root)
-        names = [label_from_folder(p) if os.path.dirname(p) != top else None for p in paths]
-    else:
-        names = [label_from_filename(p) for p in paths]
-    label_names = sorted({n for n in names if n is not None})
-    lookup = {name: i for i, name in enumerate(label_names)}
-    labels = np.array([lookup.get(n, UNLABELED) for n in names], dtype=np.int64)
-    return ImageSource(str(root), "folder", paths, labels, label_names)
+        paths, passed_over = listing.paths, list(listing.unlabeled)
+    else:  # a test folder: every image, labelled where its name says
+        paths, passed_over = sorted([*listing.paths, *(p for p, _ in listing.unlabeled)]), []
+    labels = np.array([labeled.get(p, UNLABELED) for p in paths], dtype=np.int64)
+    return ImageSource(str(root), "folder", paths, labels, names, passed_over)
 
 
 def _hdf5_source(path: Path) -> ImageSource:
@@ -159,7 +132,16 @@ def _hdf5_source(path: Path) -> ImageSource:
         if len(paths) != count:
             paths = [f"{path}#{row}" for row in range(count)]
         labels = db["labels"][:].astype(np.int64) if "labels" in db else np.full(count, -1)
-        return ImageSource(str(path), "hdf5", paths, labels, read_label_names(db))
+        split, build = db.attrs.get("split"), db.attrs.get("build_id")
+        return ImageSource(
+            str(path),
+            "hdf5",
+            paths,
+            labels,
+            read_label_names(db),
+            split=None if split is None else str(split),
+            build_id=None if build is None else str(build),
+        )
     finally:
         db.close()
 
