@@ -10,6 +10,8 @@ import pytest
 
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.evaluation import evaluate_model, predict_baseline, predict_tencrop
+from pyimagesearch.models.classifiers import Classifier
+from pyimagesearch.models.record import write_record
 from pyimagesearch.preprocessing import CropPreprocessor, MeanPreprocessor
 from pyimagesearch.utils.ranked import rank5_accuracy, ranked_accuracy
 from pyimagesearch.utils.reports import read_json, write_json
@@ -43,6 +45,27 @@ class FakeModel:
         return e / e.sum(axis=1, keepdims=True)
 
 
+class FakeClassifier(Classifier):
+    """A FakeModel behind the Classifier interface: mean subtraction, then the model."""
+
+    def __init__(self, model: FakeModel, mean: MeanPreprocessor | None, image_size: int = 72):
+        classes = model.output_shape[1]
+        record = {
+            "kind": "alexnet",
+            "label_names": [f"c{i}" for i in range(classes)],
+            "image_size": [image_size, image_size],
+            "input_size": list(model.input_shape[1:3]),
+        }
+        super().__init__("fake.keras", record)
+        self.model, self.mean = model, mean
+
+    def prepare(self, inputs: np.ndarray) -> np.ndarray:
+        return inputs if self.mean is None else self.mean.preprocess_batch(inputs)
+
+    def predict_prepared(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.model.predict_on_batch(x), np.float32)
+
+
 def test_ranked_accuracy() -> None:
     preds = np.array(
         [
@@ -60,7 +83,7 @@ def test_tencrop_predicts_many_images_per_call_and_averages_the_crops(rng) -> No
     images = rng.integers(0, 256, (23, 72, 72, 3), dtype=np.uint8)
     mean = MeanPreprocessor(100.0, 110.0, 120.0)
     model = FakeModel()
-    probs = predict_tencrop(model, images, mean, batch_size=100)
+    probs = predict_tencrop(FakeClassifier(model, mean), images, batch_size=100)
     assert model.calls == [(100, 64, 64, 3), (100, 64, 64, 3), (30, 64, 64, 3)]
     crops = CropPreprocessor(64, 64)
     for i in (0, 11, 22):
@@ -71,7 +94,7 @@ def test_tencrop_predicts_many_images_per_call_and_averages_the_crops(rng) -> No
 def test_baseline_resizes_in_batches(rng) -> None:
     images = rng.integers(0, 256, (23, 72, 72, 3), dtype=np.uint8)
     model = FakeModel()
-    probs = predict_baseline(model, images, None, batch_size=10)
+    probs = predict_baseline(FakeClassifier(model, None), images, batch_size=10)
     assert model.calls == [(10, 64, 64, 3), (10, 64, 64, 3), (3, 64, 64, 3)]
     assert probs.shape == (23, 3)
 
@@ -80,12 +103,12 @@ def test_rank5_reported_for_more_than_five_classes(tmp_path: Path) -> None:
     labels = np.arange(14) % 7
     path = write_test_set(tmp_path / "test.hdf5", labels, [f"c{i}" for i in range(7)])
     with h5py.File(path, "r") as db:
-        report = evaluate_model(FakeModel(classes=7), db, None, batch_size=40)
+        report = evaluate_model(FakeClassifier(FakeModel(classes=7), None), db, batch_size=40)
     assert report["n_images"] == 14
     assert {"baseline_rank5", "tencrop_rank5"} <= set(report)
     assert set(report["baseline_per_class"]) >= {"c0", "c6", "accuracy"}
     with h5py.File(path, "r") as db, pytest.raises(DatasetError, match="7"):
-        evaluate_model(FakeModel(classes=3), db, None)
+        evaluate_model(FakeClassifier(FakeModel(classes=3), None), db)
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +123,16 @@ def always_cat_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model = keras.Model(inputs, keras.layers.Activation("softmax")(x))
     path = tmp_path_factory.mktemp("model") / "always_cat.keras"
     model.save(path)
+    write_record(
+        path,
+        {
+            "kind": "alexnet",
+            "label_names": ["cat", "dog"],
+            "image_size": [72, 72],
+            "input_size": [64, 64],
+            "preprocessing": {"mean": {"R": 120.0, "G": 115.0, "B": 105.0}},
+        },
+    )
     return path
 
 
@@ -143,4 +176,6 @@ def test_evaluate_errors(always_cat_model: Path, tmp_path: Path, capsys) -> None
     assert run(tmp_path / "missing.keras") == 2
     assert "model not found" in capsys.readouterr().err
     assert run(always_cat_model) == 2  # a two-class model on a three-class test set
-    assert "2 classes but the test set has 3" in capsys.readouterr().err
+    assert (
+        "the model's classes ['cat', 'dog'] differ from the test set's" in capsys.readouterr().err
+    )
