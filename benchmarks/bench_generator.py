@@ -47,6 +47,7 @@ from pyimagesearch.preprocessing import (  # noqa: E402
     MeanPreprocessor,
     PatchPreprocessor,
 )
+from pyimagesearch.preprocessing.augmentation import fuse_steps  # noqa: E402
 from pyimagesearch.utils.workers import available_cores  # noqa: E402
 
 SHARED = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO_ROOT.parent / "shared"))
@@ -174,7 +175,9 @@ def ours(
         steps.append(BatchAugmenter(**BOOK_AUG))
     if not uint8:
         steps.append(MeanPreprocessor.from_json(mean_path))
-    gen = HDF5DatasetGenerator(db_path, BATCH, steps, classes=2, seed=0, fuse=fuse)
+    gen = HDF5DatasetGenerator(
+        db_path, BATCH, fuse_steps(steps) if fuse else steps, classes=2, seed=0
+    )
     count = 0
     for b in range(n_batches):
         images, _ = gen[b]

@@ -47,7 +47,7 @@ WEIGHTS = "imagenet"  # or None, or a local file: "../weights/resnet50_notop.wei
 FEATURE_IMAGE_SIZE = None  # None: the network's own input size (ResNet50: 224)
 FEATURE_BATCH_SIZE = 32
 FEATURES_HDF5 = "../output/features_resnet50.hdf5"  # a list of files = feature fusion
-LOGREG_MODEL_PATH = "../output/dogs_vs_cats_logreg.pickle"
+LOGREG_MODEL_PATH = "../output/dogs_vs_cats_logreg.skops"
 LOGREG_REPORT = "../output/logreg_report.json"
 LOGREG_C_GRID = [0.0001, 0.001, 0.01, 0.1, 1.0, 10.0, 100.0]
 LOGREG_TEST_SIZE = 0.25  # the book's 75/25 split (when no TEST_FEATURES_HDF5 is set)

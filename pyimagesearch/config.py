@@ -317,6 +317,7 @@ _group(
 )
 _group(
     "extract_features.py / train_logreg.py / train_head.py / predict.py",
+    ("FEATURES_SOURCE", Str(("splits", "images")), None, "what extract_features.py reads: 'splits' (the builder's train/val/test files, so every model is tested on the same images) or 'images' (IMAGES_PATH); None: the splits when they exist"),
     ("FEATURES_HDF5", Paths(), None, "features file(s) (a list: feature fusion); None: features_<backbone>.hdf5 in OUTPUT_PATH", True),
     ("TEST_FEATURES_HDF5", Paths(), None, "held-out features; None: a seeded stratified split (LOGREG_TEST_SIZE)", True),
     ("BACKBONE", Str(), "ResNet50", "keras.applications backbone name"),
@@ -324,7 +325,7 @@ _group(
     ("WEIGHTS", Weights(), "imagenet", "'imagenet', None (random), a weights file, or {backbone: weights}"),
     ("FEATURE_IMAGE_SIZE", Int(32), None, "input side for feature extraction and fine-tuning; None: the backbone's own"),
     ("FEATURE_BATCH_SIZE", POSITIVE, 32, "images per batch through the backbone"),
-    ("LOGREG_MODEL_PATH", PathValue(), "{OUTPUT_PATH}/logreg.pickle", "logistic-regression classifier", True),
+    ("LOGREG_MODEL_PATH", PathValue(), "{OUTPUT_PATH}/logreg.skops", "logistic-regression classifier", True),
     ("LOGREG_REPORT", PathValue(), "{OUTPUT_PATH}/logreg_report.json", "JSON report of train_logreg.py", True),
     ("LOGREG_C_GRID", Numbers(None, Float(0.0, open_low=True)), (0.0001, 0.001, 0.01, 0.1, 1.0, 10.0, 100.0), "values of C searched"),
     ("LOGREG_TEST_SIZE", Float(0.0, 0.99, open_low=True), 0.25, "held-out fraction when no TEST_FEATURES_HDF5 is given"),
@@ -449,6 +450,20 @@ class Config:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self._settings)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The settings as used, in JSON-friendly values, with the config file's path."""
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, Mapping):
+                return {str(k): plain(v) for k, v in value.items()}
+            if isinstance(value, list | tuple):
+                return [plain(v) for v in value]
+            if isinstance(value, str | int | float | bool) or value is None:
+                return value
+            return str(value)
+
+        return {"source": str(self.source) if self.source else None, **plain(self._settings)}
 
     def path_list(self, name: str) -> list[str] | None:
         """A setting holding one path or a list of paths, as a list (None when unset).

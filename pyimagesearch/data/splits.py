@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyimagesearch.errors import DatasetError
+from pyimagesearch.utils.randomness import check_seed
 
 
 def resolve_split_size(size: int | float, total: int, name: str) -> int:
@@ -92,7 +93,7 @@ def stratified_split(
             "in every split"
         )
 
-    rng = np.random.RandomState(seed)
+    rng = np.random.RandomState(check_seed(seed))  # RandomState: the splits stay as built before
     remaining = [rng.permutation(np.flatnonzero(labels == c)) for c in classes]
     splits: dict[str, np.ndarray] = {}
     for name, n in (("test", n_test), ("val", n_val)):

@@ -19,6 +19,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pyimagesearch.utils.randomness import check_random_state
+
 DEFAULT_CLASSES = ("cat", "dog")
 
 
@@ -99,7 +101,7 @@ def generate_synthetic_dataset(
         raise ValueError(f"overlap must be between 0 and 0.2, got {overlap}")
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
+    rng = check_random_state(seed)
     paths = []
     for class_index, name in enumerate(classes):
         for i in range(per_class):

@@ -1,19 +1,16 @@
-"""Classifiers on features: logistic regression with a grid search over C, evaluation,
-held-out splits, and saving a classifier with what is needed to use it again.
+"""Classifiers on features: logistic regression with a grid search over C, evaluation and
+held-out splits (the engines that use them: :mod:`pyimagesearch.training.transfer`).
 
 Example:
     >>> train, test = held_out_split(load_features("features.hdf5"), 0.25)  # doctest: +SKIP
-    >>> model = train_logreg(train.features, train.labels)                   # doctest: +SKIP
+    >>> model = fit_logreg(train.features, train.labels)                     # doctest: +SKIP
     >>> evaluate(model, test.features, test.labels, test.label_names)["accuracy"]  # doctest: +SKIP
     0.987
 """
 
 from __future__ import annotations
 
-import os
-import pickle
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,7 +25,6 @@ from pyimagesearch.features.fusion import FeatureSet
 # The book's grid spans 0.1 ... 10000; pooled ImageNet features usually want small C.
 DEFAULT_C_GRID = setting("LOGREG_C_GRID").default
 DEFAULT_TEST_SIZE = setting("LOGREG_TEST_SIZE").default  # the book's 75/25 split
-BUNDLE_FORMAT = 1
 
 
 def held_out_split(
@@ -49,7 +45,7 @@ def held_out_split(
     return data.subset(np.sort(train)), data.subset(np.sort(test))
 
 
-def train_logreg(
+def fit_logreg(
     features: np.ndarray,
     labels: np.ndarray,
     c_grid: Sequence[float] = DEFAULT_C_GRID,
@@ -113,46 +109,3 @@ def evaluate(
             zero_division=0,
         ),
     }
-
-
-def save_classifier(
-    path: str | os.PathLike[str],
-    model: Any,
-    label_names: Sequence[str],
-    sources: Sequence[dict[str, Any]],
-    **info: Any,
-) -> Path:
-    """Pickle a classifier with its label names and the feature files' attributes.
-
-    ``sources`` (backbone, image size, weights of each fused features file) lets
-    ``predict.py`` extract the same features from new images.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    bundle = {
-        "format": BUNDLE_FORMAT,
-        "classifier": model,
-        "label_names": [str(n) for n in label_names],
-        "sources": [dict(s) for s in sources],
-        **info,
-    }
-    tmp = target.with_name(target.name + ".partial")
-    with open(tmp, "wb") as handle:
-        pickle.dump(bundle, handle)
-    os.replace(tmp, target)
-    return target
-
-
-def load_classifier(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The bundle written by :func:`save_classifier` (a bare pickled classifier is wrapped)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"classifier not found: {path} (run train_logreg.py first)")
-    try:
-        with open(path, "rb") as handle:
-            bundle = pickle.load(handle)
-    except Exception as exc:  # a corrupt pickle is a user-facing problem
-        raise DatasetError(f"{path} is not a readable classifier pickle: {exc}") from exc
-    if not isinstance(bundle, dict) or "classifier" not in bundle:
-        bundle = {"format": 0, "classifier": bundle, "label_names": [], "sources": []}
-    return bundle

@@ -30,6 +30,7 @@ from pyimagesearch.features.backbones import (
 )
 from pyimagesearch.features.weights import resolve_weights, weights_source
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
+from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.progress import progress_bar
 
 DEFAULT_BATCH_SIZE = setting("FEATURE_BATCH_SIZE").default
@@ -47,6 +48,9 @@ class FeatureExtractor:
     def __init__(
         self, backbone: str = "ResNet50", weights: Any = "imagenet", image_size: int | None = None
     ) -> None:
+        from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
+
+        quiet_tensorflow()
         spec = get_backbone_spec(backbone)
         self.backbone = spec.name
         self.image_size = check_image_size(spec, image_size)
@@ -118,8 +122,11 @@ def extract_arrays(
     return np.concatenate(chunks), np.concatenate(rows).astype(np.int64), skipped
 
 
+SPLIT_NAMES = ("train", "val", "test")
+
+
 def extract_features(
-    dataset: str | os.PathLike[str],
+    dataset: str | os.PathLike[str] | list[str | os.PathLike[str]],
     output_path: str | os.PathLike[str],
     backbone: str = "ResNet50",
     weights: Any = "imagenet",
@@ -134,46 +141,67 @@ def extract_features(
 ) -> dict[str, Any]:
     """Write the pooled features of every readable image of ``dataset`` to HDF5.
 
+    ``dataset`` is a folder of images, one builder HDF5 file, or the builder's split files
+    (a list): then every row also records its split (``split`` data set, codes into the
+    ``split_names`` attribute), so that classifiers trained on the features are tested
+    on the builder's test split, as every other model.
+
     The file holds ``features`` (N, D) float32, ``labels``, ``label_names`` and ``paths``
     (the source file of every row), with attributes ``backbone``, ``image_size``,
-    ``weights``, ``feature_dim``, ``source``. Unreadable images are skipped and listed in
-    the returned report (``skipped_files``).
+    ``weights``, ``feature_dim``, ``source`` (and ``source_image_size``, ``build_id`` for
+    builder files). Unreadable images are skipped and listed in the returned report.
 
     Raises:
         DatasetError, ConfigError, WeightsError: unusable input, settings or weights.
     """
-    source = open_source(dataset, label_source=label_source, workers=workers)
+    locations = list(dataset) if isinstance(dataset, list | tuple) else [dataset]
+    sources = [open_source(loc, label_source=label_source, workers=workers) for loc in locations]
+    split_codes = _split_codes(sources) if len(sources) > 1 else None
     if extractor is None:
         extractor = FeatureExtractor(backbone, weights, image_size)
     output_path = Path(output_path)
+    first = sources[0]
+    attrs = {
+        **extractor.attrs(),
+        "source": ", ".join(str(s.location) for s in sources),
+        "source_kind": first.kind,
+    }
+    if first.kind == "hdf5":
+        attrs.update(_builder_attrs(first))
+    total = sum(len(s) for s in sources)
     writer = HDF5DatasetWriter(
-        (len(source), extractor.feature_dim),
+        (total, extractor.feature_dim),
         output_path,
         data_key="features",
         buffer_size=buffer_size,
         overwrite=overwrite,
         dtype="float32",
-        attrs={**extractor.attrs(), "source": str(source.location), "source_kind": source.kind},
+        attrs=attrs,
     )
     skipped: list[dict[str, str]] = []
     start = time.perf_counter()
     try:
-        writer.store_class_labels(source.label_names)
-        bar = progress_bar(f"{extractor.backbone} features", len(source), progress)
+        writer.store_class_labels(first.label_names)
+        bar = progress_bar(f"{extractor.backbone} features", total, progress)
         done = 0
-        for fb in iter_features(extractor, source, batch_size):
-            if len(fb.indices):
-                writer.add(
-                    fb.features,
-                    source.labels[fb.indices],
-                    paths=[source.paths[i] for i in fb.indices],
+        for source in sources:
+            for fb in iter_features(extractor, source, batch_size):
+                if len(fb.indices):
+                    writer.add(
+                        fb.features,
+                        source.labels[fb.indices],
+                        paths=[source.paths[i] for i in fb.indices],
+                    )
+                skipped.extend(
+                    {"path": display_path(source.paths[i]), "reason": r} for i, r in fb.skipped
                 )
-            skipped.extend({"path": source.paths[i], "reason": r} for i, r in fb.skipped)
-            done += len(fb.indices) + len(fb.skipped)
-            bar.update(done)
+                done += len(fb.indices) + len(fb.skipped)
+                bar.update(done)
         bar.finish()
         if writer.count == 0:
-            raise DatasetError(f"no image of {source.location} could be read; nothing written")
+            raise DatasetError(f"no image of {first.location} could be read; nothing written")
+        if split_codes is not None:
+            writer.store_column("split", split_codes, split_names=list(SPLIT_NAMES))
         writer.set_attrs(skipped=len(skipped))
         written = writer.count
         writer.close()
@@ -182,18 +210,51 @@ def extract_features(
         raise
     elapsed = time.perf_counter() - start
     return {
-        "dataset": str(source.location),
+        "dataset": attrs["source"],
         "output": str(output_path),
         "backbone": extractor.backbone,
         "image_size": extractor.image_size,
         "weights": extractor.weights_source,
         "feature_dim": extractor.feature_dim,
-        "listed": len(source),
+        "listed": total,
         "written": written,
         "skipped": len(skipped),
         "skipped_files": skipped,
-        "unlabeled": [{"path": p, "reason": r} for p, r in source.passed_over],
-        "label_names": source.label_names,
+        "splits": None
+        if split_codes is None
+        else {name: int((split_codes == code).sum()) for code, name in enumerate(SPLIT_NAMES)},
+        "unlabeled": [
+            {"path": display_path(p), "reason": r} for s in sources for p, r in s.passed_over
+        ],
+        "label_names": first.label_names,
         "elapsed_seconds": elapsed,
         "images_per_second": (written + len(skipped)) / elapsed if elapsed > 0 else 0.0,
     }
+
+
+def _split_codes(sources: list[ImageSource]) -> np.ndarray:
+    """One split code per row of the builder's split files, in order; the files must come
+    from one build, with the same classes."""
+    names = [s.split for s in sources]
+    if any(n not in SPLIT_NAMES for n in names) or len(set(names)) != len(names):
+        raise DatasetError(
+            "several datasets must be the builder's split files (train, val, test), each "
+            f"once; got splits {names}"
+        )
+    builds = {s.build_id for s in sources}
+    if len(builds) > 1:
+        raise DatasetError("the split files come from different builds; rebuild them together")
+    if any(s.label_names != sources[0].label_names for s in sources):
+        raise DatasetError("the split files have different classes; rebuild them together")
+    return np.concatenate([np.full(len(s), SPLIT_NAMES.index(s.split), np.uint8) for s in sources])
+
+
+def _builder_attrs(source: ImageSource) -> dict[str, Any]:
+    from pyimagesearch.io.hdf5_dataset import open_hdf5
+
+    with open_hdf5(source.location, "images") as db:
+        height, width = db["images"].shape[1:3]
+    attrs: dict[str, Any] = {"source_image_size": (int(width), int(height))}
+    if source.build_id:
+        attrs["build_id"] = source.build_id
+    return attrs

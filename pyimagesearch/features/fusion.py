@@ -33,6 +33,7 @@ class FeatureSet:
     label_names: list[str]
     paths: list[str]
     sources: list[dict[str, Any]] = field(default_factory=list)  # one per file: attrs
+    splits: np.ndarray | None = None  # the builder split of each row ("train", ...)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -44,7 +45,15 @@ class FeatureSet:
             self.label_names,
             [self.paths[i] for i in rows],
             self.sources,
+            None if self.splits is None else self.splits[rows],
         )
+
+    def split(self, name: str) -> FeatureSet:
+        """The rows of one builder split (all labelled rows of it)."""
+        return self.subset(np.flatnonzero((self.splits == name) & (self.labels >= 0)))
+
+    def labelled(self) -> FeatureSet:
+        return self.subset(np.flatnonzero(self.labels >= 0))
 
 
 def _attr(value: Any) -> Any:
@@ -64,6 +73,10 @@ def read_feature_file(path: str | os.PathLike[str]) -> FeatureSet:
         label_names = read_label_names(db)
         paths = [str(p) for p in read_paths(db)]
         attrs = {k: _attr(v) for k, v in db.attrs.items()}
+        splits = None
+        if "split" in db:
+            names = [_attr(n) for n in db["split"].attrs.get("split_names", [])]
+            splits = np.array(names, dtype=object)[db["split"][:].astype(np.int64)]
     finally:
         db.close()
     if features.ndim != 2:
@@ -71,7 +84,7 @@ def read_feature_file(path: str | os.PathLike[str]) -> FeatureSet:
     if labels is None:
         labels = np.full(len(features), -1, dtype=np.int64)
     attrs["file"] = str(path)
-    return FeatureSet(features, labels, label_names, paths, [attrs])
+    return FeatureSet(features, labels, label_names, paths, [attrs], splits)
 
 
 def _align(reference: FeatureSet, other: FeatureSet, name: str) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.hdf5_dataset import damaged, open_hdf5, read_label_names
-from pyimagesearch.preprocessing.augmentation import fuse_steps
+from pyimagesearch.utils.randomness import check_seed
 
 
 def _batch_fn(step: Any):
@@ -71,8 +71,10 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             batch ``i`` always get the same random numbers, whatever thread loads them.
         workers: loader threads Keras runs ahead of training (``model.fit``).
         data_key: the images data set (``images``; ``features`` for extracted features).
-        fuse: run a ``PatchPreprocessor`` -> ``BatchAugmenter`` (-> ``MeanPreprocessor``)
-            sequence of ``preprocessors`` as one fused step (``PatchAugmentMean``).
+
+    The steps run as given: to fuse a patch -> augmentation -> mean sequence into one pass
+    per image, pass ``fuse_steps(steps)`` (``PatchAugmentMean``), as the training engine
+    does.
     """
 
     def __init__(
@@ -88,7 +90,6 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         workers: int = 1,
         max_queue_size: int = 10,
         data_key: str = "images",
-        fuse: bool = True,
     ) -> None:
         super().__init__(
             workers=max(1, int(workers)), use_multiprocessing=False, max_queue_size=max_queue_size
@@ -102,11 +103,9 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         self.binarize = binarize
         self.classes = int(classes)
         self.shuffle = shuffle
-        self.seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**32)
+        self.seed = check_seed(seed)
         self.epoch = 0
-        # patch -> augmentation (-> mean) runs are fused into one pass per image
-        steps = fuse_steps(self.preprocessors) if fuse else self.preprocessors
-        self._steps = [_batch_fn(p) for p in steps]
+        self._steps = [_batch_fn(p) for p in self.preprocessors]
         self._aug_fn = _batch_fn(aug) if aug is not None else None
         self._lock = threading.Lock()
 

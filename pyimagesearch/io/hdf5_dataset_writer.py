@@ -126,6 +126,7 @@ class HDF5DatasetWriter:
         self.idx = 0  # rows written to disk
         self._closed = False
         self._published = False
+        self._columns: list[h5py.Dataset] = []
 
     @property
     def count(self) -> int:
@@ -224,6 +225,21 @@ class HDF5DatasetWriter:
 
     storeClassLabels = store_class_labels  # the book's name
 
+    def store_column(self, name: str, values: np.ndarray, **attrs: Any) -> None:
+        """One more value per row (e.g. each row's split), written before ``close()``;
+        ``values`` must cover every row added."""
+        values = np.asarray(values)
+        if len(values) != self.count:
+            raise ValueError(f"{name}: {len(values)} values for {self.count} rows")
+        self.flush()
+        try:
+            column = self.db.create_dataset(name, data=values, maxshape=(None,))
+        except OSError as exc:
+            raise write_failure(self.output_path, exc) from None
+        for key, value in attrs.items():
+            column.attrs[key] = value
+        self._columns.append(column)
+
     def set_attrs(self, **attrs: Any) -> None:
         """Record file attributes (channel order, image size, mean, backbone, ...)."""
         for key, value in attrs.items():
@@ -242,7 +258,7 @@ class HDF5DatasetWriter:
                 if self.data is None:
                     self._create_data(self.dtype or np.dtype("float32"))
                 rows = self.idx
-                for dataset in (self.data, self.labels, self.paths):
+                for dataset in (self.data, self.labels, self.paths, *self._columns):
                     if dataset is not None and dataset.shape[0] != rows:
                         dataset.resize((rows, *dataset.shape[1:]))
                 self.db.attrs["rows"] = rows

@@ -32,34 +32,21 @@ def build_feature_head(input_dim: int, num_classes: int, dropout: float = 0.5) -
     return keras.Model(inputs, output_layer(num_classes)(x), name="feature_head")
 
 
-def build_augmentation(seed: int = 42) -> keras.Sequential:
-    """Random flips, rotations, zooms and shifts, active only while training."""
-    return keras.Sequential(
-        [
-            layers.RandomFlip("horizontal", seed=seed),
-            layers.RandomRotation(0.06, seed=seed),  # about 20 degrees
-            layers.RandomZoom(0.15, seed=seed),
-            layers.RandomTranslation(0.1, 0.1, seed=seed),
-        ],
-        name="augmentation",
-    )
-
-
 def build_fine_tune_model(
     backbone: keras.Model,
     preprocess: keras.layers.Layer | None,
     num_classes: int,
     dropout: float = 0.5,
-    augment: bool = True,
-    seed: int = 42,
 ) -> keras.Model:
-    """RGB uint8-range images -> augmentation -> preprocessing -> backbone (pooled) -> head.
+    """Images (preprocessed for the backbone, unless ``preprocess`` does it) -> backbone
+    (pooled) -> dropout -> head. Augmentation happens in the data pipeline
+    (``BatchAugmenter``: 28x the Keras layers on this CPU, docs/PERFORMANCE.md).
 
     ``backbone`` must end in global pooling (``pooling="avg"``).
     """
     size = backbone.input_shape[1:]
     inputs = keras.Input(size, name="image")
-    x = build_augmentation(seed)(inputs) if augment else inputs
+    x = inputs
     if preprocess is not None:
         x = preprocess(x)
     x = backbone(x, training=False)  # BatchNorm layers stay in inference mode

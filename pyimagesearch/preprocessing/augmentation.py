@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from pyimagesearch.preprocessing.batching import parallel_for
+from pyimagesearch.utils.randomness import check_random_state
 
 # The book's ImageDataGenerator settings for AlexNet on Dogs vs. Cats (the config default).
 BOOK_AUGMENTATION: dict[str, float | bool] = {
@@ -106,7 +107,7 @@ class BatchAugmenter:
         self.fill_mode = fill_mode
         self.cval = float(cval)
         self.threads = threads
-        self.rng = np.random.default_rng(seed)
+        self.rng = check_random_state(seed)
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None, seed: int | None = None):

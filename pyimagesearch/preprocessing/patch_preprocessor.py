@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pyimagesearch.preprocessing.batching import parallel_for
+from pyimagesearch.utils.randomness import check_random_state
 
 
 class PatchPreprocessor:
@@ -24,7 +25,7 @@ class PatchPreprocessor:
     def __init__(self, width: int, height: int, seed: int | None = None) -> None:
         self.width = int(width)
         self.height = int(height)
-        self.rng = np.random.default_rng(seed)
+        self.rng = check_random_state(seed)
 
     def _check(self, h: int, w: int) -> None:
         if h < self.height or w < self.width:

@@ -33,6 +33,7 @@ from pyimagesearch.preprocessing import (
     PatchPreprocessor,
     SimplePreprocessor,
 )
+from pyimagesearch.preprocessing.augmentation import fuse_steps
 from pyimagesearch.training.run_files import RunFiles
 from pyimagesearch.utils.atomic import atomic_write, check_writable, check_writable_folder
 from pyimagesearch.utils.reports import read_json
@@ -233,7 +234,7 @@ def make_generators(
     train_gen = HDF5DatasetGenerator(
         cfg.TRAIN_HDF5,
         batch_size,
-        preprocessors=train_steps,
+        preprocessors=fuse_steps(train_steps),  # patch, augmentation, mean: one pass
         classes=classes,
         shuffle=True,
         seed=seed,
@@ -423,7 +424,7 @@ def train_alexnet(
                 "train": data_fingerprint(plan.train.path),
                 "val": data_fingerprint(plan.val.path) if plan.val else None,
             },
-            "config": _snapshot(cfg),
+            "config": cfg.snapshot(),
         },
     )
     RunFiles.discard(set_aside)
@@ -449,18 +450,3 @@ def train_alexnet(
 
 def _rgb(mean: MeanPreprocessor) -> tuple[float, float, float]:
     return mean.rMean, mean.gMean, mean.bMean
-
-
-def _snapshot(cfg: Config) -> dict[str, Any]:
-    """The config as used, in JSON-friendly values."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {str(k): plain(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        if isinstance(value, str | int | float | bool) or value is None:
-            return value
-        return str(value)
-
-    return {"source": str(cfg.source) if cfg.source else None, **plain(cfg.as_dict())}

@@ -47,11 +47,11 @@ def small_folder(synthetic_images: Path, tmp_path: Path) -> Path:
     [
         ("VGG16", 32, 512),
         ("ResNet50", 32, 2048),
-        ("InceptionV3", 75, 2048),
-        ("Xception", 71, 2048),
-        ("InceptionResNetV2", 75, 1536),
+        pytest.param("InceptionV3", 75, 2048, marks=pytest.mark.slow),
+        pytest.param("Xception", 71, 2048, marks=pytest.mark.slow),
+        pytest.param("InceptionResNetV2", 75, 1536, marks=pytest.mark.slow),
         ("MobileNetV2", 32, 1280),
-        ("EfficientNetB0", 32, 1280),
+        pytest.param("EfficientNetB0", 32, 1280, marks=pytest.mark.slow),
     ],
 )
 def test_feature_shape_per_backbone(name: str, size: int, dim: int) -> None:
@@ -81,6 +81,7 @@ def test_weights_resolution(tmp_path: Path) -> None:
         resolve_weights(str(tmp_path / "missing.weights.h5"))
 
 
+@pytest.mark.slow
 def test_weights_from_a_path(tiny_extractor: FeatureExtractor, tmp_path: Path) -> None:
     path = tmp_path / "mobilenet.weights.h5"
     tiny_extractor.model.save_weights(path)
@@ -98,6 +99,7 @@ def test_weights_file_of_another_network(tiny_extractor: FeatureExtractor, tmp_p
         FeatureExtractor("VGG16", weights=str(path), image_size=TINY)
 
 
+@pytest.mark.slow
 def test_shared_pretrained_weights_load(mobilenet_weights: Path) -> None:
     images = np.random.default_rng(2).integers(0, 256, (2, 96, 96, 3), dtype=np.uint8)
     pretrained = FeatureExtractor("MobileNetV2", weights=str(mobilenet_weights), image_size=96)
@@ -208,6 +210,7 @@ def test_unlabeled_folder_source(small_folder: Path, tmp_path: Path) -> None:
     assert len(source) == 3 and list(source.labels) == [-1, -1, -1]
 
 
+@pytest.mark.slow
 def test_script_with_flags_only(small_folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "f.hdf5"
     code = extract_features.main(
@@ -237,6 +240,7 @@ def test_script_config_and_errors(
     assert "FEATURE_IMAGE_SIZE = 20" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_several_backbones_then_fusion(
     small_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -255,7 +259,7 @@ def test_several_backbones_then_fusion(
     with h5py.File(a, "r") as db_a, h5py.File(b, "r") as db_b:
         assert db_a.attrs["backbone"] == "MobileNetV2" and db_b.attrs["backbone"] == "ResNet50"
     report = tmp_path / "r.json"
-    args = ["--db", str(a), str(b), "--report", str(report), "--model", str(tmp_path / "m.pkl")]
+    args = ["--db", str(a), str(b), "--report", str(report), "--model", str(tmp_path / "m.skops")]
     assert train_logreg.main(args) == 0
     import json
 
@@ -264,36 +268,7 @@ def test_several_backbones_then_fusion(
     import predict  # the fused classifier re-extracts both backbones' features
 
     out = tmp_path / "submission.csv"
-    args = ["--images", str(small_folder), "--model", str(tmp_path / "m.pkl"), "--quiet"]
+    args = ["--images", str(small_folder), "--model", str(tmp_path / "m.skops"), "--quiet"]
     assert predict.main([*args, "--output", str(out)]) == 0
     assert len(out.read_text().splitlines()) == 1 + 22  # every file has a row, unreadable too
     assert json.loads((tmp_path / "predict_report.json").read_text())["labeled_images"] == 22
-
-
-def test_backbone_flag_does_not_overwrite_the_configs_file(make_config, tmp_path: Path) -> None:
-    config = make_config(
-        IMAGES_PATH="images", BACKBONE="ResNet50", FEATURES_HDF5="out/features_resnet50.hdf5",
-        OUTPUT_PATH="out",
-    )  # fmt: skip
-    args = extract_features.build_parser().parse_args(["--config", str(config)])
-    cfg = extract_features.settings_from(args)
-    assert extract_features.plan(cfg, None)[0][1].endswith("features_resnet50.hdf5")
-    backbone, output, weights = extract_features.plan(cfg, "Xception")[0]
-    assert (backbone, Path(output).name, weights) == (
-        "Xception",
-        "features_xception.hdf5",
-        "imagenet",
-    )
-
-
-def test_weights_file_in_config_is_relative_to_the_config(make_config, tmp_path: Path) -> None:
-    config = make_config(IMAGES_PATH="images", BACKBONE="MobileNetV2", WEIGHTS="w/m.weights.h5")
-    args = extract_features.build_parser().parse_args(["--config", str(config)])
-    assert extract_features.plan(extract_features.settings_from(args), None)[0][2] == str(
-        tmp_path / "w" / "m.weights.h5"
-    )
-    args = extract_features.build_parser().parse_args(
-        ["--config", str(config), "--weights", "here.weights.h5"]
-    )
-    cfg = extract_features.settings_from(args)
-    assert extract_features.plan(cfg, None, weights_flag=True)[0][2] == "here.weights.h5"

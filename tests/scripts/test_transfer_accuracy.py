@@ -11,12 +11,15 @@ import json
 from pathlib import Path
 
 import h5py
+import pytest
 
 import train_logreg
 from pyimagesearch.features.extraction import extract_features
 
 PER_CLASS = 400
 IMAGE_SIZE = 160
+
+pytestmark = pytest.mark.slow
 
 
 def test_mobilenet_features_logreg_accuracy(
@@ -44,7 +47,7 @@ def test_mobilenet_features_logreg_accuracy(
 
     report_path = tmp_path / "logreg_report.json"
     code = train_logreg.main(
-        ["--db", str(features), "--report", str(report_path), "--model", str(tmp_path / "lr.pkl")]
+        ["--db", str(features), "--report", str(report_path), "--model", str(tmp_path / "lr.skops")]
     )
     assert code == 0
     result = json.loads(report_path.read_text())

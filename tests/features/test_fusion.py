@@ -9,7 +9,7 @@ import pytest
 
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.features.fusion import load_features
-from tests.helpers_features import separable_features, write_features
+from tests.helpers import separable_features, write_features
 
 
 def test_fusion_matches_rows_by_path(tmp_path: Path) -> None:

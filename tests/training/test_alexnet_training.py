@@ -23,6 +23,8 @@ TRAINING = {
     "WORKERS": 2,
 }
 
+pytestmark = pytest.mark.slow
+
 
 def write_config(path: Path, **settings: object) -> Path:
     path.write_text("".join(f"{k} = {v!r}\n" for k, v in settings.items()))

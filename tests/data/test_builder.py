@@ -18,9 +18,9 @@ from pyimagesearch.data import builder
 from pyimagesearch.data.builder import build_dataset as run_build
 from pyimagesearch.errors import DatasetError, PyImageSearchError
 from pyimagesearch.io import open_hdf5, read_label_names, read_paths
-from tests.test_image_loading import write_bad_files
+from tests.data.test_image_loading import write_bad_files
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def config_for(make_config, images: Path, tmp_path: Path, **extra) -> Path:

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 import train_logreg
-from pyimagesearch.features.classifiers import held_out_split, load_classifier
+from pyimagesearch.features.classifiers import held_out_split
 from pyimagesearch.features.fusion import load_features
-from tests.helpers_features import separable_features, write_features
+from pyimagesearch.models import read_record
+from tests.helpers import separable_features, write_features
 
 REPORT_KEYS = {"accuracy", "log_loss", "best_C", "n_train", "n_test"}
 
@@ -23,7 +24,7 @@ def features_file(tmp_path: Path) -> Path:
 
 
 def test_report_keys_and_split(features_file: Path, tmp_path: Path) -> None:
-    report_path, model_path = tmp_path / "r.json", tmp_path / "m.pickle"
+    report_path, model_path = tmp_path / "r.json", tmp_path / "m.skops"
     code = train_logreg.main(
         ["--db", str(features_file), "--report", str(report_path), "--model", str(model_path)]
     )
@@ -34,10 +35,14 @@ def test_report_keys_and_split(features_file: Path, tmp_path: Path) -> None:
     assert report["accuracy"] > 0.8
     assert 0 < report["log_loss"] < 0.69
     assert report["best_C"] in {0.0001, 0.001, 0.01, 0.1, 1.0, 10.0, 100.0}
-    bundle = load_classifier(model_path)
-    assert bundle["label_names"] == ["cat", "dog"]
-    assert bundle["sources"][0]["backbone"] == "Fake"
-    assert bundle["classifier"].predict_proba(np.zeros((1, 8), np.float32)).shape == (1, 2)
+    import skops.io
+
+    record = read_record(model_path)
+    assert record["kind"] == "logreg" and record["label_names"] == ["cat", "dog"]
+    assert record["backbones"] == [{"backbone": "Fake", "weights": None, "image_size": 32}]
+    assert record["input_size"] == [32, 32] and record["image_size"] == [37, 37]
+    model = skops.io.load(model_path, trusted=[])  # no code runs when it loads
+    assert model.predict_proba(np.zeros((1, 8), np.float32)).shape == (1, 2)
 
 
 def test_split_is_seeded_and_stratified(features_file: Path) -> None:
@@ -64,7 +69,7 @@ def test_separate_test_file_and_config(tmp_path: Path, make_config) -> None:
     report = json.loads((tmp_path / "out" / "logreg_report.json").read_text())
     assert (report["n_train"], report["n_test"]) == (120, 40)
     assert report["best_C"] in {0.1, 1.0}
-    assert (tmp_path / "out" / "logreg.pickle").is_file()
+    assert (tmp_path / "out" / "logreg.skops").is_file()
 
 
 def test_fused_features(tmp_path: Path) -> None:
@@ -73,7 +78,7 @@ def test_fused_features(tmp_path: Path) -> None:
     write_features(tmp_path / "b.hdf5", a[::-1] * 2, labels[::-1], paths[::-1])
     report_path = tmp_path / "r.json"
     args = ["--db", str(tmp_path / "a.hdf5"), str(tmp_path / "b.hdf5"), "--report"]
-    assert train_logreg.main([*args, str(report_path), "--model", str(tmp_path / "m.pkl")]) == 0
+    assert train_logreg.main([*args, str(report_path), "--model", str(tmp_path / "m.skops")]) == 0
     assert json.loads(report_path.read_text())["feature_dim"] == 8
 
 
@@ -93,3 +98,17 @@ def test_command_line_files_are_relative_to_the_current_folder(
     monkeypatch.chdir(tmp_path)
     assert train_logreg.main(["--config", str(config), "--db", features_file.name]) == 0
     assert (tmp_path / "configs" / "out" / "logreg_report.json").is_file()
+
+
+def test_features_of_the_builder_splits_test_on_its_test_split(tmp_path: Path) -> None:
+    """Rows marked with their split: train on train (+val), test on exactly the test rows."""
+    features, labels, paths = separable_features(100, seed=7)
+    splits = np.array([0] * 70 + [1] * 10 + [2] * 20, np.uint8)
+    write_features(tmp_path / "f.hdf5", features, labels, paths, splits=splits)
+    report_path = tmp_path / "r.json"
+    args = ["--db", str(tmp_path / "f.hdf5"), "--report", str(report_path), "--model",
+            str(tmp_path / "m.skops")]  # fmt: skip
+    assert train_logreg.main(args) == 0
+    report = json.loads(report_path.read_text())
+    assert (report["n_train"], report["n_test"]) == (80, 20)
+    assert report["split"] == "the builder's splits (train / val / test)"

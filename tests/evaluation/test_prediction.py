@@ -1,9 +1,8 @@
-"""Kaggle submission: format, ids, sorting, clipping, log loss; predict.py end to end."""
+"""predict.py end to end: any trained model, a folder in, a Kaggle submission out."""
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -11,54 +10,9 @@ import pytest
 
 import predict
 import train_logreg
-from pyimagesearch.errors import ConfigError, DatasetError
-from pyimagesearch.utils.submission import (
-    binary_log_loss,
-    check_clip_range,
-    clip_probabilities,
-    kaggle_id,
-    read_submission,
-    write_submission,
-)
+from pyimagesearch.utils.submission import read_submission
 
-
-def test_log_loss_matches_hand_computation() -> None:
-    y, p = [1, 0, 1, 0], [0.9, 0.2, 0.6, 0.5]
-    hand = -(math.log(0.9) + math.log(0.8) + math.log(0.6) + math.log(0.5)) / 4
-    assert binary_log_loss(y, p) == pytest.approx(hand, rel=1e-12)
-    assert hand == pytest.approx(0.3831, abs=1e-4)
-    # A confident mistake: unbounded before clipping, capped at -log(0.005) after.
-    assert binary_log_loss([1], [0.0]) == pytest.approx(-math.log(1e-15))
-    assert binary_log_loss([1], clip_probabilities([0.0])) == pytest.approx(-math.log(0.005))
-
-
-def test_clipping_bounds() -> None:
-    clipped = clip_probabilities([0.0, 0.004, 0.3, 0.9951, 1.0])
-    assert clipped.tolist() == [0.005, 0.005, 0.3, 0.995, 0.995]
-    assert clip_probabilities([0.0, 1.0], (0.02, 0.98)).tolist() == [0.02, 0.98]
-    for bad in [(0.6, 0.4), (-0.1, 0.9), (0.1,), "x"]:
-        with pytest.raises(ConfigError):
-            check_clip_range(bad)
-
-
-def test_submission_format_ids_and_sort(tmp_path: Path) -> None:
-    paths = ["t/10.jpg", "t/2.jpg", "t/1.jpg", "t/12500.jpg", "t/3.jpg"]
-    ids = [kaggle_id(p) for p in paths]
-    assert ids == [10, 2, 1, 12500, 3]
-    out = write_submission(tmp_path / "submission.csv", ids, [0.1, 0.2, 0.995, 0.005, 0.5])
-    lines = out.read_text().splitlines()
-    assert lines[0] == "id,label"
-    assert [line.split(",")[0] for line in lines[1:]] == ["1", "2", "3", "10", "12500"]
-    assert lines[1] == "1,0.995"
-    read_ids, probs = read_submission(out)
-    assert read_ids == [1, 2, 3, 10, 12500]
-    assert probs.tolist() == [0.995, 0.2, 0.5, 0.1, 0.005]
-    named = write_submission(tmp_path / "n.csv", ["dog.10", "cat.2", "dog.9"], [0.9, 0.1, 0.8])
-    assert read_submission(named)[0] == ["cat.2", "dog.9", "dog.10"]  # natural order
-    with pytest.raises(DatasetError, match="duplicate"):
-        write_submission(tmp_path / "dup.csv", [1, 1], [0.5, 0.5])
-    with pytest.raises(DatasetError, match="within"):
-        write_submission(tmp_path / "bad.csv", [1], [1.5])
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +42,7 @@ def tiny_classifier(synthetic_images: Path, tmp_path_factory: pytest.TempPathFac
         )  # fmt: skip
         == 0
     )
-    model = work / "logreg.pickle"
+    model = work / "logreg.skops"
     args = ["--db", str(features), "--model", str(model), "--report", str(work / "r.json")]
     assert train_logreg.main(args) == 0
     return model
@@ -143,10 +97,14 @@ def test_predict_reports_log_loss_when_labels_are_known(
 
 def test_predict_user_errors(tiny_classifier: Path, tmp_path: Path, capsys) -> None:
     assert predict.main(["--model", str(tiny_classifier)]) == 2
-    assert "no test images" in capsys.readouterr().err
-    args = ["--images", str(tmp_path), "--model", str(tmp_path / "missing.pickle")]
+    assert "missing 1 required setting(s): TEST_IMAGES_PATH" in capsys.readouterr().err
+    args = ["--images", str(tmp_path), "--model", str(tmp_path / "missing.skops")]
     assert predict.main(args) == 2
-    assert "classifier not found" in capsys.readouterr().err
+    assert "model not found" in capsys.readouterr().err
+    old = tmp_path / "old.pickle"
+    old.write_bytes(b"x")
+    assert predict.main(["--images", str(tmp_path), "--model", str(old)]) == 2
+    assert "is a pickle, which runs code when loaded" in capsys.readouterr().err
 
 
 def test_keras_head_trains_and_predicts(

@@ -26,7 +26,7 @@ from pyimagesearch.callbacks import EpochCheckpoint
 from pyimagesearch.io import open_hdf5, read_paths
 from pyimagesearch.utils.reports import read_json
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY_TRAINING = {"INPUT_SIZE": 64, "DENSE_UNITS": 16, "EPOCHS": 1, "BATCH_SIZE": 25}
 
 
@@ -122,6 +122,7 @@ def run_config(built: dict, tmp_path: Path):
 
 
 # -- 1. a fresh training run never destroys an earlier run ------------------------------------
+@pytest.mark.slow
 def test_fresh_run_stops_before_replacing_an_earlier_run(run_config, tmp_path, capsys):
     config = run_config()
     assert train_alexnet.main(["--config", str(config), "--quiet"]) == 0
@@ -136,6 +137,7 @@ def test_fresh_run_stops_before_replacing_an_earlier_run(run_config, tmp_path, c
     assert digests([out]) == before
 
 
+@pytest.mark.slow
 def test_interrupted_overwrite_keeps_the_earlier_run_aside(
     run_config, tmp_path, capsys, monkeypatch
 ):
@@ -164,6 +166,7 @@ def test_interrupted_overwrite_keeps_the_earlier_run_aside(
     assert (out / "alexnet.keras").exists()
 
 
+@pytest.mark.slow
 def test_completed_overwrite_replaces_the_earlier_run(run_config, tmp_path):
     config = run_config()
     assert train_alexnet.main(["--config", str(config), "--quiet"]) == 0
@@ -236,6 +239,7 @@ def test_read_only_mean_folder_publishes_nothing_on_a_fresh_build(
 
 
 # -- 4. evaluate refuses a model trained on other image sizes --------------------------------
+@pytest.mark.slow
 def test_evaluate_refuses_a_model_trained_on_other_sizes(
     run_config, synthetic_images, tmp_path, capsys
 ):
@@ -279,26 +283,24 @@ def test_settings_that_cannot_work_fail_before_training(
 
 
 # -- 6. FINE_TUNE_LAYERS checked against the backbone before any training ---------------------
-def test_fine_tune_layers_are_checked_before_images_load(
-    synthetic_images, tmp_path, capsys, monkeypatch
-):
-    from pyimagesearch.features.fine_tuning import default_fine_tune_layers
+def test_fine_tune_layers_are_checked_before_images_load(built, tmp_path, capsys, monkeypatch):
+    from pyimagesearch.training import fine_tuning
 
-    assert default_fine_tune_layers("ResNet50") == "conv5_block1_"
-    assert default_fine_tune_layers("MobileNetV2") == "block_16_"
+    assert fine_tuning.default_fine_tune_layers("ResNet50") == "conv5_block1_"
+    assert fine_tuning.default_fine_tune_layers("MobileNetV2") == "block_16_"
 
     def no_loading(*args, **kwargs):
         raise AssertionError("images were loaded before FINE_TUNE_LAYERS was checked")
 
-    monkeypatch.setattr(fine_tune, "load_images", no_loading)
+    monkeypatch.setattr(fine_tuning, "_generators", no_loading)
     config = write_config(
         tmp_path / "c.py",
-        IMAGES_PATH=str(synthetic_images),
+        **built,
         BACKBONE="MobileNetV2",
         WEIGHTS=None,
         FEATURE_IMAGE_SIZE=32,
         FINE_TUNE_LAYERS="conv5_",
-        OUTPUT_PATH=str(tmp_path / "out"),
+        FINE_TUNE_MODEL_PATH=str(tmp_path / "out" / "fine_tuned.keras"),
     )
     assert fine_tune.main(["--config", str(config)]) == 2
     line = first_error_line(capsys)
@@ -509,6 +511,7 @@ def test_tif_webp_gif_are_read_and_other_files_counted(synthetic_images, tmp_pat
 
 
 # -- 17. no validation split: the builder and training agree ----------------------------------
+@pytest.mark.slow
 def test_training_without_validation_monitors_the_training_loss(synthetic_images, tmp_path, capsys):
     settings = dataset_settings(tmp_path, synthetic_images, NUM_VAL_IMAGES=0)
     settings.update(TINY_TRAINING, MODEL_PATH=str(tmp_path / "out" / "m.keras"))
@@ -522,6 +525,7 @@ def test_training_without_validation_monitors_the_training_loss(synthetic_images
 
 
 # -- 18. TensorFlow's start-up block and end-of-training warning are quiet ---------------------
+@pytest.mark.slow
 def test_training_prints_no_tensorflow_noise(run_config):
     config = run_config()
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
@@ -540,6 +544,7 @@ def test_training_prints_no_tensorflow_noise(run_config):
 
 
 # -- 19. the model file is the best epoch without optimizer state; old checkpoints pruned -----
+@pytest.mark.slow
 def test_model_is_the_best_epoch_and_smaller_than_a_checkpoint(run_config, tmp_path, capsys):
     config = run_config(EPOCHS=3, CHECKPOINTS_KEEP=1)
     assert train_alexnet.main(["--config", str(config), "--quiet"]) == 0

@@ -1,0 +1,133 @@
+"""Classify a folder of new images with any trained model, and write a Kaggle submission.
+
+The engine of ``predict.py``: images are decoded in threads straight to the size the
+model was trained on (aspect-aware, as the builder stores them), batch by batch, while the
+model works on the previous batch; baseline or 10-crop probabilities come from the model's
+record (:mod:`pyimagesearch.models`), whatever kind it is.
+
+Example:
+    >>> clf = load_classifier("output/logreg.skops")                           # doctest: +SKIP
+    >>> result = predict_folder(clf, "datasets/kaggle_dogs_vs_cats/test1")     # doctest: +SKIP
+    >>> result.probs.shape                                                     # doctest: +SKIP
+    (12500, 2)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pyimagesearch.config import Config
+from pyimagesearch.data.sources import UNLABELED, open_source
+from pyimagesearch.errors import ConfigError
+from pyimagesearch.models.classifiers import Classifier, load_classifier
+from pyimagesearch.utils.atomic import check_writable
+from pyimagesearch.utils.display import display_path
+from pyimagesearch.utils.progress import progress_bar
+from pyimagesearch.utils.reports import write_json
+from pyimagesearch.utils.submission import (
+    binary_log_loss,
+    check_clip_range,
+    clip_probabilities,
+    kaggle_id,
+    non_numeric_ids,
+    write_submission,
+)
+
+
+@dataclass
+class FolderPrediction:
+    paths: list[str]
+    probs: np.ndarray  # (N, K); rows of unreadable images are NaN
+    labels: np.ndarray  # (N,) from file names when they carry one, else -1
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def predict_folder(
+    classifier: Classifier,
+    folder: str | os.PathLike[str],
+    batch_size: int = 32,
+    tencrop: bool = False,
+    progress: bool = True,
+) -> FolderPrediction:
+    """Probabilities of every image of ``folder`` (Kaggle's ``test1/``: ``1.jpg ...``);
+    labels from the file names where they carry one of the model's classes."""
+    source = open_source(folder, require_labels=False)
+    lookup = {name: i for i, name in enumerate(classifier.label_names)}
+    labels = np.array(
+        [lookup.get(source.label_names[y], UNLABELED) if y >= 0 else UNLABELED
+         for y in source.labels],
+        dtype=np.int64,
+    )  # fmt: skip
+    probs = np.full((len(source), max(len(classifier.label_names), 2)), np.nan)
+    skipped: list[tuple[str, str]] = []
+    predict = classifier.predict_proba_tencrop if tencrop else classifier.predict_proba
+    side = max(classifier.image_size)
+    bar = progress_bar("predicting", len(source), enabled=progress)
+    done = 0
+    for batch in source.batches(side, batch_size):
+        if len(batch.indices):
+            probs[batch.indices] = predict(batch.images)
+        skipped.extend((source.paths[i], reason) for i, reason in batch.skipped)
+        done += len(batch.indices) + len(batch.skipped)
+        bar.update(done)
+    bar.finish()
+    return FolderPrediction(source.paths, probs, labels, skipped)
+
+
+def run_prediction(
+    cfg: Config,
+    model_path: str | os.PathLike[str],
+    weights: Any = None,
+    tencrop: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Predict ``TEST_IMAGES_PATH`` and write the submission (``id,label``: the clipped
+    probability of ``POSITIVE_CLASS``) and ``predict_report.json`` beside it."""
+    clip_range = check_clip_range(cfg.get("CLIP_RANGE"))
+    output = Path(cfg.get("SUBMISSION_PATH"))
+    check_writable({"SUBMISSION_PATH": output})
+    classifier = load_classifier(model_path, weights=weights)
+    names = classifier.label_names
+    positive = str(cfg.get("POSITIVE_CLASS"))
+    if len(names) != 2:
+        raise ConfigError(f"a Kaggle submission needs two classes; the model has {names}")
+    if positive not in names:
+        raise ConfigError(f"POSITIVE_CLASS {positive!r} is not one of the classes {names}")
+    column = names.index(positive)
+    result = predict_folder(
+        classifier, cfg.TEST_IMAGES_PATH, int(cfg.get("FEATURE_BATCH_SIZE")), tencrop, progress
+    )
+    raw = result.probs[:, column]
+    unreadable = np.isnan(raw)
+    raw = np.where(unreadable, 0.5, raw)  # every id needs a row: the uninformed guess
+    clipped = clip_probabilities(raw, clip_range)
+    write_submission(output, [kaggle_id(p) for p in result.paths], clipped)
+    report: dict[str, Any] = {
+        "submission": str(output),
+        "images": len(result.paths),
+        "model": str(model_path),
+        "model_kind": classifier.kind,
+        "tencrop": tencrop,
+        "unreadable": [{"path": display_path(p), "reason": r} for p, r in result.skipped],
+        "non_numeric_ids": [
+            {"path": display_path(p), "id": i} for p, i in non_numeric_ids(result.paths)
+        ],
+        "positive_class": positive,
+        "clip_range": list(clip_range),
+    }
+    known = result.labels >= 0
+    if known.any():
+        y = (result.labels[known] == column).astype(int)
+        report.update(
+            labeled_images=int(known.sum()),
+            log_loss=binary_log_loss(y, raw[known]),
+            log_loss_clipped=binary_log_loss(y, clipped[known]),
+            accuracy=float(np.mean((raw[known] >= 0.5) == (y == 1))),
+        )
+    report["report_path"] = str(write_json(output.with_name("predict_report.json"), report))
+    return report

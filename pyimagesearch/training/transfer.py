@@ -1,0 +1,249 @@
+"""Classifiers on pretrained features: logistic regression and a small Keras head.
+
+The engines of ``train_logreg.py`` and ``train_head.py``. Both read the same features and
+test on the same rows:
+
+* features of the builder's split files (``extract_features.py`` reads them by default):
+  train on the training split (the head validates on the validation split), test on the
+  builder's test split, so AlexNet, logistic regression, head and fine-tuned network are
+  compared on the same images;
+* ``TEST_FEATURES_HDF5``: train on all of ``FEATURES_HDF5``, test on that file;
+* features of a plain folder: a seeded stratified held-out fraction (``LOGREG_TEST_SIZE``).
+
+Each writes its model with a record (kind, classes, the backbones and weights that make
+its features, sizes, data, config), so ``evaluate.py`` and ``predict.py`` take it.
+
+Example:
+    >>> report = train_logreg(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
+    >>> report["accuracy"]                                                     # doctest: +SKIP
+    0.991
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pyimagesearch.config import Config
+from pyimagesearch.errors import ConfigError, DatasetError
+from pyimagesearch.features.fusion import FeatureSet, load_features
+from pyimagesearch.models.record import data_fingerprint, write_record
+from pyimagesearch.utils.atomic import atomic_write, check_writable
+from pyimagesearch.utils.reports import write_json
+
+# A model on features sees images brought to this multiple of its input side before the
+# input (or its 10 crops) is cut: 256 for a 224 input, as the builder stores images.
+CROP_MARGIN = 256 / 224
+
+
+@dataclass
+class TransferData:
+    """Labelled training, validation (may be None) and test rows, and how they were split."""
+
+    train: FeatureSet
+    val: FeatureSet | None
+    test: FeatureSet
+    split: str
+
+
+def transfer_data(cfg: Config) -> TransferData:
+    """The rows to train and test on (see the module doc)."""
+    from pyimagesearch.features.classifiers import held_out_split
+
+    files = cfg.path_list("FEATURES_HDF5")
+    if not files:
+        raise ConfigError("no features: pass --db FILE.hdf5 or set FEATURES_HDF5 in --config")
+    data = load_features(files)
+    test_files = cfg.path_list("TEST_FEATURES_HDF5")
+    seed = int(cfg.get("RANDOM_SEED"))
+    if test_files:
+        test = load_features(test_files)
+        if test.label_names != data.label_names:
+            raise DatasetError(
+                f"held-out label names {test.label_names} differ from {data.label_names}"
+            )
+        result = TransferData(data.labelled(), None, test.labelled(), "separate file")
+    elif data.splits is not None:
+        val = data.split("val")
+        result = TransferData(
+            data.split("train"),
+            val if len(val) else None,
+            data.split("test"),
+            "the builder's splits (train / val / test)",
+        )
+    else:
+        size = float(cfg.get("LOGREG_TEST_SIZE"))
+        train, test = held_out_split(data, size, seed)
+        split = f"stratified {1 - size:.0%}/{size:.0%} split, seed {seed}"
+        result = TransferData(train.labelled(), None, test.labelled(), split)
+    if len(result.test) == 0:
+        raise DatasetError("the held-out features have no labelled rows")
+    return result
+
+
+def model_record(kind: str, cfg: Config, data: TransferData) -> dict[str, Any]:
+    """The record of a classifier on ``data``'s features."""
+    backbones = [
+        {
+            "backbone": source["backbone"],
+            "weights": None if source.get("weights") in (None, "none") else source["weights"],
+            "image_size": int(source["image_size"]),
+        }
+        for source in data.train.sources
+    ]
+    side = max(b["image_size"] for b in backbones)
+    base = data.train.sources[0].get("source_image_size")
+    image_size = list(base) if base is not None else [math.ceil(side * CROP_MARGIN)] * 2
+    files = [s["file"] for s in data.train.sources]
+    return {
+        "kind": kind,
+        "label_names": data.train.label_names,
+        "backbones": backbones,
+        "input_size": [side, side],
+        "image_size": [int(v) for v in image_size],
+        "preprocessing": {"features": "each backbone's preprocess_input, global average pool"},
+        "split": data.split,
+        "data": {"features": [data_fingerprint(f) for f in files]},
+        "config": cfg.snapshot(),
+    }
+
+
+def train_logreg(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
+    """Grid-search C, evaluate on the test rows, save (skops) with its record and report."""
+    import skops.io
+
+    from pyimagesearch.features.classifiers import evaluate, fit_logreg
+
+    model_path = Path(cfg.get("LOGREG_MODEL_PATH"))
+    if model_path.suffix != ".skops":
+        raise ConfigError(
+            f"LOGREG_MODEL_PATH must end in .skops (a format that runs no code when loaded), "
+            f"got {model_path.name}"
+        )
+    report_path = Path(cfg.get("LOGREG_REPORT"))
+    check_writable({"LOGREG_MODEL_PATH": model_path, "LOGREG_REPORT": report_path})
+    data = transfer_data(cfg)
+    seed = int(cfg.get("RANDOM_SEED"))
+    train = data.train if data.val is None else _concat(data.train, data.val)
+    print(f"[INFO] training on {len(train)} rows of {train.features.shape[1]} features")
+    search = fit_logreg(
+        train.features, train.labels, c_grid=cfg.get("LOGREG_C_GRID"), seed=seed, n_jobs=jobs
+    )
+    results = evaluate(
+        search.best_estimator_, data.test.features, data.test.labels, train.label_names
+    )
+    with atomic_write(model_path) as tmp:
+        skops.io.dump(search.best_estimator_, tmp)
+    record = model_record("logreg", cfg, data)
+    write_record(model_path, {**record, "best_C": float(search.best_params_["C"])})
+    report = {
+        **_summary(results, data),
+        "best_C": float(search.best_params_["C"]),
+        "n_train": len(train),
+        "cv_scores": {
+            str(c): float(s)
+            for c, s in zip(
+                search.cv_results_["param_C"], search.cv_results_["mean_test_score"], strict=True
+            )
+        },
+        "model": str(model_path),
+    }
+    write_json(report_path, report)
+    report["report_path"] = str(report_path)
+    return report
+
+
+def train_head(cfg: Config, report_path: str | Path | None = None) -> dict[str, Any]:
+    """Dropout + Dense on the features, early stopping on the validation rows (the builder's
+    validation split, or ``HEAD_VAL_SPLIT`` of the training rows); evaluate, save."""
+    model_path = Path(cfg.get("HEAD_MODEL_PATH"))
+    if model_path.suffix != ".keras":
+        raise ConfigError(f"HEAD_MODEL_PATH must end in .keras, got {model_path.name}")
+    report_path = Path(report_path or cfg.output_path("head_report.json"))
+    check_writable({"HEAD_MODEL_PATH": model_path, "OUTPUT_PATH": report_path})
+    data = transfer_data(cfg)
+
+    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
+
+    quiet_tensorflow()
+    import keras
+
+    from pyimagesearch.features.classifiers import evaluate
+    from pyimagesearch.nn.heads import build_feature_head, loss_for
+
+    seed = int(cfg.get("RANDOM_SEED"))
+    keras.utils.set_random_seed(seed)
+    train, val = data.train, data.val
+    if val is None:
+        train, val = _stratified_part(train, float(cfg.get("HEAD_VAL_SPLIT")), seed)
+    classes = len(train.label_names)
+    model = build_feature_head(train.features.shape[1], classes)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3), loss=loss_for(classes), metrics=["accuracy"]
+    )
+    history = model.fit(
+        train.features,
+        train.labels,
+        validation_data=(val.features, val.labels),
+        epochs=int(cfg.get("HEAD_EPOCHS")),
+        batch_size=int(cfg.get("HEAD_BATCH_SIZE")),
+        callbacks=[keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)],
+        verbose=2,
+    )
+    results = evaluate(model, data.test.features, data.test.labels, train.label_names)
+    with atomic_write(model_path) as tmp:
+        model.save(tmp)
+    write_record(model_path, model_record("head", cfg, data))
+    report = {
+        **_summary(results, data),
+        "n_train": len(train),
+        "n_val": len(val),
+        "epochs_run": len(history.history["loss"]),
+        "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
+        "model": str(model_path),
+    }
+    write_json(report_path, report)
+    report["report_path"] = str(report_path)
+    return report
+
+
+def _summary(results: dict[str, Any], data: TransferData) -> dict[str, Any]:
+    return {
+        "accuracy": results["accuracy"],
+        "log_loss": results["log_loss"],
+        "n_test": len(data.test),
+        "split": data.split,
+        "feature_dim": int(data.train.features.shape[1]),
+        "backbones": [s.get("backbone") for s in data.train.sources],
+        "features": [s["file"] for s in data.train.sources],
+        "label_names": data.train.label_names,
+        "per_class": results["per_class"],
+        "classification_report": results["classification_report"],
+    }
+
+
+def _concat(a: FeatureSet, b: FeatureSet) -> FeatureSet:
+    rows = FeatureSet(
+        np.concatenate([a.features, b.features]),
+        np.concatenate([a.labels, b.labels]),
+        a.label_names,
+        [*a.paths, *b.paths],
+        a.sources,
+    )
+    return rows
+
+
+def _stratified_part(data: FeatureSet, fraction: float, seed: int) -> tuple[FeatureSet, FeatureSet]:
+    from sklearn.model_selection import train_test_split
+
+    try:
+        keep, part = train_test_split(
+            np.arange(len(data)), test_size=fraction, stratify=data.labels, random_state=seed
+        )
+    except ValueError as exc:
+        raise DatasetError(f"cannot split {len(data)} rows for validation: {exc}") from None
+    return data.subset(np.sort(keep)), data.subset(np.sort(part))

@@ -1,0 +1,80 @@
+"""Write small features files for the classifier and fusion tests (no network needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pyimagesearch.io import HDF5DatasetWriter
+
+
+def write_features(
+    path: Path,
+    features: np.ndarray,
+    labels: Sequence[int],
+    paths: Sequence[str] | None,
+    label_names: Sequence[str] = ("cat", "dog"),
+    backbone: str = "Fake",
+    splits: np.ndarray | None = None,
+) -> Path:
+    writer = HDF5DatasetWriter(
+        features.shape,
+        path,
+        data_key="features",
+        buffer_size=16,
+        overwrite=True,
+        attrs={"backbone": backbone, "image_size": 32, "weights": "none"},
+    )
+    writer.store_class_labels(label_names)
+    writer.add(features.astype(np.float32), labels, paths=paths)
+    if splits is not None:  # codes into ("train", "val", "test"), as extract_features writes
+        writer.store_column("split", splits, split_names=["train", "val", "test"])
+    writer.close()
+    return path
+
+
+def separable_features(
+    n: int, dim: int = 8, seed: int = 0, noise: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Two Kaggle-like classes whose features are shifted apart (mostly separable)."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 2
+    features = rng.normal(0, noise, (n, dim)) + labels[:, None] * 2.0
+    paths = [f"/data/{'dog' if y else 'cat'}.{i}.jpg" for i, y in enumerate(labels)]
+    return features.astype(np.float32), labels, paths
+
+
+def write_config(path: Path, **settings: object) -> Path:
+    """A config module of the given settings (repr'd)."""
+    path.write_text("".join(f"{k} = {v!r}\n" for k, v in settings.items()))
+    return path
+
+
+def split_settings(folder: Path, images: Path, **extra: object) -> dict:
+    """Builder settings writing the splits, the mean and the report under ``folder``."""
+    return {
+        "IMAGES_PATH": str(images),
+        "NUM_VAL_IMAGES": 10,
+        "NUM_TEST_IMAGES": 10,
+        "IMAGE_SIZE": 72,
+        "TRAIN_HDF5": str(folder / "hdf5" / "train.hdf5"),
+        "VAL_HDF5": str(folder / "hdf5" / "val.hdf5"),
+        "TEST_HDF5": str(folder / "hdf5" / "test.hdf5"),
+        "DATASET_MEAN": str(folder / "mean" / "mean.json"),
+        "OUTPUT_PATH": str(folder / "out"),
+        "BUILD_WORKERS": 2,
+        **extra,
+    }
+
+
+def build_splits(folder: Path, images: Path, **extra: object) -> dict:
+    """Build ``images`` into train/val/test files under ``folder``; return the settings."""
+    import build_dataset
+
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = split_settings(folder, images, **extra)
+    config = write_config(folder / "build_config.py", **settings)
+    assert build_dataset.main(["--config", str(config), "--quiet"]) == 0
+    return settings

@@ -1,0 +1,112 @@
+"""Fine-tuning from the builder's splits: frozen backbone first, then only the chosen top
+layers move; the model is scored on the test split and loads as any other model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+import fine_tune  # noqa: E402
+from pyimagesearch.errors import ConfigError  # noqa: E402
+from pyimagesearch.features.backbones import build_backbone  # noqa: E402
+from pyimagesearch.training.fine_tuning import (  # noqa: E402
+    block_names,
+    default_fine_tune_layers,
+    unfreeze_top,
+)
+from tests.helpers import build_splits, write_config  # noqa: E402
+
+SIZE = 32
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def start_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Known starting weights, so that what moved and what did not can be checked
+    (ResNet50: with random weights its features still vary, MobileNetV2's vanish)."""
+    path = tmp_path_factory.mktemp("fine_tune") / "start.weights.h5"
+    build_backbone("ResNet50", None, SIZE).save_weights(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def splits(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Noise images, the dogs darker: something random-weight features can tell apart."""
+    import cv2
+
+    folder = tmp_path_factory.mktemp("ft_splits")
+    images = folder / "images"
+    images.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(60):
+        for name, scale in (("cat", 1), ("dog", 3)):
+            noise = rng.integers(0, 256, (40, 40, 3), dtype=np.uint8) // scale
+            cv2.imwrite(str(images / f"{name}.{i}.png"), noise)
+    return build_splits(folder, images, IMAGE_SIZE=40)
+
+
+def test_unfreeze_top_by_count_and_name() -> None:
+    base = build_backbone("MobileNetV2", None, SIZE)
+    trained = unfreeze_top(base, 10)
+    assert trained and all(base.get_layer(n).trainable for n in trained)
+    assert not any(layer.trainable for layer in base.layers[:-10])
+    assert not any(
+        layer.trainable
+        for layer in base.layers
+        if isinstance(layer, keras.layers.BatchNormalization)
+    )
+    trained = unfreeze_top(base, "block_16")
+    assert trained[0].startswith("block_16") and "Conv_1" in trained
+    with pytest.raises(ConfigError, match="names no layer"):
+        unfreeze_top(base, "conv5_")
+    blocks = block_names([layer.name for layer in base.layers])
+    assert blocks[-2:] == ["block_16", "Conv_1"] and default_fine_tune_layers("VGG16") == "block5_"
+
+
+def test_fine_tuning_trains_only_the_top_and_scores_the_test_split(
+    splits: dict, start_weights: Path, tmp_path: Path
+) -> None:
+    from pyimagesearch.models import load_classifier
+
+    config = write_config(
+        tmp_path / "c.py",
+        **splits,
+        BACKBONE="ResNet50",
+        WEIGHTS=str(start_weights),
+        FEATURE_IMAGE_SIZE=SIZE,
+        FINE_TUNE_LAYERS="conv5_block3_",
+        FINE_TUNE_HEAD_EPOCHS=1,
+        FINE_TUNE_EPOCHS=1,
+        FINE_TUNE_BATCH_SIZE=25,
+        AUGMENTATION={"rotation_range": 10, "horizontal_flip": True},
+        FINE_TUNE_MODEL_PATH=str(tmp_path / "out" / "ft.keras"),
+    )
+    assert fine_tune.main(["--config", str(config)]) == 0
+    out = tmp_path / "out"
+    assert (out / "ft.keras").is_file() and (out / "ft_history.png").is_file()
+    report = json.loads((out / "ft_report.json").read_text())
+    assert report["head_epochs"] == 1 and report["fine_tune_epochs"] == 1
+    assert report["test"]["n_images"] == 10
+    assert {"baseline_rank1", "tencrop_rank1"} <= set(report["test"])
+
+    classifier = load_classifier(out / "ft.keras")
+    assert classifier.kind == "fine_tuned" and classifier.label_names == ["cat", "dog"]
+    assert classifier.input_size == (SIZE, SIZE) and classifier.image_size == (40, 40)
+    base = next(layer for layer in classifier.model.layers if isinstance(layer, keras.Model))
+    start = build_backbone("ResNet50", str(start_weights), SIZE)
+    for layer in base.layers:
+        if not layer.weights:
+            continue
+        before = start.get_layer(layer.name).get_weights()
+        same = all(np.array_equal(a, b) for a, b in zip(before, layer.get_weights(), strict=True))
+        if layer.name in report["trained_layers"]:
+            assert not same, f"{layer.name} should have been fine-tuned"
+        else:
+            assert same, f"{layer.name} is frozen and must not change"
+
+    assert fine_tune.main(["--config", str(config)]) == 2  # no silent replacement
