@@ -1,0 +1,129 @@
+"""The four kinds of model on one test split: AlexNet from scratch, logistic regression and a
+Keras head on pretrained features, and a fine-tuned network, run as a user runs them.
+
+Builds the 2,000 real Kaggle photos of $PYIMAGESEARCH_SHARED (default ../shared) into
+1,600 / 200 / 200 images at 256x256, then runs the scripts in order with one config:
+
+    build_dataset.py -> train_alexnet.py -> evaluate.py
+    extract_features.py (MobileNetV2, the shared weights, 224x224, the builder's splits)
+      -> train_logreg.py -> evaluate.py;  train_head.py -> evaluate.py
+    fine_tune.py (MobileNetV2 from the shared weights, its last block) -> evaluate.py
+
+and prints one Markdown table: each model's baseline and 10-crop rank-1 accuracy and log
+loss on the same 200 test images, and the wall time of its training. Every command and its
+output go to ``--work`` (default: a new temporary folder).
+
+Usage:
+    python benchmarks/compare_models.py [--alexnet-epochs 15] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO.parent / "shared"))
+SAMPLE = SHARED / "data" / "dogs-vs-cats-sample" / "train"
+WEIGHTS = SHARED / "weights" / "mobilenet_v2_backbone.weights.h5"
+
+
+def run(work: Path, *args: str) -> float:
+    """Run one script as a user would; log its output; return its wall time."""
+    started = time.perf_counter()
+    with open(work / "commands.log", "a") as log:
+        log.write(f"\n$ python {' '.join(args)}\n")
+        log.flush()
+        subprocess.run([sys.executable, *args], cwd=REPO, stdout=log, stderr=log, check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--alexnet-epochs", type=int, default=15)
+    parser.add_argument("--fine-tune-epochs", type=int, default=3)
+    parser.add_argument("--work", type=Path)
+    args = parser.parse_args()
+    if not SAMPLE.is_dir() or not WEIGHTS.is_file():
+        sys.exit(f"needs {SAMPLE} and {WEIGHTS} (set PYIMAGESEARCH_SHARED)")
+    work = args.work or Path(tempfile.mkdtemp(prefix="compare_models_"))
+    work.mkdir(parents=True, exist_ok=True)
+    config = work / "config.py"
+    out = work / "output"
+    config.write_text(
+        "\n".join(
+            f"{k} = {v!r}"
+            for k, v in {
+                "IMAGES_PATH": str(SAMPLE),
+                "NUM_VAL_IMAGES": 200,
+                "NUM_TEST_IMAGES": 200,
+                "IMAGE_SIZE": 256,
+                "TRAIN_HDF5": str(work / "hdf5" / "train.hdf5"),
+                "VAL_HDF5": str(work / "hdf5" / "val.hdf5"),
+                "TEST_HDF5": str(work / "hdf5" / "test.hdf5"),
+                "DATASET_MEAN": str(out / "mean.json"),
+                "OUTPUT_PATH": str(out),
+                "MODEL_PATH": str(out / "alexnet.keras"),
+                "EPOCHS": args.alexnet_epochs,
+                "BATCH_SIZE": 64,
+                "AUGMENTATION": {
+                    "rotation_range": 20,
+                    "zoom_range": 0.15,
+                    "width_shift_range": 0.2,
+                    "height_shift_range": 0.2,
+                    "shear_range": 0.15,
+                    "horizontal_flip": True,
+                },  # fmt: skip
+                "BACKBONE": "MobileNetV2",
+                "WEIGHTS": str(WEIGHTS),
+                "FEATURE_IMAGE_SIZE": 224,
+                "FEATURES_HDF5": str(out / "features_mobilenetv2.hdf5"),
+                "FINE_TUNE_HEAD_EPOCHS": args.fine_tune_epochs,
+                "FINE_TUNE_EPOCHS": args.fine_tune_epochs,
+                "FINE_TUNE_MODEL_PATH": str(out / "fine_tuned.keras"),
+            }.items()
+        )
+        + "\n"
+    )
+    c = ["--config", str(config)]
+    seconds = {"build": run(work, "build_dataset.py", *c, "--quiet")}
+    seconds["alexnet"] = run(work, "train_alexnet.py", *c, "--quiet")
+    seconds["features"] = run(work, "extract_features.py", *c, "--quiet")
+    seconds["logreg"] = run(work, "train_logreg.py", *c)
+    seconds["head"] = run(work, "train_head.py", *c)
+    seconds["fine_tuned"] = run(work, "fine_tune.py", *c)
+    models = {
+        "AlexNet from scratch": ("alexnet", out / "alexnet.keras"),
+        "logistic regression on MobileNetV2 features": ("logreg", out / "logreg.skops"),
+        "Keras head on MobileNetV2 features": ("head", out / "head.keras"),
+        "MobileNetV2 fine-tuned (last block)": ("fine_tuned", out / "fine_tuned.keras"),
+    }
+    rows = []
+    for name, (key, path) in models.items():
+        report = out / f"evaluation_{key}.json"
+        run(work, "evaluate.py", *c, "--model", str(path), "--quiet", "--set",
+            f"OUTPUT_PATH={out / key}")  # fmt: skip
+        (out / key / "evaluation.json").rename(report)
+        r = json.loads(report.read_text())
+        extra = seconds["features"] if key in ("logreg", "head") else 0.0
+        rows.append(
+            f"| {name} | {r['baseline_rank1']:.1%} | {r['tencrop_rank1']:.1%} | "
+            f"{r['baseline_log_loss']:.3f} | {r['tencrop_log_loss']:.3f} | "
+            f"{seconds[key] + extra:.0f} s |"
+        )
+    print(f"{json.loads(report.read_text())['n_images']} test images, the builder's test split "
+          f"(work folder {work})\n")  # fmt: skip
+    print("| model | baseline rank-1 | 10-crop rank-1 | baseline log loss | 10-crop log loss "
+          "| training (incl. features) |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
