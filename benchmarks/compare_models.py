@@ -29,6 +29,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pyimagesearch.preprocessing import BOOK_AUGMENTATION  # noqa: E402
+
 SHARED = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO.parent / "shared"))
 SAMPLE = SHARED / "data" / "dogs-vs-cats-sample" / "train"
 WEIGHTS = SHARED / "weights" / "mobilenet_v2_backbone.weights.h5"
@@ -72,14 +76,7 @@ def main() -> None:
                 "MODEL_PATH": str(out / "alexnet.keras"),
                 "EPOCHS": args.alexnet_epochs,
                 "BATCH_SIZE": 64,
-                "AUGMENTATION": {
-                    "rotation_range": 20,
-                    "zoom_range": 0.15,
-                    "width_shift_range": 0.2,
-                    "height_shift_range": 0.2,
-                    "shear_range": 0.15,
-                    "horizontal_flip": True,
-                },  # fmt: skip
+                "AUGMENTATION": BOOK_AUGMENTATION,
                 "BACKBONE": "MobileNetV2",
                 "WEIGHTS": str(WEIGHTS),
                 "FEATURE_IMAGE_SIZE": 224,

@@ -25,7 +25,6 @@ from typing import Any
 
 from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError, DatasetError, PyImageSearchError
-from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names
 from pyimagesearch.models.record import data_fingerprint, write_record
 from pyimagesearch.preprocessing import (
     BatchAugmenter,
@@ -35,6 +34,7 @@ from pyimagesearch.preprocessing import (
 )
 from pyimagesearch.preprocessing.augmentation import fuse_steps
 from pyimagesearch.training.run_files import RunFiles
+from pyimagesearch.training.split_files import SplitInfo, split_info
 from pyimagesearch.utils.atomic import atomic_write, check_writable, check_writable_folder
 from pyimagesearch.utils.reports import read_json
 from pyimagesearch.utils.workers import resolve_workers
@@ -47,37 +47,6 @@ LOADER_THREADS = 4  # loader threads by default: enough to feed a GPU
 
 class ResumeError(PyImageSearchError):
     """``--resume`` found nothing to continue from."""
-
-
-@dataclass
-class SplitInfo:
-    """What training needs to know of one split file, read without loading images."""
-
-    path: str
-    label_names: list[str]
-    channel_order: str
-    shape: tuple[int, int]  # (height, width)
-    rows: int
-    build_id: str | None = None
-
-
-def split_info(path: str | os.PathLike[str]) -> SplitInfo:
-    """``SplitInfo`` of a builder HDF5 file (clear errors for missing or damaged files)."""
-    with open_hdf5(path, "images") as db:
-        names = read_label_names(db)
-        rows = int(db["images"].shape[0])
-        if not names and rows:
-            names = [str(i) for i in range(int(db["labels"][:].max()) + 1)]
-        height, width = db["images"].shape[1:3]
-        build = db.attrs.get("build_id")
-        return SplitInfo(
-            str(path),
-            names,
-            str(db.attrs.get("channel_order", "RGB")),
-            (int(height), int(width)),
-            rows,
-            None if build is None else str(build),
-        )
 
 
 def dataset_classes(path: str | os.PathLike[str]) -> tuple[list[str], str, tuple[int, int]]:
@@ -169,11 +138,7 @@ def plan_training(
     train = split_info(cfg.TRAIN_HDF5)
     if train.rows == 0:
         raise DatasetError(f"{cfg.TRAIN_HDF5} holds no images; rebuild it with build_dataset.py")
-    if min(train.shape) < size:
-        raise DatasetError(
-            f"{cfg.TRAIN_HDF5} holds {train.shape[1]}x{train.shape[0]} images, smaller than "
-            f"INPUT_SIZE {size}"
-        )
+    train.require_input(size, f"INPUT_SIZE {size}")
     val = _validation_split(cfg, train)
     mean = MeanPreprocessor.from_json(cfg.DATASET_MEAN, train.channel_order)
     files = RunFiles.of(cfg, "alexnet")

@@ -125,7 +125,7 @@ class FineTunePlan:
 
 def plan_fine_tuning(cfg: Config, overwrite: bool = False) -> FineTunePlan:
     """Check every setting and file before an image is read or an epoch trained."""
-    from pyimagesearch.training.alexnet_training import split_info
+    from pyimagesearch.training.split_files import split_info
 
     model_path = Path(cfg.get("FINE_TUNE_MODEL_PATH"))
     if model_path.suffix != ".keras":
@@ -151,11 +151,7 @@ def plan_fine_tuning(cfg: Config, overwrite: bool = False) -> FineTunePlan:
             )
         if info.rows == 0:
             raise DatasetError(f"{info.path} holds no images; fine-tuning needs all three splits")
-    if min(train.shape) < size:
-        raise DatasetError(
-            f"{train.path} holds {train.shape[1]}x{train.shape[0]} images, smaller than the "
-            f"network input {size}: build with a larger IMAGE_SIZE or set FEATURE_IMAGE_SIZE"
-        )
+    train.require_input(size, f"the network input {size} (FEATURE_IMAGE_SIZE)")
     layers = cfg.get("FINE_TUNE_LAYERS")
     layers = default_fine_tune_layers(spec.name) if layers is None else layers
     from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow

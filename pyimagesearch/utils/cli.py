@@ -110,3 +110,22 @@ def absolute_paths(paths: Sequence[str] | None) -> list[str] | None:
 def absolute_path(path: str | None) -> str | None:
     """One file named on the command line, made absolute (None stays None)."""
     return None if path is None else str(Path(path).expanduser().absolute())
+
+
+def features_parser(description: str) -> argparse.ArgumentParser:
+    """The options of the scripts that train a classifier on features (train_logreg.py,
+    train_head.py): the features, held-out features, the model and report to write."""
+    parser = config_parser(description, config_required=False)
+    parser.add_argument("-d", "--db", nargs="+", help="features HDF5 file(s) (FEATURES_HDF5)")
+    parser.add_argument("--test-db", nargs="+", help="held-out features (TEST_FEATURES_HDF5)")
+    parser.add_argument("-m", "--model", help="model to write")
+    parser.add_argument("-r", "--report", help="JSON report to write")
+    return parser
+
+
+def print_classifier_report(report: dict[str, Any], what: str) -> None:
+    """The test rows' per-class report, accuracy and log loss, and where the files went."""
+    print(report["classification_report"])
+    print(f"[INFO] test rows: {report['n_test']} ({report['split']})")
+    print(f"[INFO] accuracy {report['accuracy']:.4f}  log loss {report['log_loss']:.4f}")
+    print(f"[INFO] {what}: {report['model']}  report: {report['report_path']}")

@@ -25,17 +25,13 @@ import train_alexnet
 from pyimagesearch.callbacks import EpochCheckpoint
 from pyimagesearch.io import open_hdf5, read_paths
 from pyimagesearch.utils.reports import read_json
+from tests.helpers import split_settings, write_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY_TRAINING = {"INPUT_SIZE": 64, "DENSE_UNITS": 16, "EPOCHS": 1, "BATCH_SIZE": 25}
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def write_config(path: Path, **settings: object) -> Path:
-    path.write_text("".join(f"{k} = {v!r}\n" for k, v in settings.items()))
-    return path
-
-
 def digests(paths) -> dict[Path, str]:
     """sha256 of every file under ``paths`` (files or folders)."""
     found = {}
@@ -54,19 +50,7 @@ def first_error_line(capsys) -> str:
 
 
 def dataset_settings(folder: Path, images: Path, **extra: object) -> dict:
-    return {
-        "IMAGES_PATH": str(images),
-        "NUM_VAL_IMAGES": 10,
-        "NUM_TEST_IMAGES": 10,
-        "IMAGE_SIZE": 72,
-        "TRAIN_HDF5": str(folder / "hdf5" / "train.hdf5"),
-        "VAL_HDF5": str(folder / "hdf5" / "val.hdf5"),
-        "TEST_HDF5": str(folder / "hdf5" / "test.hdf5"),
-        "DATASET_MEAN": str(folder / "mean" / "mean.json"),
-        "OUTPUT_PATH": str(folder / "out"),
-        "BUILD_WORKERS": 2,
-        **extra,
-    }
+    return split_settings(folder, images, **extra)
 
 
 @contextlib.contextmanager
