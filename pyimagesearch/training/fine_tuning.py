@@ -36,7 +36,7 @@ from pyimagesearch.features.weights import (
     resolve_weights,
 )
 from pyimagesearch.models.record import data_fingerprint, record_path, write_record
-from pyimagesearch.utils.atomic import atomic_write, check_writable
+from pyimagesearch.utils.atomic import check_writable
 from pyimagesearch.utils.reports import write_json
 from pyimagesearch.utils.workers import resolve_workers
 
@@ -210,6 +210,7 @@ def fine_tune(cfg: Config, overwrite: bool = False, verbose: int = 2) -> dict[st
     plan = plan_fine_tuning(cfg, overwrite)
     import keras
 
+    from pyimagesearch.callbacks.best_model import save_inference_model
     from pyimagesearch.evaluation.tencrop import evaluate_model
     from pyimagesearch.io.hdf5_dataset import open_hdf5
     from pyimagesearch.models.classifiers import load_classifier
@@ -251,8 +252,7 @@ def fine_tune(cfg: Config, overwrite: bool = False, verbose: int = 2) -> dict[st
         train.close()
         val.close()
     history = {k: list(first.history.get(k, [])) + list(v) for k, v in second.history.items()}
-    with atomic_write(plan.model_path) as tmp:
-        keras.Model(model.inputs, model.outputs, name=model.name).save(tmp)  # no optimizer
+    save_inference_model(model, plan.model_path)  # no optimizer state
     write_record(
         plan.model_path,
         {

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pyimagesearch.utils.atomic import atomic_write
+
 # Loss curves spanning more than this factor get a log scale, so that a few wild early
 # epochs (batch normalization warming up) do not flatten the rest of the curve.
 _LOG_SCALE_SPAN = 20.0
@@ -62,10 +64,7 @@ def plot_history(
     ax_acc.set_ylim(0.0, 1.01)
     fig.suptitle(f"{title} [epoch {epochs}]")
     fig.tight_layout()
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.stem + ".partial.png")
-    fig.savefig(tmp)
+    with atomic_write(path) as tmp:
+        fig.savefig(tmp, format="png")
     plt.close(fig)
-    os.replace(tmp, target)
-    return target
+    return Path(path)

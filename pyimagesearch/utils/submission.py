@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from pyimagesearch.errors import ConfigError, DatasetError
+from pyimagesearch.utils.atomic import atomic_write
 
 DEFAULT_CLIP_RANGE = (0.005, 0.995)
 HEADER = ("id", "label")
@@ -98,16 +99,12 @@ def write_submission(
     if not np.isfinite(probs).all() or (probs < 0).any() or (probs > 1).any():
         raise DatasetError("probabilities must be finite and within [0, 1]")
     order = sorted(range(len(ids)), key=lambda i: _sort_key(ids[i]))
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".partial")
-    with open(tmp, "w", newline="") as handle:
+    with atomic_write(path) as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         for i in order:
             writer.writerow([ids[i], f"{probs[i]:.6f}".rstrip("0").rstrip(".") or "0"])
-    os.replace(tmp, target)
-    return target
+    return Path(path)
 
 
 def read_submission(path: str | os.PathLike[str]) -> tuple[list[int | str], np.ndarray]:
