@@ -9,6 +9,8 @@ import keras
 from keras import layers
 from keras.regularizers import l2
 
+from pyimagesearch.nn.conv._common import channel_axis, input_shape
+
 MEAN_LAYER_NAME = "mean_subtraction"
 
 
@@ -55,14 +57,15 @@ class AlexNet:
                 kernel_regularizer=regularizer,
             )(x)
             x = layers.Activation("relu")(x)
-            return layers.BatchNormalization()(x)
+            return layers.BatchNormalization(axis=axis)(x)
 
-        inputs = keras.Input(shape=(height, width, depth))
+        axis = channel_axis()
+        inputs = keras.Input(shape=input_shape(width, height, depth))
         x = inputs
         if mean is not None:
-            x = layers.Normalization(mean=list(mean), variance=[1.0] * depth, name=MEAN_LAYER_NAME)(
-                x
-            )
+            x = layers.Normalization(
+                axis=axis, mean=list(mean), variance=[1.0] * depth, name=MEAN_LAYER_NAME
+            )(x)
         # Block #1: CONV => RELU => POOL
         x = conv(x, 96, 11, strides=4)
         x = layers.MaxPooling2D(pool_size=3, strides=2)(x)
