@@ -40,20 +40,22 @@ def peak_rss_mb(args: list[str], log: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000])
+    parser.add_argument("--work", type=Path, help="keep the datasets and logs here")
     args = parser.parse_args()
-    photos = sorted(SAMPLE.glob("*.jpg"))
-    if not photos or not WEIGHTS.is_file():
+    by_class = [sorted(SAMPLE.glob("cat.*.jpg")), sorted(SAMPLE.glob("dog.*.jpg"))]
+    if not all(by_class) or not WEIGHTS.is_file():
         sys.exit(f"needs {SAMPLE} and {WEIGHTS} (set PYIMAGESEARCH_SHARED)")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.work or Path(scratch)
         results = []
         for n in args.sizes:
-            work = Path(tmp) / str(n)
+            work = tmp / str(n)
             images = work / "images"
             images.mkdir(parents=True)
-            for i in range(n):
-                source = photos[i % len(photos)]
-                label = source.name.split(".")[0]
-                shutil.copyfile(source, images / f"{label}.{i}.jpg")
+            for i in range(n):  # cats and dogs in turn, repeated past the sample's size
+                photos = by_class[i % 2]
+                source = photos[(i // 2) % len(photos)]
+                shutil.copyfile(source, images / f"{source.name.split('.')[0]}.{i}.jpg")
             config = work / "config.py"
             config.write_text(
                 f"IMAGES_PATH = {str(images)!r}\nNUM_VAL_IMAGES = 0.1\nNUM_TEST_IMAGES = 0.1\n"
