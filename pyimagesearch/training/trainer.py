@@ -134,6 +134,13 @@ def plan_training(
     strategy = strategy or cfg.get("STRATEGY")
     if strategy is not None and strategy not in STRATEGIES:
         raise ConfigError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
+    if strategy == "multi_worker":
+        raise ConfigError(
+            "STRATEGY = 'multi_worker' cannot train with Keras 3: model.fit fails under "
+            "tf.distribute.MultiWorkerMirroredStrategy with more than one worker (Keras "
+            "issue keras-team/keras#20585, open since TensorFlow 2.16); train on one machine "
+            "with 'mirrored' (every GPU it has)"
+        )
     network = network_class(cfg.get("NETWORK"))
     size = int(cfg.get("INPUT_SIZE"))
     if size < network.min_size:
@@ -411,6 +418,9 @@ def train_network(
     _mixed_precision(cfg)
     chief = is_chief(strategy)
     files = plan.files if chief else plan.files.scratch()  # other workers write elsewhere
+    if not chief:
+        print(f"[INFO] worker {strategy.cluster_resolver.task_id}: the model is written by "
+              "worker 0 (the chief); this worker's files go to a temporary folder")  # fmt: skip
     set_aside = None if plan.resume_from or not chief else files.set_aside()
     if set_aside is not None:
         print(f"[INFO] the earlier run's files are kept in {set_aside} until the new model is done")
@@ -471,6 +481,7 @@ def train_network(
                 initial_epoch=initial_epoch,
                 callbacks=callbacks,
                 class_weight=plan.class_weight,
+                shuffle=False,  # the generator shuffles, seeded per epoch; Keras would not
                 verbose=verbose,
             )
         else:
