@@ -63,6 +63,32 @@ def _draw_shape(
         cv2.fillPoly(image, [box.astype(np.int32)], color, cv2.LINE_AA)
 
 
+def _class_color(class_index: int, classes: int, rng: np.random.Generator) -> tuple[float, ...]:
+    """A BGR color around the class's own hue (classes spread over the color wheel)."""
+    hue = (180.0 * class_index / classes + rng.uniform(-4, 4)) % 180
+    pixel = np.uint8([[[hue, rng.uniform(170, 255), rng.uniform(150, 255)]]])
+    return tuple(float(c) for c in cv2.cvtColor(pixel, cv2.COLOR_HSV2BGR)[0, 0])
+
+
+def draw_many_class_image(class_index: int, classes: int, rng: np.random.Generator) -> np.ndarray:
+    """One BGR image of one of ``classes`` classes: shapes of the class's hue, round for
+    even classes and angular for odd ones."""
+    width = int(rng.integers(80, 200))
+    height = int(np.clip(width / rng.uniform(0.7, 1.4), 70, 220))
+    image = _background(rng, height, width)
+    scale = min(width, height)
+    for _ in range(int(rng.integers(1, 3))):
+        size = int(rng.uniform(0.2, 0.35) * scale)
+        cx = int(width * (0.5 + rng.uniform(-0.2, 0.2)))
+        cy = int(height * (0.5 + rng.uniform(-0.2, 0.2)))
+        color = _class_color(class_index, classes, rng)
+        if class_index % 2 == 0:
+            cv2.circle(image, (cx, cy), size, color, -1, cv2.LINE_AA)
+        else:
+            cv2.rectangle(image, (cx - size, cy - size), (cx + size, cy + size), color, -1)
+    return cv2.GaussianBlur(image, (3, 3), 0)
+
+
 def draw_image(class_index: int, rng: np.random.Generator, overlap: float = 0.1) -> np.ndarray:
     """One BGR image of class ``class_index`` (even: mostly round and warm shapes, odd:
     mostly angular and cool ones).
@@ -92,10 +118,14 @@ def generate_synthetic_dataset(
     classes: Sequence[str] = DEFAULT_CLASSES,
     seed: int = 42,
     overlap: float = 0.1,
+    folders: bool = False,
 ) -> list[Path]:
     """Write ``per_class`` JPEGs per class to ``output_dir``; return their paths.
 
-    ``overlap`` (0 to 0.2) makes the classes harder to tell apart (see ``draw_image``).
+    Two classes: Kaggle's ``cat.0.jpg`` names and ``overlap`` (0 to 0.2) makes them harder
+    to tell apart (see ``draw_image``). More classes: each has its own hue and shape
+    (``draw_many_class_image``). ``folders=True`` writes one folder per class
+    (``daisy/0.jpg``, Flowers-17's layout) instead of prefixed names.
     """
     if not 0.0 <= overlap <= 0.2:
         raise ValueError(f"overlap must be between 0 and 0.2, got {overlap}")
@@ -104,11 +134,15 @@ def generate_synthetic_dataset(
     rng = check_random_state(seed)
     paths = []
     for class_index, name in enumerate(classes):
+        if folders:
+            (out / name).mkdir(exist_ok=True)
         for i in range(per_class):
-            path = out / f"{name}.{i}.jpg"
-            cv2.imwrite(
-                str(path), draw_image(class_index, rng, overlap), [cv2.IMWRITE_JPEG_QUALITY, 90]
-            )
+            path = out / name / f"{i}.jpg" if folders else out / f"{name}.{i}.jpg"
+            if len(classes) > 2:
+                image = draw_many_class_image(class_index, len(classes), rng)
+            else:
+                image = draw_image(class_index, rng, overlap)
+            cv2.imwrite(str(path), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
             paths.append(path)
     return paths
 

@@ -167,7 +167,7 @@ def check_fit(record: dict[str, Any], test_shape: tuple[int, int]) -> list[str]:
     trained_w, trained_h = (int(v) for v in record["image_size"])
     if (trained_h, trained_w) == (height, width):
         return []
-    if record.get("kind") == "alexnet":
+    if record.get("kind") in ("network", "alexnet"):
         raise DatasetError(
             f"the model record says it was trained on {trained_w}x{trained_h} images but "
             f"TEST_HDF5 holds {width}x{height} images; evaluate on a test set built with the "

@@ -2,8 +2,8 @@
 
 Four kinds exist, whatever made them:
 
-* ``alexnet`` (and the networks trained from scratch): a Keras network on mean-subtracted
-  pixels (``train_alexnet.py``);
+* ``network``: one of the book's networks trained from scratch (AlexNet, MiniGoogLeNet,
+  ResNet, ...) on mean-subtracted pixels (``train.py``, ``train_alexnet.py``);
 * ``fine_tuned``: a pretrained backbone with a new head, on the backbone's own
   preprocessing (``fine_tune.py``);
 * ``logreg``: a scikit-learn logistic regression on pooled features of one or more
@@ -41,7 +41,7 @@ from pyimagesearch.preprocessing.aspect_aware_preprocessor import AspectAwarePre
 from pyimagesearch.preprocessing.crop_preprocessor import CropPreprocessor
 from pyimagesearch.preprocessing.simple_preprocessor import SimplePreprocessor
 
-KINDS = ("alexnet", "fine_tuned", "logreg", "head")
+KINDS = ("network", "alexnet", "fine_tuned", "logreg", "head")  # "alexnet": older records
 
 
 class ModelError(PyImageSearchError):

@@ -235,6 +235,7 @@ def fine_tune(cfg: Config, overwrite: bool = False, verbose: int = 2) -> dict[st
             validation_data=val,
             epochs=int(cfg.get("FINE_TUNE_HEAD_EPOCHS")),
             callbacks=[stop()],
+            shuffle=False,  # the generator shuffles, seeded per epoch
             verbose=verbose,
         )
         trained = unfreeze_top(base, plan.layers)  # stage 2: the top of the backbone too
@@ -245,6 +246,7 @@ def fine_tune(cfg: Config, overwrite: bool = False, verbose: int = 2) -> dict[st
             validation_data=val,
             epochs=int(cfg.get("FINE_TUNE_EPOCHS")),
             callbacks=[stop()],
+            shuffle=False,  # the generator shuffles, seeded per epoch
             verbose=verbose,
         )
         validation = model.evaluate(val, verbose=0, return_dict=True)

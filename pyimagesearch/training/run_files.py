@@ -45,6 +45,15 @@ class RunFiles:
             cfg.output_path(f"{name}_training.png"),
         )
 
+    def scratch(self) -> RunFiles:
+        """The same files in a temporary folder: what a multi-worker run's other workers
+        write (only the chief writes the real ones)."""
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="pyis-worker-"))
+        return RunFiles(folder / self.model.name, folder / "checkpoints",
+                        folder / self.history.name, folder / self.plot.name)  # fmt: skip
+
     @property
     def best(self) -> Path:
         """The best epoch so far, without optimizer state."""
@@ -70,6 +79,17 @@ class RunFiles:
                 "--resume to continue it, or --overwrite to start again (its files are kept "
                 "aside until the new model is complete)"
             )
+
+    def checkpoint_of(self, epoch: int) -> tuple[Path, int]:
+        """``(path, epoch)`` of the checkpoint of ``epoch`` (``--start-epoch``)."""
+        path = self.checkpoints / f"epoch_{epoch:03d}.keras"
+        if not path.is_file():
+            found = [p.name for p in self.checkpoint_files() if _EPOCH.match(p.name)]
+            raise OutputError(
+                f"no checkpoint of epoch {epoch} in {self.checkpoints} (there: "
+                f"{', '.join(found) or 'none'}); raise CHECKPOINTS_KEEP to keep more"
+            )
+        return path, epoch
 
     def latest_checkpoint(self) -> tuple[Path, int] | None:
         """``(path, epoch)`` of the newest finished checkpoint, or None."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pyimagesearch.config import Config, load_config
-from pyimagesearch.errors import PyImageSearchError
+from pyimagesearch.errors import ConfigError, PyImageSearchError
 from pyimagesearch.utils.display import display_path
 
 
@@ -129,3 +129,58 @@ def print_classifier_report(report: dict[str, Any], what: str) -> None:
     print(f"[INFO] test rows: {report['n_test']} ({report['split']})")
     print(f"[INFO] accuracy {report['accuracy']:.4f}  log loss {report['log_loss']:.4f}")
     print(f"[INFO] {what}: {report['model']}  report: {report['report_path']}")
+
+
+def training_parser(description: str) -> argparse.ArgumentParser:
+    """The options of train.py and train_alexnet.py."""
+    parser = config_parser(description)
+    parser.add_argument("--epochs", type=int, help="total epochs (overrides EPOCHS)")
+    parser.add_argument("--batch-size", type=int, help="batch size (overrides BATCH_SIZE)")
+    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    parser.add_argument("--start-epoch", type=int, help="continue from checkpoint N")
+    parser.add_argument("--lr", type=float, help="a new learning rate for the continued run")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start again although an earlier run's files are there (kept until the new "
+        "model is complete)",
+    )
+    parser.add_argument("--workers", type=int, help="loader threads (overrides WORKERS)")
+    parser.add_argument("--strategy", choices=("mirrored", "multi_worker"), help="STRATEGY")
+    parser.add_argument("--quiet", action="store_true", help="one line per epoch")
+    return parser
+
+
+def training_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the training options override."""
+    for flag in ("epochs", "batch_size", "workers", "start_epoch"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise ConfigError(f"--{flag.replace('_', '-')} must be at least 1, got {value}")
+    if args.lr is not None and args.lr <= 0:
+        raise ConfigError(f"--lr must be positive, got {args.lr}")
+    return {
+        "EPOCHS": args.epochs,
+        "BATCH_SIZE": args.batch_size,
+        "WORKERS": args.workers,
+        "STRATEGY": args.strategy,
+    }
+
+
+def training_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The training engine's arguments from the training options."""
+    return {
+        "resume": args.resume,
+        "overwrite": args.overwrite,
+        "start_epoch": args.start_epoch,
+        "learning_rate": args.lr,
+        "verbose": 2 if args.quiet else "auto",
+    }
+
+
+def print_training_summary(summary: dict[str, Any]) -> None:
+    final = summary["final"]
+    if final:
+        shown = "  ".join(f"{k} {v:.4g}" for k, v in sorted(final.items()))
+        print(f"[INFO] last epoch: {shown}")
+    print(f"[INFO] plot: {summary['plot_path']}  history: {summary['history_path']}")

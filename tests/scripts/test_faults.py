@@ -248,13 +248,17 @@ def test_evaluate_refuses_a_model_trained_on_other_sizes(
         ({"MODEL_PATH": "model.h5"}, [], "error: MODEL_PATH must end in .keras"),
         ({}, ["--set", "STRATEGY='ring'"], "error: STRATEGY = 'ring' in --set: expected one of"),
         ({"INPUT_SIZE": 32}, [], "error: INPUT_SIZE = 32 is too small for AlexNet"),
-        ({}, ["--resume", "--overwrite"], "error: --resume and --overwrite contradict"),
+        (
+            {},
+            ["--resume", "--overwrite"],
+            "error: --resume/--start-epoch and --overwrite contradict",
+        ),
     ],
 )
 def test_settings_that_cannot_work_fail_before_training(
     run_config, tmp_path, capsys, monkeypatch, overrides, args, first_line
 ):
-    from pyimagesearch.training import alexnet_training
+    from pyimagesearch.training import trainer as alexnet_training
 
     def no_model(*a, **k):
         raise AssertionError("the model was built before the settings were checked")

@@ -88,7 +88,8 @@ def test_one_epoch_writes_model_plot_and_history(train_config, tmp_path: Path) -
         "epoch_001.keras",
     ]
     record = read_json(out / "alexnet.keras.json")
-    assert record["kind"] == "alexnet" and record["label_names"] == ["cat", "dog"]
+    assert record["kind"] == "network" and record["network"] == "AlexNet"
+    assert record["label_names"] == ["cat", "dog"]
     assert record["input_size"] == [64, 64] and record["image_size"] == [72, 72]
     assert record["epoch"] == 1 and len(record["sha256"]) == 64
 

@@ -1,5 +1,8 @@
-"""Train AlexNet on the HDF5 files: mean + random patch + augmentation for training, mean +
-resize for validation, Adam, two-class softmax, a checkpoint every epoch, ``--resume``.
+"""Train any of the book's networks on the HDF5 files (the engine of ``train.py`` and
+``train_alexnet.py``): mean + random patch + augmentation for training, mean + resize for
+validation, the optimizer, schedule, loss and class weights the config names, softmax
+over the classes, checkpoints, ``--resume`` and the book's restart with a new learning
+rate (``--start-epoch N --lr X``).
 
 Everything that can stop a run is checked before TensorFlow starts: settings, data files
 and their classes and sizes, the mean, writable outputs, and an earlier run's files (a
@@ -9,7 +12,7 @@ validation split), without optimizer state, and only once it is complete.
 
 Example:
     >>> cfg = load_config("config/dogs_vs_cats_config.py")     # doctest: +SKIP
-    >>> summary = train_alexnet(cfg, epochs=2)                   # doctest: +SKIP
+    >>> summary = train_network(cfg, epochs=2)                   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError, DatasetError, PyImageSearchError
 from pyimagesearch.models.record import data_fingerprint, write_record
+from pyimagesearch.nn.conv.registry import network_class
 from pyimagesearch.preprocessing import (
     BatchAugmenter,
     MeanPreprocessor,
@@ -40,8 +44,7 @@ from pyimagesearch.utils.reports import read_json
 from pyimagesearch.utils.workers import resolve_workers
 
 REQUIRED_SETTINGS = ("TRAIN_HDF5", "DATASET_MEAN", "MODEL_PATH")
-STRATEGIES = ("mirrored",)
-ALEXNET_MIN_INPUT = 63  # three 3x3/2 poolings after the 4x stride
+STRATEGIES = ("mirrored", "multi_worker")
 LOADER_THREADS = 4  # loader threads by default: enough to feed a GPU
 
 
@@ -59,6 +62,7 @@ def dataset_classes(path: str | os.PathLike[str]) -> tuple[list[str], str, tuple
 class TrainingPlan:
     """A checked training run: every setting resolved, every file read once."""
 
+    network: str
     epochs: int
     batch_size: int
     input_size: int
@@ -69,6 +73,8 @@ class TrainingPlan:
     files: RunFiles
     resume_from: tuple[Path, int] | None = None
     mean: MeanPreprocessor | None = None
+    learning_rate: float | None = None  # --lr: a new rate for a restarted run
+    class_weight: dict[int, float] | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -108,6 +114,8 @@ def plan_training(
     overwrite: bool = False,
     workers: int | None = None,
     strategy: str | None = None,
+    start_epoch: int | None = None,
+    learning_rate: float | None = None,
 ) -> TrainingPlan:
     """Check everything a run needs, before TensorFlow is imported or a file is touched.
 
@@ -126,14 +134,26 @@ def plan_training(
     strategy = strategy or cfg.get("STRATEGY")
     if strategy is not None and strategy not in STRATEGIES:
         raise ConfigError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
-    size = int(cfg.get("INPUT_SIZE"))
-    if size < ALEXNET_MIN_INPUT:
+    if strategy == "multi_worker":
         raise ConfigError(
-            f"INPUT_SIZE = {size} is too small for AlexNet: it needs at least "
-            f"{ALEXNET_MIN_INPUT}x{ALEXNET_MIN_INPUT}"
+            "STRATEGY = 'multi_worker' cannot train with Keras 3: model.fit fails under "
+            "tf.distribute.MultiWorkerMirroredStrategy with more than one worker (Keras "
+            "issue keras-team/keras#20585, open since TensorFlow 2.16); train on one machine "
+            "with 'mirrored' (every GPU it has)"
         )
-    if resume and overwrite:
-        raise ConfigError("--resume and --overwrite contradict each other: pick one")
+    network = network_class(cfg.get("NETWORK"))
+    size = int(cfg.get("INPUT_SIZE"))
+    if size < network.min_size:
+        raise ConfigError(
+            f"INPUT_SIZE = {size} is too small for {network.name}: it needs at least "
+            f"{network.min_size}x{network.min_size}"
+        )
+    restarting = resume or start_epoch is not None
+    if restarting and overwrite:
+        raise ConfigError("--resume/--start-epoch and --overwrite contradict each other")
+    if learning_rate is not None and not restarting:
+        raise ConfigError("--lr sets a new rate for a restarted run: use it with --resume "
+                          "or --start-epoch (else set LEARNING_RATE)")  # fmt: skip
 
     train = split_info(cfg.TRAIN_HDF5)
     if train.rows == 0:
@@ -141,10 +161,11 @@ def plan_training(
     train.require_input(size, f"INPUT_SIZE {size}")
     val = _validation_split(cfg, train)
     mean = MeanPreprocessor.from_json(cfg.DATASET_MEAN, train.channel_order)
-    files = RunFiles.of(cfg, "alexnet")
+    files = RunFiles.of(cfg, network.name.lower())
     check_writable({"MODEL_PATH": files.model, "OUTPUT_PATH": files.history})
     check_writable_folder("CHECKPOINT_PATH", files.checkpoints)
     plan = TrainingPlan(
+        network=network.name,
         epochs=int(epochs or cfg.get("EPOCHS")),
         batch_size=int(batch_size or cfg.get("BATCH_SIZE")),
         input_size=size,
@@ -154,13 +175,20 @@ def plan_training(
         val=val,
         files=files,
         mean=mean,
+        learning_rate=learning_rate,
     )
-    if resume:
+    if start_epoch is not None:
+        plan.resume_from = files.checkpoint_of(start_epoch)
+    elif resume:
         plan.resume_from = files.latest_checkpoint()
         if plan.resume_from is None:
             raise ResumeError(f"nothing to resume: no checkpoint in {files.checkpoints}")
     elif not overwrite:
         files.refuse_to_replace()
+    if cfg.get("CLASS_WEIGHT") == "balanced":
+        plan.class_weight = balanced_class_weight(train)
+        shown = ", ".join(f"{train.label_names[k]} {w:.2f}" for k, w in plan.class_weight.items())
+        plan.notes.append(f"class weights (balanced): {shown}")
     if val is None:
         plan.notes.append(
             "no validation images (NUM_VAL_IMAGES = 0 or VAL_HDF5 unset/empty): the best "
@@ -217,39 +245,116 @@ def make_generators(
     return train_gen, val_gen
 
 
-def _strategy_scope(strategy: str | None):
-    if not strategy:
-        return contextlib.nullcontext(), 1
+def make_strategy(name: str | None):
+    """``tf.distribute`` strategy the setting names (None: the default, one device).
+
+    ``mirrored``: every visible GPU of this machine (or logical devices); ``multi_worker``:
+    several processes or machines, each started with its ``TF_CONFIG``. Created before the
+    model and before any other TensorFlow work, as multi-worker training requires.
+    """
+    if not name:
+        return None
     import tensorflow as tf
 
-    mirrored = tf.distribute.MirroredStrategy()
-    return mirrored.scope(), mirrored.num_replicas_in_sync
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def is_chief(strategy) -> bool:
+    """Whether this process writes the run's files (the only one, or worker 0)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    return resolver.task_type == "chief" or (
+        resolver.task_type == "worker" and resolver.task_id == 0
+        and "chief" not in resolver.cluster_spec().as_dict()
+    )  # fmt: skip
+
+
+def balanced_class_weight(train: SplitInfo) -> dict[int, float]:
+    """scikit-learn's "balanced" weights from the training labels: n / (classes x count)."""
+    import numpy as np
+
+    from pyimagesearch.io.hdf5_dataset import open_hdf5
+
+    with open_hdf5(train.path, "images") as db:
+        counts = np.bincount(db["labels"][:], minlength=len(train.label_names))
+    if (counts == 0).any():
+        empty = [train.label_names[i] for i in np.flatnonzero(counts == 0)]
+        raise DatasetError(f"CLASS_WEIGHT = 'balanced' but classes {empty} have no training image")
+    weights = counts.sum() / (len(counts) * counts)
+    return {i: float(w) for i, w in enumerate(weights)}
+
+
+def build_optimizer(cfg: Config, learning_rate: float | None = None):
+    """The optimizer the config names, at ``learning_rate`` (default LEARNING_RATE)."""
+    import keras
+
+    rate = float(learning_rate or cfg.get("LEARNING_RATE"))
+    if cfg.get("OPTIMIZER") == "sgd":
+        return keras.optimizers.SGD(
+            rate, momentum=float(cfg.get("MOMENTUM")), nesterov=bool(cfg.get("NESTEROV"))
+        )
+    return keras.optimizers.Adam(learning_rate=rate)
+
+
+def _network_args(cfg: Config, plan: TrainingPlan) -> dict[str, Any]:
+    args = dict(cfg.get("NETWORK_ARGS") or {})
+    if plan.network == "AlexNet":  # AlexNet's own settings, as train_alexnet.py always read
+        args.setdefault("dense_units", int(cfg.get("DENSE_UNITS")))
+        args.setdefault("dropout", tuple(cfg.get("DROPOUT")))
+    return args
 
 
 def _build_model(cfg: Config, plan: TrainingPlan):
+    """The network, behind a mean-subtraction layer with MEAN_IN_MODEL, compiled."""
     import keras
 
-    from pyimagesearch.nn.conv import AlexNet
+    from pyimagesearch.nn.conv.alexnet import MEAN_LAYER_NAME
+    from pyimagesearch.nn.conv.registry import build_network
 
     size = plan.input_size
-    mean = plan.mean.mean.tolist() if cfg.get("MEAN_IN_MODEL") else None
-    model = AlexNet.build(
-        size,
-        size,
-        3,
-        plan.classes,
-        reg=float(cfg.get("WEIGHT_DECAY")),
-        dense_units=int(cfg.get("DENSE_UNITS")),
-        dropout=tuple(cfg.get("DROPOUT")),
-        mean=mean,
-    )
-    # two-class softmax + categorical cross-entropy (the book's; see docs/TRAINING.md)
+    net = build_network(plan.network, size, size, 3, plan.classes,
+                        reg=float(cfg.get("WEIGHT_DECAY")), **_network_args(cfg, plan))  # fmt: skip
+    model = net
+    if cfg.get("MEAN_IN_MODEL"):
+        inputs = keras.Input(net.input_shape[1:])
+        axis = 1 if keras.config.image_data_format() == "channels_first" else -1
+        centred = keras.layers.Normalization(
+            axis=axis, mean=plan.mean.mean.tolist(), variance=[1.0] * 3, name=MEAN_LAYER_NAME
+        )(inputs)
+        model = keras.Model(inputs, net(centred), name=net.name)
+    # softmax over the classes + categorical cross-entropy (the book's; docs/TRAINING.md)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=float(cfg.get("LEARNING_RATE"))),
+        optimizer=build_optimizer(cfg, plan.learning_rate),
         loss="categorical_crossentropy",
-        metrics=["accuracy"],
+        metrics=["accuracy", *(["top_k_categorical_accuracy"] if plan.classes > 5 else [])],
     )
     return model
+
+
+def _schedule_callbacks(cfg: Config, plan: TrainingPlan, steps: int, initial_epoch: int):
+    from pyimagesearch.callbacks.schedules import (
+        EpochSchedule,
+        LearningRateLogger,
+        OneCycle,
+        polynomial_decay,
+        step_decay,
+    )
+
+    base = float(plan.learning_rate or cfg.get("LEARNING_RATE"))
+    kind = cfg.get("LR_SCHEDULE")
+    callbacks: list = []
+    if kind == "poly":
+        callbacks.append(EpochSchedule(polynomial_decay(base, plan.epochs,
+                                                        float(cfg.get("LR_POWER")))))  # fmt: skip
+    elif kind == "step":
+        callbacks.append(EpochSchedule(step_decay(
+            base, float(cfg.get("LR_STEP_FACTOR")), int(cfg.get("LR_STEP_EVERY")))))  # fmt: skip
+    elif kind == "one_cycle":
+        callbacks.append(OneCycle(base, plan.epochs, steps, initial_epoch=initial_epoch))
+    return [*callbacks, LearningRateLogger()]
 
 
 def _earlier_best(files: RunFiles, monitor: str, done: int) -> tuple[float, int | None]:
@@ -263,21 +368,22 @@ def _earlier_best(files: RunFiles, monitor: str, done: int) -> tuple[float, int 
     return min(finite)
 
 
-def _publish_model(plan: TrainingPlan, model, best_epoch: int | None) -> tuple[Path, int]:
+def _publish_model(
+    files: RunFiles, plan: TrainingPlan, model, best_epoch: int | None
+) -> tuple[Path, int]:
     """Copy the best epoch's model to MODEL_PATH (write, then rename); the last epoch when
     no epoch was kept (e.g. every loss was NaN)."""
     from pyimagesearch.callbacks.best_model import save_inference_model
 
-    target = plan.files.model
-    if best_epoch is not None and plan.files.best.exists():
-        with atomic_write(target) as tmp:
-            shutil.copyfile(plan.files.best, tmp)
-        return target, best_epoch
-    save_inference_model(model, target)
-    return target, plan.epochs
+    if best_epoch is not None and files.best.exists():
+        with atomic_write(files.model) as tmp:
+            shutil.copyfile(files.best, tmp)
+        return files.model, best_epoch
+    save_inference_model(model, files.model)
+    return files.model, plan.epochs
 
 
-def train_alexnet(
+def train_network(
     cfg: Config,
     epochs: int | None = None,
     batch_size: int | None = None,
@@ -286,13 +392,16 @@ def train_alexnet(
     distribute: str | None = None,
     verbose: int | str = "auto",
     overwrite: bool = False,
+    start_epoch: int | None = None,
+    learning_rate: float | None = None,
 ) -> dict[str, Any]:
-    """Train (or continue) AlexNet as the config says; returns a summary dict.
+    """Train (or continue) the config's network; returns a summary dict.
 
     Raises:
         ConfigError, DatasetError, OutputError, ResumeError: see :func:`plan_training`.
     """
-    plan = plan_training(cfg, epochs, batch_size, resume, overwrite, workers, distribute)
+    plan = plan_training(cfg, epochs, batch_size, resume, overwrite, workers, distribute,
+                         start_epoch, learning_rate)  # fmt: skip
     for note in plan.notes:
         print(f"[INFO] {note}")
 
@@ -304,13 +413,20 @@ def train_alexnet(
     from pyimagesearch.callbacks import BestModelCheckpoint, EpochCheckpoint, TrainingMonitor
     from pyimagesearch.nn.conv.alexnet import has_mean_layer
 
+    strategy = make_strategy(plan.strategy)  # before any other TensorFlow work
     keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
-    files = plan.files
-    set_aside = None if resume else files.set_aside()
+    _mixed_precision(cfg)
+    chief = is_chief(strategy)
+    files = plan.files if chief else plan.files.scratch()  # other workers write elsewhere
+    if not chief:
+        print(f"[INFO] worker {strategy.cluster_resolver.task_id}: the model is written by "
+              "worker 0 (the chief); this worker's files go to a temporary folder")  # fmt: skip
+    set_aside = None if plan.resume_from or not chief else files.set_aside()
     if set_aside is not None:
         print(f"[INFO] the earlier run's files are kept in {set_aside} until the new model is done")
 
-    scope, replicas = _strategy_scope(plan.strategy)
+    scope = strategy.scope() if strategy else contextlib.nullcontext()
+    replicas = strategy.num_replicas_in_sync if strategy else 1
     initial_epoch = 0
     with scope:
         if plan.resume_from is not None:
@@ -322,6 +438,10 @@ def train_alexnet(
                     f"checkpoint {path} predicts {model.output_shape[-1]} classes, "
                     f"the data has {plan.classes}"
                 )
+            if plan.learning_rate is not None:
+                old = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+                model.optimizer.learning_rate.assign(plan.learning_rate)
+                print(f"[INFO] learning rate {old:g} -> {plan.learning_rate:g}")
         else:
             model = _build_model(cfg, plan)
 
@@ -336,16 +456,18 @@ def train_alexnet(
     started = time.perf_counter()
     try:
         train_gen.set_epoch(initial_epoch)
+        every, keep = int(cfg.get("CHECKPOINT_EVERY")), int(cfg.get("CHECKPOINTS_KEEP"))
         callbacks = [
+            *_schedule_callbacks(cfg, plan, len(train_gen), initial_epoch),
             best,
             TrainingMonitor(
-                files.plot, files.history, initial_epoch, title="AlexNet", monitor=plan.monitor
-            ),
-            EpochCheckpoint(files.checkpoints, 1, initial_epoch, int(cfg.get("CHECKPOINTS_KEEP"))),
+                files.plot, files.history, initial_epoch, title=plan.network, monitor=plan.monitor
+            ),  # fmt: skip
+            EpochCheckpoint(files.checkpoints, every, initial_epoch, keep),
         ]
         if initial_epoch < plan.epochs:
             print(
-                f"[INFO] training AlexNet ({plan.input_size}x{plan.input_size}, "
+                f"[INFO] training {plan.network} ({plan.input_size}x{plan.input_size}, "
                 f"{plan.classes} classes, {train_gen.num_images} training / "
                 f"{val_gen.num_images if val_gen else 0} validation images, batch "
                 f"{plan.batch_size}, epochs {initial_epoch + 1}..{plan.epochs}"
@@ -358,6 +480,8 @@ def train_alexnet(
                 epochs=plan.epochs,
                 initial_epoch=initial_epoch,
                 callbacks=callbacks,
+                class_weight=plan.class_weight,
+                shuffle=False,  # the generator shuffles, seeded per epoch; Keras would not
                 verbose=verbose,
             )
         else:
@@ -366,12 +490,13 @@ def train_alexnet(
         train_gen.close()
         if val_gen is not None:
             val_gen.close()
-    model_path, kept_epoch = _publish_model(plan, model, best.best_epoch)
+    model_path, kept_epoch = _publish_model(files, plan, model, best.best_epoch)
     history = read_json(files.history) if files.history.exists() else {}
     write_record(
         model_path,
         {
-            "kind": "alexnet",
+            "kind": "network",
+            "network": plan.network,
             "label_names": plan.train.label_names,
             "input_size": [plan.input_size, plan.input_size],
             "image_size": [plan.train.shape[1], plan.train.shape[0]],
@@ -411,6 +536,23 @@ def train_alexnet(
         "history": metrics,
         "final": {k: v[-1] for k, v in metrics.items() if v},
     }
+
+
+train_alexnet = train_network  # the book's script name; AlexNet is NETWORK's default
+
+
+def _mixed_precision(cfg: Config) -> None:
+    """float16 compute on a GPU when MIXED_PRECISION; on a CPU it is slower: say so, skip."""
+    if not cfg.get("MIXED_PRECISION"):
+        return
+    import keras
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        keras.mixed_precision.set_global_policy("mixed_float16")
+        print("[INFO] mixed precision: float16 compute, float32 weights")
+    else:
+        print("[INFO] MIXED_PRECISION is ignored: no GPU (float16 is slower on a CPU)")
 
 
 def _rgb(mean: MeanPreprocessor) -> tuple[float, float, float]:
