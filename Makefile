@@ -21,7 +21,7 @@ demo: setup
 	$(BIN)/python demo.py
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: setup
 	$(BIN)/ruff check .
