@@ -27,7 +27,8 @@ def plot_history(
     mark_epoch: float | None = None,
     mark_label: str = "",
 ) -> Path:
-    """Write the loss and accuracy curves of ``history`` (Keras' ``History.history``).
+    """Write the loss and accuracy curves of ``history`` (Keras' ``History.history``), and
+    the learning rate of each epoch when the history holds it (a log scale).
 
     ``mark_epoch`` draws a dashed line (e.g. where fine-tuning unfroze the backbone). The
     PNG is written under a temporary name and renamed, so a reader never sees half a file.
@@ -38,9 +39,12 @@ def plot_history(
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
+    history = {k: v for k, v in history.items() if isinstance(v, list)}
     epochs = max((len(v) for v in history.values()), default=0)
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.8))
-    for ax, kind in ((ax_loss, "loss"), (ax_acc, "accuracy")):
+    panels = ["loss", "accuracy"] + (["learning_rate"] if "learning_rate" in history else [])
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.8))
+    ax_loss, ax_acc = axes[0], axes[1]
+    for ax, kind in zip(axes, panels, strict=True):
         keys = sorted(k for k in history if k.endswith(kind))
         for key in keys:
             values = np.asarray(history[key], dtype=float)
@@ -62,6 +66,8 @@ def plot_history(
     if positive.size and positive.max() / positive.min() > _LOG_SCALE_SPAN:
         ax_loss.set_yscale("log")
     ax_acc.set_ylim(0.0, 1.01)
+    if len(panels) == 3 and np.all(np.asarray(history["learning_rate"], float) > 0):
+        axes[2].set_yscale("log")
     fig.suptitle(f"{title} [epoch {epochs}]")
     fig.tight_layout()
     with atomic_write(path) as tmp:
