@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from pyimagesearch.data.builder import REQUIRED_SETTINGS, build_dataset
+from pyimagesearch.data.builder import build_dataset
 from pyimagesearch.utils.cli import config_parser, friendly_errors, load_script_config
 
 
@@ -28,6 +28,8 @@ def print_summary(report: dict) -> None:
     totals = report["totals"]
     passed_over = (
         ("unlabeled", "image file(s) had no label and were left out", "unlabeled_files"),
+        ("labels_without_a_file", "name(s) in the label file(s) matched no image",
+         "labels_without_a_file"),
         ("non_image_files", "file(s) without an image extension were ignored",
          "ignored_non_image_files"),
         ("duplicates_dropped", "link(s) to an image already listed were dropped",
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace existing HDF5 files")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
-    cfg = load_script_config(args, REQUIRED_SETTINGS)
+    cfg = load_script_config(args)
     report = build_dataset(cfg, overwrite=args.overwrite or None, progress=not args.quiet)
     print_summary(report)
 

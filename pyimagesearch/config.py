@@ -208,6 +208,19 @@ class Names(Check):
         return tuple(value)
 
 
+class ColumnPair(Check):
+    expected = "(file column, label column): two names or two positions"
+
+    def __call__(self, value: Any) -> tuple:
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            self.fail()
+        names = all(isinstance(v, str) and v for v in value)
+        positions = all(_is_int(v) and v >= 0 for v in value)
+        if not (names or positions):
+            self.fail()
+        return tuple(value)
+
+
 class Dict(Check):
     expected = "a dict"
 
@@ -282,7 +295,16 @@ LEARNING_RATE = Float(0.0, 10.0, open_low=True)
 _group(
     "build_dataset.py",
     ("IMAGES_PATH", PathValue(), None, "folder of input images (Kaggle flat layout or one folder per class)", True),
-    ("LABEL_SOURCE", Str(("filename", "folder")), None, "'filename' (cat.0.jpg -> cat) or 'folder' (parent folder); None: from the layout"),
+    ("LABEL_SOURCE", Str(("filename", "folder", "mapping")), None, "'filename' (cat.0.jpg -> cat), 'folder' (the first folder under IMAGES_PATH) or 'mapping' (LABELS_FILE); None: LABELS_FILE when set, else from the layout"),
+    ("LABELS_FILE", PathValue(), None, "CSV/TSV of file name -> label for IMAGES_PATH (Kaggle's labels.csv); files are matched by name, or by name without extension", True),
+    ("LABELS_COLUMNS", ColumnPair(), (0, 1), "(file-name column, label column) of the label files: names (a header row) or positions from 0"),
+    ("LABELS_DELIMITER", Str(), None, "the label files' delimiter; None: a tab for .tsv/.txt, a comma otherwise"),
+    ("LABELS_HEADER", Bool(), None, "whether the label files' first row is a header; None: when LABELS_COLUMNS are names"),
+    ("VAL_FOLDER", PathValue(), None, "a validation split given as a folder (instead of NUM_VAL_IMAGES carved from IMAGES_PATH)", True),
+    ("VAL_LABELS_FILE", PathValue(), None, "labels of VAL_FOLDER (Tiny ImageNet's val_annotations.txt)", True),
+    ("TEST_FOLDER", PathValue(), None, "a test split given as a folder (instead of NUM_TEST_IMAGES carved from IMAGES_PATH)", True),
+    ("TEST_LABELS_FILE", PathValue(), None, "labels of TEST_FOLDER", True),
+    ("RESIZE", Str(("aspect", "plain")), "aspect", "'aspect': the largest centered region of IMAGE_SIZE's shape, resized (the book's); 'plain': the whole image resized"),
     ("NUM_CLASSES", Int(2), None, "expected number of classes, checked against the data; None: no check"),
     ("NUM_VAL_IMAGES", SplitSize(), None, "validation split: a count (int) or a fraction (0-1); 0: no validation split"),
     ("NUM_TEST_IMAGES", SplitSize(), None, "test split: a count (int) or a fraction (0-1)"),

@@ -23,12 +23,13 @@ from typing import Any
 import cv2
 import numpy as np
 
-from pyimagesearch.config import Config, setting, validate
+from pyimagesearch.config import Config, missing_settings_error, setting, validate
 from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
+from pyimagesearch.data.label_files import read_label_file
 from pyimagesearch.data.listing import ImageListing, list_images
 from pyimagesearch.data.parallel import threaded_blocks
 from pyimagesearch.data.splits import stratified_split
-from pyimagesearch.errors import DatasetError, OutputError
+from pyimagesearch.errors import ConfigError, DatasetError, OutputError
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
 from pyimagesearch.utils.atomic import check_free_space, check_writable, partial_path
 from pyimagesearch.utils.display import display_path
@@ -39,8 +40,6 @@ from pyimagesearch.utils.workers import resolve_workers
 SPLIT_SETTINGS = {"train": "TRAIN_HDF5", "val": "VAL_HDF5", "test": "TEST_HDF5"}
 REQUIRED_SETTINGS = (
     "IMAGES_PATH",
-    "NUM_VAL_IMAGES",
-    "NUM_TEST_IMAGES",
     *SPLIT_SETTINGS.values(),
     "DATASET_MEAN",
 )
@@ -88,12 +87,14 @@ def build_split(
     overwrite: bool = False,
     attrs: dict[str, Any] | None = None,
     progress: bool = True,
+    resize: str = "aspect",
 ) -> tuple[SplitReport, np.ndarray, HDF5DatasetWriter]:
     """Write one split's images to HDF5; return its report, its RGB channel sums and the
     closed writer, whose file keeps its ``.partial`` name until ``writer.publish()``."""
     width, height = image_size
     report = SplitReport(output=display_path(output_path), listed=len(paths))
     channel_sums = np.zeros(3, dtype=np.float64)
+    loader = ImageLoader(width, height, resize)
     start = time.perf_counter()
     writer = HDF5DatasetWriter(
         (len(paths), height, width, 3),
@@ -116,7 +117,7 @@ def build_split(
         bar = progress_bar(f"[{name}] building", len(paths), enabled=progress)
         done = 0
         for block in threaded_blocks(
-            ImageLoader(width, height).load_into,
+            loader.load_into,
             paths,
             (height, width, 3),
             block_size=block_size_for(image_size),
@@ -189,8 +190,54 @@ def _case_clashes(listing: ImageListing) -> None:
             )
 
 
-def plan_splits(cfg: Config, listing: ImageListing) -> dict[str, np.ndarray]:
-    """Check the class count and split sizes against the data; return split indices."""
+@dataclass
+class SplitPlan:
+    """The images of one split, their integer labels, and where they came from."""
+
+    paths: list[str]
+    labels: np.ndarray
+    source: str  # "carved from IMAGES_PATH" or the folder given for the split
+
+
+def read_listing(cfg: Config, folder: str, labels_file: str | None) -> ImageListing:
+    """The images of ``folder`` with their labels (from ``labels_file`` when given)."""
+    mapping = None
+    if labels_file is not None:
+        columns, delimiter = cfg.get("LABELS_COLUMNS"), cfg.get("LABELS_DELIMITER")
+        mapping = read_label_file(labels_file, columns, delimiter, cfg.get("LABELS_HEADER"))
+    return list_images(folder, None if mapping else cfg.get("LABEL_SOURCE"), mapping=mapping)
+
+
+def require_build_settings(cfg: Config) -> None:
+    """One error naming every missing setting: the outputs, and for validation and test
+    either a size to carve (NUM_VAL_IMAGES / NUM_TEST_IMAGES) or a folder."""
+    missing = [name for name in REQUIRED_SETTINGS if cfg.get(name) is None]
+    for count, folder in (("NUM_VAL_IMAGES", "VAL_FOLDER"), ("NUM_TEST_IMAGES", "TEST_FOLDER")):
+        if cfg.get(count) is None and cfg.get(folder) is None:
+            missing.append(count)
+    if missing:
+        raise missing_settings_error(missing, str(cfg.source or "the command line"))
+
+
+def given_splits(cfg: Config) -> dict[str, ImageListing]:
+    """Validation or test splits given as folders (Tiny ImageNet's ``val/``), not carved."""
+    given = {}
+    for name, folder, labels in (("val", "VAL_FOLDER", "VAL_LABELS_FILE"),
+                                 ("test", "TEST_FOLDER", "TEST_LABELS_FILE")):  # fmt: skip
+        count = "NUM_VAL_IMAGES" if name == "val" else "NUM_TEST_IMAGES"
+        if cfg.get(folder) is None:
+            continue
+        if cfg.get(count):
+            raise ConfigError(f"{folder} and {count} both set: give the {name} split one way")
+        given[name] = read_listing(cfg, cfg.get(folder), cfg.get(labels))
+    return given
+
+
+def plan_splits(
+    cfg: Config, listing: ImageListing, given: dict[str, ImageListing] | None = None
+) -> dict[str, SplitPlan]:
+    """Check the classes and split sizes against the data; return each split's images."""
+    given = given or {}
     expected = cfg.get("NUM_CLASSES")
     found = listing.class_names
     _case_clashes(listing)
@@ -201,13 +248,32 @@ def plan_splits(cfg: Config, listing: ImageListing) -> dict[str, np.ndarray]:
             f"NUM_CLASSES = {expected} but {len(found)} classes were found under "
             f"{cfg.IMAGES_PATH}: {shown}{' ...' if len(found) > 20 else ''}"
         )
-    return stratified_split(
+    lookup = {name: i for i, name in enumerate(found)}
+    for name, other in given.items():
+        unknown = sorted(set(other.class_names) - set(found))
+        if unknown:
+            raise DatasetError(
+                f"the {name} split has classes the training images do not: "
+                f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}"
+            )
+    carved = stratified_split(
         listing.encoded_labels(),
-        cfg.NUM_VAL_IMAGES,
-        cfg.NUM_TEST_IMAGES,
+        0 if "val" in given else cfg.NUM_VAL_IMAGES,
+        0 if "test" in given else cfg.NUM_TEST_IMAGES,
         seed=cfg.get("RANDOM_SEED"),
         label_names=found,
     )
+    encoded = listing.encoded_labels()
+    plans = {}
+    for name, indices in carved.items():
+        if name in given:
+            other = given[name]
+            labels = np.array([lookup[y] for y in other.labels], dtype=np.int64)
+            plans[name] = SplitPlan(list(other.paths), labels, display_path(other.walk_root))
+        else:
+            paths = [listing.paths[i] for i in indices]
+            plans[name] = SplitPlan(paths, encoded[indices], "carved from IMAGES_PATH")
+    return plans
 
 
 def build_dataset(
@@ -222,25 +288,26 @@ def build_dataset(
     complete. The four files share a ``build_id``.
     """
     started = time.perf_counter()
+    require_build_settings(cfg)
     overwrite = bool(cfg.get("OVERWRITE")) if overwrite is None else overwrite
     image_size = image_size_from(cfg.get("IMAGE_SIZE"))
     workers = resolve_workers(cfg.get("BUILD_WORKERS"))
-    listing = list_images(cfg.IMAGES_PATH, cfg.get("LABEL_SOURCE"))
-    splits = plan_splits(cfg, listing)
+    listing = read_listing(cfg, cfg.IMAGES_PATH, cfg.get("LABELS_FILE"))
+    given = given_splits(cfg)
+    splits = plan_splits(cfg, listing, given)
     outputs = _check_outputs(cfg, overwrite)
     row_bytes = image_size[0] * image_size[1] * 3
     check_free_space(
         {
             SPLIT_SETTINGS[name]: (
                 outputs[SPLIT_SETTINGS[name]],
-                len(rows) * row_bytes * 1.01 + 2**20,
+                len(split.paths) * row_bytes * 1.01 + 2**20,
             )
-            for name, rows in splits.items()
+            for name, split in splits.items()
         }
     )
 
     label_names = listing.class_names
-    encoded = listing.encoded_labels()
     build_id = uuid.uuid4().hex
     attrs = {
         "label_source": listing.label_source,
@@ -252,20 +319,21 @@ def build_dataset(
     finished: list[HDF5DatasetWriter] = []
     mean_tmp = partial_path(outputs["DATASET_MEAN"])
     try:
-        for name, indices in splits.items():
-            paths = [listing.paths[i] for i in indices]
+        for name, split in splits.items():
+            paths = split.paths
             report, sums, writer = build_split(
                 name,
                 paths,
-                encoded[indices],
+                split.labels,
                 label_names,
                 outputs[SPLIT_SETTINGS[name]],
                 image_size,
                 workers=workers,
                 buffer_size=int(cfg.get("BUFFER_SIZE")),
                 overwrite=overwrite,
-                attrs=attrs,
+                attrs={**attrs, "source": split.source},
                 progress=progress,
+                resize=cfg.get("RESIZE"),
             )
             finished.append(writer)
             split_reports[name] = report
@@ -289,6 +357,7 @@ def build_dataset(
     elapsed = time.perf_counter() - started
     written = sum(r.written for r in split_reports.values())
     walk = listing.walk
+    missing = [name for one in (listing, *given.values()) for name in one.missing]
     report = {
         "images_path": display_path(cfg.IMAGES_PATH),
         "build_id": build_id,
@@ -299,9 +368,12 @@ def build_dataset(
         "workers": workers,
         "dataset_mean": {c: mean[c] for c in "RGB"},
         "totals": {
-            "image_files_found": len(listing.paths) + len(listing.unlabeled),
-            "unlabeled": len(listing.unlabeled),
+            "image_files_found": sum(
+                len(one.paths) + len(one.unlabeled) for one in (listing, *given.values())
+            ),
+            "unlabeled": sum(len(one.unlabeled) for one in (listing, *given.values())),
             "non_image_files": len(listing.ignored),
+            "labels_without_a_file": len(missing),
             "duplicates_dropped": len(walk.duplicates) if walk else 0,
             "link_loops_skipped": len(walk.loops) if walk else 0,
             "broken_links": len(walk.broken_links) if walk else 0,
@@ -311,7 +383,12 @@ def build_dataset(
             "elapsed_seconds": round(elapsed, 3),
             "images_per_second": round(written / max(elapsed, 1e-9), 1),
         },
-        "unlabeled_files": [{"path": display_path(p), "reason": r} for p, r in listing.unlabeled],
+        "unlabeled_files": [
+            {"path": display_path(p), "reason": r}
+            for one in (listing, *given.values())
+            for p, r in one.unlabeled
+        ],
+        "labels_without_a_file": missing,
         "ignored_non_image_files": [display_path(p) for p in listing.ignored],
         "duplicate_files": [
             {"path": display_path(p), "same_file_as": display_path(first)}
@@ -320,6 +397,7 @@ def build_dataset(
         "link_loops": [display_path(p) for p in (walk.loops if walk else [])],
         "broken_links": [display_path(p) for p in (walk.broken_links if walk else [])],
         "splits": {name: asdict(r) for name, r in split_reports.items()},
+        "split_sources": {name: split.source for name, split in splits.items()},
     }
     report_path = write_json(cfg.output_path("build_report.json"), report)
     report["report_path"] = str(report_path)

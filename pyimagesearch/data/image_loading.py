@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from pyimagesearch.preprocessing.aspect_aware_preprocessor import AspectAwarePreprocessor
+from pyimagesearch.preprocessing.simple_preprocessor import SimplePreprocessor
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 JPEG_EOI = b"\xff\xd9"
@@ -95,8 +96,16 @@ class ImageLoader:
     returns its per-channel sums, so neither a copy nor the mean needs an extra pass.
     """
 
-    def __init__(self, width: int, height: int) -> None:
-        self.resizer = AspectAwarePreprocessor(width, height)
+    def __init__(self, width: int, height: int, resize: str = "aspect") -> None:
+        if resize not in ("aspect", "plain"):
+            raise ValueError(f"resize must be 'aspect' or 'plain', got {resize!r}")
+        # aspect: the largest centered region of the target's shape, resized (the book's
+        # AspectAwarePreprocessor); plain: the whole image squeezed to the target
+        self.resizer = (
+            AspectAwarePreprocessor(width, height)
+            if resize == "aspect"
+            else SimplePreprocessor(width, height)
+        )
 
     def __call__(self, path: str) -> np.ndarray:
         """The RGB uint8 image of ``path`` at the target size."""

@@ -22,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
+from pyimagesearch.data.label_files import label_of, missing_files
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.utils.display import display_path
 
 # Everything OpenCV decodes that photo collections hold (GIF: its first frame).
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
-LABEL_SOURCES = ("filename", "folder")
+LABEL_SOURCES = ("filename", "folder", "mapping")
 
 
 @dataclass
@@ -50,6 +51,13 @@ class ImageListing:
     unlabeled: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     ignored: list[str] = field(default_factory=list)  # files without an image extension
     walk: FolderWalk | None = None  # duplicates, loops and broken links dropped
+    missing: list[str] = field(default_factory=list)  # mapping entries without a file
+    root: str = ""
+
+    @property
+    def walk_root(self) -> str:
+        """The folder the images were listed from."""
+        return self.root
 
     @property
     def class_names(self) -> list[str]:
@@ -134,21 +142,31 @@ def label_from_filename(path: str | os.PathLike[str]) -> str | None:
     return prefix if dot and prefix else None
 
 
-def label_from_folder(path: str | os.PathLike[str]) -> str:
-    return os.path.basename(os.path.dirname(path))
+def label_from_folder(path: str | os.PathLike[str], root: str | None = None) -> str:
+    """The class folder: the first folder under ``root`` (``train/n014/images/x.JPEG`` ->
+    ``n014``, Tiny ImageNet's layout), or the parent folder without ``root``."""
+    if root is None:
+        return os.path.basename(os.path.dirname(path))
+    return os.path.relpath(path, root).split(os.sep)[0]
 
 
 def list_images(
-    root: str | os.PathLike[str], label_source: str | None = None, allow_unlabeled: bool = False
+    root: str | os.PathLike[str],
+    label_source: str | None = None,
+    allow_unlabeled: bool = False,
+    mapping: dict[str, str] | None = None,
 ) -> ImageListing:
     """List every image under ``root`` (``IMAGE_EXTENSIONS``, any case) with its label.
 
     Args:
         root: the image folder.
-        label_source: ``"filename"``, ``"folder"`` or None: the file-name prefix when the
-            images sit directly in ``root``, the folder name when they sit in subfolders.
+        label_source: ``"filename"``, ``"folder"``, ``"mapping"`` or None: the mapping when
+            one is given, else the file-name prefix when the images sit directly in
+            ``root``, the class folder when they sit in subfolders.
         allow_unlabeled: a folder whose images carry no label at all (Kaggle's ``test1/``)
             is accepted; they are all in ``unlabeled``.
+        mapping: ``{file name: label}`` (:func:`read_label_file`); images it does not name
+            are left out as unlabeled, names without a file are listed in ``missing``.
 
     Raises:
         DatasetError: ``root`` is missing or holds no images, or the layout is mixed.
@@ -173,6 +191,10 @@ def list_images(
             f"no images ({', '.join(e[1:] for e in IMAGE_EXTENSIONS)}) found under {root}"
             + (f"; {len(ignored)} other file(s) ignored" if ignored else "")
         )
+    if mapping is not None:
+        label_source = "mapping"
+    elif label_source == "mapping":
+        raise DatasetError("LABEL_SOURCE = 'mapping' needs LABELS_FILE")
     if label_source is None:
         in_root = sum(1 for p in images if os.path.dirname(p) == top)
         if in_root and in_root != len(images):
@@ -186,7 +208,12 @@ def list_images(
     labels: list[str] = []
     unlabeled: list[tuple[str, str]] = []
     for path in images:
-        if label_source == "filename":
+        if label_source == "mapping":
+            label = label_of(path, mapping)
+            if label is None:
+                unlabeled.append((path, "not named in the label file"))
+                continue
+        elif label_source == "filename":
             label = label_from_filename(path)
             if label is None:
                 unlabeled.append((path, "no label prefix in file name (expected cat.0.jpg)"))
@@ -195,7 +222,7 @@ def list_images(
             if os.path.dirname(path) == top:
                 unlabeled.append((path, "not inside a class folder"))
                 continue
-            label = label_from_folder(path)
+            label = label_from_folder(path, top)
         paths.append(path)
         labels.append(label)
     if not paths and not allow_unlabeled:
@@ -203,4 +230,5 @@ def list_images(
             f"none of the {len(images)} images under {root} has a {label_source} label "
             "(Kaggle's test1/ folder is unlabeled: build from train/)"
         )
-    return ImageListing(paths, labels, label_source, unlabeled, ignored, walk)
+    missing = missing_files(images, mapping) if mapping is not None else []
+    return ImageListing(paths, labels, label_source, unlabeled, ignored, walk, missing, top)

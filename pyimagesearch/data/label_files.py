@@ -1,0 +1,89 @@
+"""Labels from a mapping file: file name -> label, as Kaggle's ``labels.csv`` (dog breeds)
+or Tiny ImageNet's ``val_annotations.txt`` give them.
+
+Example:
+    >>> mapping = read_label_file("labels.csv", columns=("id", "breed"))   # doctest: +SKIP
+    >>> mapping["000bec180eb18c7604dcecc8fe0dba07"]                        # doctest: +SKIP
+    'boston_bull'
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from pyimagesearch.errors import DatasetError
+
+TAB_SUFFIXES = (".tsv", ".txt")
+
+
+def read_label_file(
+    path: str | os.PathLike[str],
+    columns: Sequence[str | int] = (0, 1),
+    delimiter: str | None = None,
+    header: bool | None = None,
+) -> dict[str, str]:
+    """``{file name: label}`` from a CSV or TSV file.
+
+    Args:
+        columns: the file-name and label columns, by name (the first row is a header) or
+            by position (counting from 0).
+        delimiter: None: a tab for ``.tsv`` / ``.txt``, a comma otherwise.
+        header: whether the first row names the columns; None: when ``columns`` are names.
+
+    Raises:
+        DatasetError: no such file, an unknown column, a file named twice with two labels,
+            or no row at all.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"label file not found: {path} (check LABELS_FILE)")
+    if delimiter is None:
+        delimiter = "\t" if path.suffix.lower() in TAB_SUFFIXES else ","
+    by_name = all(isinstance(c, str) for c in columns)
+    header = by_name if header is None else header
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = [row for row in csv.reader(handle, delimiter=delimiter) if row]
+    if header:
+        if not rows:
+            raise DatasetError(f"{path} is empty")
+        names, rows = [c.strip() for c in rows[0]], rows[1:]
+        try:
+            index = [names.index(c) if isinstance(c, str) else int(c) for c in columns]
+        except ValueError:
+            raise DatasetError(
+                f"{path} has no column {[c for c in columns if c not in names][0]!r}; its "
+                f"columns are {', '.join(names)} (set LABELS_COLUMNS)"
+            ) from None
+    else:
+        if by_name:
+            raise DatasetError("LABELS_COLUMNS names columns, but the file has no header")
+        index = [int(c) for c in columns]
+    mapping: dict[str, str] = {}
+    for number, row in enumerate(rows, start=2 if header else 1):
+        if max(index) >= len(row):
+            raise DatasetError(f"{path}, row {number}: fewer than {max(index) + 1} columns")
+        name, label = row[index[0]].strip(), row[index[1]].strip()
+        if mapping.get(name, label) != label:
+            raise DatasetError(f"{path} gives {name} two labels: {mapping[name]!r} and {label!r}")
+        mapping[name] = label
+    if not mapping:
+        raise DatasetError(f"{path} holds no file names and labels")
+    return mapping
+
+
+def label_of(path: str, mapping: dict[str, str]) -> str | None:
+    """The label the mapping gives a file: by its name (``val_0.JPEG``), else by its name
+    without the extension (Kaggle's ids: ``000bec18...``)."""
+    name = os.path.basename(path)
+    label = mapping.get(name)
+    return label if label is not None else mapping.get(os.path.splitext(name)[0])
+
+
+def missing_files(found: Sequence[str], mapping: dict[str, str]) -> list[str]:
+    """Names in the mapping that match no listed file (by name or by stem)."""
+    names = {os.path.basename(p) for p in found}
+    stems = {os.path.splitext(n)[0] for n in names}
+    return sorted(k for k in mapping if k not in names and k not in stems)
