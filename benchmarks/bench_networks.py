@@ -57,8 +57,8 @@ def main() -> None:
         model.compile(optimizer="sgd", loss="categorical_crossentropy")
         x = rng.normal(size=(args.batch, side, side, 3)).astype(np.float32)
         y = np.eye(classes, dtype=np.float32)[rng.integers(0, classes, args.batch)]
-        train = rate(lambda m=model: m.train_on_batch(x, y), args.batch, args.steps)
-        predict = rate(lambda m=model: m.predict_on_batch(x), args.batch, args.steps)
+        train = rate(lambda m=model, x=x, y=y: m.train_on_batch(x, y), args.batch, args.steps)
+        predict = rate(lambda m=model, x=x: m.predict_on_batch(x), args.batch, args.steps)
         print(f"| {name} | {side}x{side} | {classes} | {model.count_params():,} | "
               f"{train:,.0f} | {predict:,.0f} |", flush=True)  # fmt: skip
         keras.backend.clear_session()
