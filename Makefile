@@ -38,6 +38,8 @@ bench: setup
 	$(BIN)/python benchmarks/bench_extract.py
 	$(BIN)/python benchmarks/bench_augment.py
 	$(BIN)/python benchmarks/bench_model_formats.py
+	$(BIN)/python benchmarks/bench_train_feeding.py
+	$(BIN)/python benchmarks/bench_networks.py
 
 clean:
 	rm -rf datasets/demo output/demo
