@@ -37,3 +37,13 @@ def classifier(x, classes: int, reg: float = 0.0):
 
     x = layers.Dense(classes, kernel_regularizer=regularizer(reg))(x)
     return layers.Activation("softmax", dtype="float32")(x)
+
+
+def conv_bn_relu(x, filters: int, kernel: int, stride: int, axis: int, reg: float = 0.0):
+    """CONV => BN => RELU, the module of both GoogLeNet variants."""
+    from keras import layers
+
+    x = layers.Conv2D(filters, kernel, strides=stride, padding="same",
+                      kernel_regularizer=regularizer(reg))(x)  # fmt: skip
+    x = layers.BatchNormalization(axis=axis)(x)
+    return layers.Activation("relu")(x)

@@ -9,8 +9,8 @@ from pyimagesearch.nn.conv._common import (
     channel_axis,
     check_args,
     classifier,
+    conv_bn_relu,
     input_shape,
-    regularizer,
 )
 
 # (1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool projection) of each inception module
@@ -34,12 +34,7 @@ class DeeperGoogLeNet:
         (None, 200)
     """
 
-    @staticmethod
-    def conv_module(x, filters: int, kernel: int, stride: int, axis: int, reg: float = 0.0):
-        x = layers.Conv2D(filters, kernel, strides=stride, padding="same",
-                          kernel_regularizer=regularizer(reg))(x)  # fmt: skip
-        x = layers.BatchNormalization(axis=axis)(x)
-        return layers.Activation("relu")(x)
+    conv_module = staticmethod(conv_bn_relu)  # the book's CONV => BN => RELU module
 
     @staticmethod
     def inception_module(x, sizes: tuple[int, ...], axis: int, reg: float = 0.0):
