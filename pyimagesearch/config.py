@@ -467,14 +467,18 @@ class Config:
         return SETTINGS[name].default_value(str(output))
 
     def replace(self, **overrides: Any) -> Config:
-        """A copy with some settings replaced, each checked against the table (None values
-        are ignored). Paths are taken as given (relative to the current folder), as a
-        command-line flag would be."""
+        """A copy with some settings replaced, each checked against the table. ``None`` is
+        a value like any other (``AUGMENTATION=None``: no augmentation); to apply only the
+        command-line flags that were given, use :meth:`with_flags`. Paths are taken as
+        given (relative to the current folder), as a command-line flag would be."""
         merged = dict(self._settings)
         for name, value in overrides.items():
-            if value is not None:
-                merged[name] = validate(name, value, "the command line")
+            merged[name] = validate(name, value, "the command line")
         return Config(merged, self.source)
+
+    def with_flags(self, **flags: Any) -> Config:
+        """:meth:`replace` with the flags that were given (None: not given, ignored)."""
+        return self.replace(**{name: value for name, value in flags.items() if value is not None})
 
     def require(self, names: Iterable[str]) -> Config:
         """Raise one ConfigError naming every setting of ``names`` that has no value."""

@@ -96,10 +96,12 @@ def test_missing_and_broken_config_files(tmp_path):
         load_config(broken)
 
 
-def test_replace_overrides_and_ignores_none():
+def test_replace_honours_none_and_flags_ignore_it():
     cfg = Config({"EPOCHS": 75, "BATCH_SIZE": 128})
-    new = cfg.replace(EPOCHS=2, BATCH_SIZE=None)
+    new = cfg.with_flags(EPOCHS=2, BATCH_SIZE=None)  # a flag not given changes nothing
     assert (new.EPOCHS, new.BATCH_SIZE, cfg.EPOCHS) == (2, 128, 75)
+    augmented = Config({"AUGMENTATION": {"horizontal_flip": True}})
+    assert augmented.replace(AUGMENTATION=None).get("AUGMENTATION") is None  # honoured
     with pytest.raises(ConfigError, match="EPOCHS = 0 in the command line: expected an int >= 1"):
         cfg.replace(EPOCHS=0)
 

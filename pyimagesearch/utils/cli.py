@@ -41,7 +41,7 @@ def load_script_config(
 ) -> Config:
     """The config of ``--config`` with ``--set`` overrides, then the script's own flags
     (None: not given), all checked against the settings table before any work starts."""
-    cfg = load_config(args.config, overrides=args.set).replace(**flags)
+    cfg = load_config(args.config, overrides=args.set).with_flags(**flags)
     return cfg.require(required)
 
 
