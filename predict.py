@@ -1,35 +1,30 @@
-"""Predict a folder of test images with any trained model and write a Kaggle submission.
+"""Predict with any trained model: a folder of test images to a Kaggle submission, or
+single images to their labels (drawn on them with --output).
 
 Usage:
     python predict.py --config config/dogs_vs_cats_config.py [--model PATH] [--tencrop]
-    python predict.py --images datasets/kaggle_dogs_vs_cats/test1 \
-        --model output/logreg.skops --output output/submission.csv
+    python predict.py --model output/alexnet.keras --image a.jpg b.jpg [--output DIR]
 
-``--model`` takes any trained model (AlexNet, logistic regression, head, fine-tuned);
-default ``LOGREG_MODEL_PATH`` (``--head``: ``HEAD_MODEL_PATH``). ``label`` is the
-probability of ``POSITIVE_CLASS`` clipped to ``CLIP_RANGE``; with labelled file names
-(``cat.1.jpg``) the log loss is reported too; an unreadable image gets 0.5 and is listed.
+``--model`` takes any trained model (default ``LOGREG_MODEL_PATH``; ``--head``:
+``HEAD_MODEL_PATH``). The submission's ``label`` is the probability of ``POSITIVE_CLASS``
+clipped to ``CLIP_RANGE``; with labelled file names (``cat.1.jpg``) the log loss is
+reported too; an unreadable image gets 0.5 and is listed.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from pyimagesearch.evaluation.prediction import run_prediction
-from pyimagesearch.utils.cli import (
-    absolute_path,
-    config_parser,
-    friendly_errors,
-    load_script_config,
-)
+from pyimagesearch.evaluation.prediction import predict_images, run_prediction
+from pyimagesearch.utils import cli
 
 
 def build_parser():
-    parser = config_parser(__doc__.splitlines()[0], config_required=False)
+    parser = cli.config_parser(__doc__.splitlines()[0], config_required=False)
     parser.add_argument("-i", "--images", help="test image folder (TEST_IMAGES_PATH)")
+    parser.add_argument("--image", nargs="+", help="single image file(s) instead of a folder")
     parser.add_argument("-m", "--model", help="any trained model (default LOGREG_MODEL_PATH)")
-    parser.add_argument("-o", "--output", help="submission CSV (SUBMISSION_PATH)")
+    parser.add_argument("-o", "--output", help="submission CSV; with --image: a folder")
     parser.add_argument("-w", "--weights", help="backbone weights, if moved (WEIGHTS)")
     parser.add_argument("--head", action="store_true", help="use HEAD_MODEL_PATH")
     parser.add_argument("--tencrop", action="store_true", help="average 10 crops per image")
@@ -39,41 +34,27 @@ def build_parser():
     return parser
 
 
-def print_report(report: dict) -> None:
-    print(f"[INFO] {report['images']} rows -> {report['submission']} "
-          f"(P({report['positive_class']}) clipped to {tuple(report['clip_range'])})")  # fmt: skip
-    for item in report["unreadable"][:10]:
-        print(f"         unreadable {item['path']}: {item['reason']} (submitted 0.5)")
-    odd = report["non_numeric_ids"]
-    if odd:
-        shown = ", ".join(f"{Path(i['path']).name} -> {i['id']}" for i in odd[:5])
-        print(
-            f"[WARNING] {len(odd)} file(s) have non-numeric names, but Kaggle ids are numbers; "
-            f"their id is the file name without extension: {shown}"
-            + (" ..." if len(odd) > 5 else "")
-            + " (listed under 'non_numeric_ids' in predict_report.json)"
-        )
-    if "accuracy" in report:
-        print(f"[INFO] {report['labeled_images']} labeled images: accuracy "
-              f"{report['accuracy']:.4f}, log loss {report['log_loss']:.4f} unclipped, "
-              f"{report['log_loss_clipped']:.4f} clipped")  # fmt: skip
-
-
-@friendly_errors
+@cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    cfg = load_script_config(
+    cfg = cli.load_script_config(
         args,
-        ("TEST_IMAGES_PATH",),
-        TEST_IMAGES_PATH=absolute_path(args.images),
-        SUBMISSION_PATH=absolute_path(args.output),
+        () if args.image else ("TEST_IMAGES_PATH",),
+        TEST_IMAGES_PATH=cli.absolute_path(args.images),
+        SUBMISSION_PATH=None if args.image else cli.absolute_path(args.output),
         CLIP_RANGE=tuple(args.clip) if args.clip else None,
         FEATURE_BATCH_SIZE=args.batch_size,
     )
-    model = absolute_path(args.model) or cfg.get(
+    model = cli.absolute_path(args.model) or cfg.get(
         "HEAD_MODEL_PATH" if args.head else "LOGREG_MODEL_PATH"
     )
-    print_report(run_prediction(cfg, model, args.weights, args.tencrop, not args.quiet))
+    if args.image:
+        for result in predict_images(model, args.image, args.tencrop, args.output, args.weights):
+            shown = ", ".join(f"{name} {p:.1%}" for name, p in result.get("top", []))
+            print(f"{result['path']}: {shown or 'unreadable: ' + result['error']}")
+        return
+    report = run_prediction(cfg, model, args.weights, args.tencrop, not args.quiet)
+    print("\n".join(cli.submission_lines(report)))
 
 
 if __name__ == "__main__":

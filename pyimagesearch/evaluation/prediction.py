@@ -25,7 +25,7 @@ from pyimagesearch.config import Config
 from pyimagesearch.data.sources import UNLABELED, open_source
 from pyimagesearch.errors import ConfigError
 from pyimagesearch.models.classifiers import Classifier, load_classifier
-from pyimagesearch.utils.atomic import check_writable
+from pyimagesearch.utils.atomic import atomic_write, check_writable
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.progress import progress_bar
 from pyimagesearch.utils.reports import write_json
@@ -131,3 +131,64 @@ def run_prediction(
         )
     report["report_path"] = str(write_json(output.with_name("predict_report.json"), report))
     return report
+
+
+def top_classes(probs: np.ndarray, names: list[str], k: int = 5) -> list[tuple[str, float]]:
+    """The ``k`` most probable classes of one image, most probable first."""
+    order = np.argsort(-probs, kind="stable")[: min(k, len(names))]
+    return [(names[i], float(probs[i])) for i in order]
+
+
+def draw_prediction(image_bgr: np.ndarray, text: str) -> np.ndarray:
+    """The image with ``text`` on a dark band at its top, scaled to the image's width."""
+    import cv2
+
+    out = image_bgr.copy()
+    scale = max(0.4, out.shape[1] / 500)
+    thickness = max(1, round(scale * 2))
+    (width, height), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    cv2.rectangle(out, (0, 0), (min(out.shape[1], width + 10), height + base + 10), (0, 0, 0), -1)
+    cv2.putText(out, text, (5, height + 5), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255),
+                thickness, cv2.LINE_AA)  # fmt: skip
+    return out
+
+
+def predict_images(
+    model_path: str | os.PathLike[str],
+    images: list[str],
+    tencrop: bool = False,
+    output: str | os.PathLike[str] | None = None,
+    weights: Any = None,
+) -> list[dict[str, Any]]:
+    """Each image's top classes (top-5 with many classes); with ``output`` each image is
+    also written there with its label and probability drawn on it."""
+    import cv2
+
+    from pyimagesearch.data.image_loading import UnreadableImageError, read_image
+
+    folder = Path(output) if output else None
+    if folder is not None:
+        check_writable({"--output": folder / "probe.jpg"})
+    classifier = load_classifier(model_path, weights=weights)
+    results, readable, pictures = [], [], []
+    for path in images:
+        try:
+            pictures.append(read_image(path))
+            readable.append(path)
+        except UnreadableImageError as exc:
+            results.append({"path": display_path(path), "error": str(exc)})
+    if readable:
+        rgb = [cv2.cvtColor(p, cv2.COLOR_BGR2RGB) for p in pictures]
+        probs = (classifier.predict_proba_tencrop if tencrop else classifier.predict_proba)(rgb)
+        for path, picture, row in zip(readable, pictures, probs, strict=True):
+            top = top_classes(row, classifier.label_names)
+            result = {"path": display_path(path), "top": top}
+            if folder is not None:
+                written = folder / f"{Path(path).stem}_prediction{Path(path).suffix or '.jpg'}"
+                with atomic_write(written) as tmp:
+                    ok, data = cv2.imencode(written.suffix, draw_prediction(
+                        picture, f"{top[0][0]} {top[0][1]:.1%}"))  # fmt: skip
+                    tmp.write_bytes(data.tobytes())
+                result["written"] = str(written)
+            results.append(result)
+    return results

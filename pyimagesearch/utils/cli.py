@@ -184,3 +184,26 @@ def print_training_summary(summary: dict[str, Any]) -> None:
         shown = "  ".join(f"{k} {v:.4g}" for k, v in sorted(final.items()))
         print(f"[INFO] last epoch: {shown}")
     print(f"[INFO] plot: {summary['plot_path']}  history: {summary['history_path']}")
+
+
+def submission_lines(report: dict[str, Any]) -> list[str]:
+    """What predict.py prints about a submission it wrote."""
+    clip = tuple(report["clip_range"])
+    lines = [f"[INFO] {report['images']} rows -> {report['submission']} "
+             f"(P({report['positive_class']}) clipped to {clip})"]  # fmt: skip
+    for item in report["unreadable"][:10]:
+        lines.append(f"         unreadable {item['path']}: {item['reason']} (submitted 0.5)")
+    odd = report["non_numeric_ids"]
+    if odd:
+        shown = ", ".join(f"{Path(i['path']).name} -> {i['id']}" for i in odd[:5])
+        lines.append(
+            f"[WARNING] {len(odd)} file(s) have non-numeric names, but Kaggle ids are numbers; "
+            f"their id is the file name without extension: {shown}"
+            + (" ..." if len(odd) > 5 else "")
+            + " (listed under 'non_numeric_ids' in predict_report.json)"
+        )
+    if "accuracy" in report:
+        lines.append(f"[INFO] {report['labeled_images']} labeled images: accuracy "
+                     f"{report['accuracy']:.4f}, log loss {report['log_loss']:.4f} unclipped, "
+                     f"{report['log_loss_clipped']:.4f} clipped")  # fmt: skip
+    return lines

@@ -1,0 +1,43 @@
+"""Diagnose any trained model on a split: confusion matrix, every image's loss, top losses.
+
+Usage:
+    python diagnose.py --config config/dogs_vs_cats_config.py [--model PATH]
+        [--split test|val|train] [--tencrop] [--output DIR] [-n 16]
+
+Writes confusion_matrix.png/.csv, errors.csv (every image, sorted by loss),
+top_losses.png and diagnosis.json into ``--output`` (default OUTPUT_PATH/diagnosis_<split>).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from pyimagesearch.evaluation.diagnosis import SPLITS, run_diagnosis
+from pyimagesearch.utils import cli
+
+
+@cli.friendly_errors
+def main(argv: list[str] | None = None) -> None:
+    parser = cli.config_parser(__doc__.splitlines()[0])
+    parser.add_argument("-m", "--model", help="any trained model (default MODEL_PATH)")
+    parser.add_argument("--split", choices=list(SPLITS), default="test", help="which split")
+    parser.add_argument("--tencrop", action="store_true", help="average 10 crops per image")
+    parser.add_argument("-o", "--output", help="folder of the outputs")
+    parser.add_argument("-n", "--top", type=int, default=16, help="top-loss images shown")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    cfg = cli.load_script_config(args)
+    report = run_diagnosis(cfg, cli.absolute_path(args.model), args.split, args.tencrop,
+                           cli.absolute_path(args.output), args.top, not args.quiet)  # fmt: skip
+    print(f"[INFO] {report['n_images']} {args.split} images: accuracy "
+          f"{report['accuracy'] * 100:.2f}%, log loss {report['log_loss']:.4f}")  # fmt: skip
+    for pair in report["top_confused_pairs"][:5]:
+        print(f"         {pair['true']} taken for {pair['predicted']}: {pair['count']}")
+    for row in report["top_losses"][:5]:
+        print(f"         loss {row['loss']:.2f}: {row['path']} ({row['true_label']} -> "
+              f"{row['predicted_label']}, p={row['true_probability']:.3f})")  # fmt: skip
+    print(f"[INFO] pictures and tables in {report['report_path'].rsplit('/', 1)[0]}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
