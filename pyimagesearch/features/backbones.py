@@ -24,6 +24,7 @@ from pyimagesearch.config import setting
 from pyimagesearch.errors import ConfigError
 
 DEFAULT_BACKBONE = setting("BACKBONE").default
+RANDOM_WEIGHTS_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,9 @@ def build_backbone(name: str, weights: str | None = "imagenet", image_size: int 
 
     Args:
         name: e.g. ``"ResNet50"``, ``"MobileNetV2"`` (any case).
-        weights: ``"imagenet"``, None (random), or the path of a weights file; resolve
-            user input first with :func:`pyimagesearch.features.weights.resolve_weights`.
+        weights: ``"imagenet"``, None (random, from a fixed seed), or the path of a weights
+            file; resolve user input first with
+            :func:`pyimagesearch.features.weights.resolve_weights`.
         image_size: the square input side (default: the network's own).
 
     Raises:
@@ -140,6 +142,12 @@ def build_backbone(name: str, weights: str | None = "imagenet", image_size: int 
     spec = get_backbone_spec(name)
     size = check_image_size(spec, image_size)
     constructor = getattr(_applications(), spec.name)
+    if weights is None:
+        # Random weights from a fixed seed: a classifier trained on random-weight features
+        # gets the same features when it is loaded again (this resets Keras' global seed).
+        import keras
+
+        keras.utils.set_random_seed(RANDOM_WEIGHTS_SEED)
     return load_with_weights(
         spec.name,
         weights,

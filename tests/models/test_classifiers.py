@@ -96,6 +96,14 @@ def test_evaluate_takes_every_kind(four_models: dict, kind: str, tmp_path: Path)
     assert report["model_kind"] == record["kind"] and report["n_images"] == 10
     for name in ("baseline", "tencrop"):
         assert 0.0 <= report[f"{name}_rank1"] <= 1.0 and report[f"{name}_log_loss"] > 0
+    import diagnose
+
+    out = tmp_path / "diagnosis"
+    assert diagnose.main(["--config", str(config), "--model", str(model), "--tencrop",
+                          "--output", str(out), "--quiet", "-n", "4"]) == 0  # fmt: skip
+    diagnosis = json.loads((out / "diagnosis.json").read_text())
+    assert diagnosis["n_images"] == 10 and sum(map(sum, diagnosis["confusion_matrix"])) == 10
+    assert diagnosis["accuracy"] == pytest.approx(report["tencrop_rank1"])
 
 
 @pytest.mark.slow
@@ -124,4 +132,6 @@ def test_tencrop_of_a_features_model_averages_the_crops_features(four_models: di
     crops = classifier.tencrop_inputs(images)
     assert crops.shape == (30, 32, 32, 3)
     by_hand = classifier.predict_prepared(crops).reshape(3, 10, 2).mean(axis=1)
-    np.testing.assert_allclose(classifier.predict_proba_tencrop(images), by_hand, rtol=1e-5)
+    tta = classifier.predict_proba_tencrop(images)
+    np.testing.assert_allclose(tta, by_hand, rtol=1e-5)
+    np.testing.assert_allclose(tta.sum(axis=1), 1.0, rtol=1e-5)  # still probabilities

@@ -1,0 +1,40 @@
+"""Class activation maps of any trained model: where it looks for the class it predicts.
+
+Usage:
+    python cam.py --model output/fine_tuned.keras --image a.jpg b.jpg [--output cam.png]
+    python cam.py --config config/dogs_vs_cats_config.py --model PATH --split test -n 16
+
+CAM for networks ending in global average pooling + dense (and classifiers on pooled
+features, through their backbone), Grad-CAM otherwise (``--layer`` names the convolution;
+default: the last one). All images in one batched pass; one grid of overlays, each titled
+with the prediction and its probability.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from pyimagesearch.evaluation.cam_runs import SPLITS, run_cam
+from pyimagesearch.utils import cli
+
+
+@cli.friendly_errors
+def main(argv: list[str] | None = None) -> None:
+    parser = cli.config_parser(__doc__.splitlines()[0], config_required=False)
+    parser.add_argument("-m", "--model", help="any trained model (default MODEL_PATH)")
+    parser.add_argument("--image", nargs="+", help="image files")
+    parser.add_argument("--split", choices=list(SPLITS), help="or images of a builder split")
+    parser.add_argument("-n", "--count", type=int, default=16, help="images of the split")
+    parser.add_argument("--layer", help="the convolution to map (default: the last one)")
+    parser.add_argument("-o", "--output", help="the PNG to write")
+    args = parser.parse_args(argv)
+    if bool(args.image) == bool(args.split):
+        parser.error("give --image FILES or --split NAME")
+    cfg = cli.load_script_config(args)
+    path, method = run_cam(cfg, cli.absolute_path(args.model), args.image, args.split,
+                           args.count, args.layer, cli.absolute_path(args.output))  # fmt: skip
+    print(f"[INFO] {method} overlays: {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

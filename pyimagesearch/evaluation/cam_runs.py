@@ -1,0 +1,57 @@
+"""The engine of ``cam.py``: which images, which model, where the grid goes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from pyimagesearch.config import Config
+from pyimagesearch.errors import ConfigError
+from pyimagesearch.utils.atomic import check_writable
+
+SPLITS = {"train": "TRAIN_HDF5", "val": "VAL_HDF5", "test": "TEST_HDF5"}
+
+
+def _split_images(cfg: Config, split: str, count: int) -> tuple[list[np.ndarray], list[str]]:
+    from pyimagesearch.io.hdf5_dataset import open_hdf5, read_paths, read_rows
+
+    path = cfg.get(SPLITS[split])
+    if path is None:
+        raise ConfigError(f"--split {split} needs {SPLITS[split]} in the config")
+    with open_hdf5(path, "images") as db:
+        rows = read_rows(db["images"], slice(0, count))
+        names = [Path(p).name for p in read_paths(db)[:count]] or [""] * len(rows)
+    return list(rows), names
+
+
+def _file_images(paths: list[str]) -> tuple[list[np.ndarray], list[str]]:
+    import cv2
+
+    from pyimagesearch.data.image_loading import UnreadableImageError, read_image
+
+    images, names = [], []
+    for path in paths:
+        try:
+            images.append(cv2.cvtColor(read_image(path), cv2.COLOR_BGR2RGB))
+        except UnreadableImageError as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from None
+        names.append(Path(path).name)
+    return images, names
+
+
+def run_cam(
+    cfg: Config, model_path: str | os.PathLike[str] | None, images: list[str] | None,
+    split: str | None, count: int = 16, layer: str | None = None,
+    output: str | os.PathLike[str] | None = None,
+) -> tuple[Path, str]:  # fmt: skip
+    """Write the grid of overlays; return its path and the method (CAM or Grad-CAM)."""
+    from pyimagesearch.evaluation.cam import write_cam_grid
+    from pyimagesearch.models.classifiers import load_classifier
+
+    path = Path(output or cfg.output_path("cam.png"))
+    check_writable({"--output": path})
+    pictures, names = _file_images(images) if images else _split_images(cfg, split, count)
+    classifier = load_classifier(model_path or cfg.MODEL_PATH)
+    return write_cam_grid(classifier, pictures, names, path, layer)
