@@ -128,26 +128,45 @@ def class_activation_maps(
             x = keras.ops.convert_to_numpy(step(np.asarray(x, np.float32)))
     else:
         raise TypeError(f"no activation maps for {type(classifier).__name__}")
+    compute, method = _map_function(classifier, body, head_layers, layer, method)
+    maps, probs = compute(tf.convert_to_tensor(np.asarray(x, np.float32)))
+    cams = maps.numpy()
+    peak = cams.reshape(len(cams), -1).max(axis=1)[:, None, None]
+    cams = np.where(peak > 0, cams / np.maximum(peak, 1e-12), 0.0)
+    return _resize(cams, inputs.shape[1:3]), keras.ops.convert_to_numpy(probs), method
+
+
+def _map_function(classifier: Classifier, body, head_layers: list, layer: str | None,
+                  method: str):  # fmt: skip
+    """A compiled ``images -> (maps, probabilities)`` for the classifier, built once and
+    kept on it (the first call traces it; later batches of the same size reuse it)."""
+    import tensorflow as tf
+
+    cache = classifier.__dict__.setdefault("_map_functions", {})
+    key = (layer, method)
+    if key in cache:
+        return cache[key]
     grad_model, _ = _features_model(body, layer)
     head, kernel = _head_function(classifier, head_layers)
     use_cam = method == "cam" or (method == "auto" and kernel is not None and
                                   _ends_in_pooling(body))  # fmt: skip
-    x = tf.convert_to_tensor(np.asarray(x, np.float32))
-    with tf.GradientTape() as tape:
-        maps, pooled = grad_model(x, training=False)
-        probs = head(pooled)
-        chosen = tf.argmax(probs, axis=1)
-        score = tf.reduce_sum(tf.gather(probs, chosen, axis=1, batch_dims=1))
-    if use_cam:
-        weights = tf.gather(tf.transpose(tf.constant(kernel)), chosen)  # (N, channels)
-    else:
-        grads = tape.gradient(score, maps)
-        weights = tf.reduce_mean(grads, axis=(1, 2))
-    cams = tf.nn.relu(tf.einsum("nhwc,nc->nhw", maps, weights)).numpy()
-    peak = cams.reshape(len(cams), -1).max(axis=1)[:, None, None]
-    cams = np.where(peak > 0, cams / np.maximum(peak, 1e-12), 0.0)
-    return _resize(cams, inputs.shape[1:3]), keras.ops.convert_to_numpy(probs), (
-        "CAM" if use_cam else "Grad-CAM")  # fmt: skip
+    weights_cam = tf.constant(np.asarray(kernel).T) if use_cam else None
+
+    @tf.function(reduce_retracing=True)
+    def compute(x):
+        with tf.GradientTape() as tape:
+            maps, pooled = grad_model(x, training=False)
+            probs = head(pooled)
+            chosen = tf.argmax(probs, axis=1)
+            score = tf.reduce_sum(tf.gather(probs, chosen, axis=1, batch_dims=1))
+        if use_cam:
+            weights = tf.gather(weights_cam, chosen)  # (N, channels) of the class
+        else:
+            weights = tf.reduce_mean(tape.gradient(score, maps), axis=(1, 2))
+        return tf.nn.relu(tf.einsum("nhwc,nc->nhw", maps, weights)), probs
+
+    cache[key] = (compute, "CAM" if use_cam else "Grad-CAM")
+    return cache[key]
 
 
 def _ends_in_pooling(body) -> bool:

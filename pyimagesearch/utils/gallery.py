@@ -1,5 +1,9 @@
 """Grids of images a person can look at: each image titled, written as one PNG.
 
+Drawn with OpenCV into one array (a grid of 16 images takes milliseconds, where a
+matplotlib figure of as many axes takes half a second): cells of ``cell`` pixels on the
+longer side, a two-line title band under each.
+
 Example:
     >>> image_grid(images, ["cat", "dog"], "output/batch.png")   # doctest: +SKIP
 """
@@ -8,12 +12,22 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from pyimagesearch.utils.atomic import atomic_write
+
+BAND = 34  # pixels of title under each image
+FONT_SCALE = 0.38
+
+
+def grid_shape(count: int, columns: int | None = None) -> tuple[int, int]:
+    """``(rows, columns)`` of a grid of ``count`` images (at most 8 columns)."""
+    columns = columns or max(1, min(8, math.ceil(math.sqrt(count))))
+    return max(1, math.ceil(count / columns)), columns
 
 
 def image_grid(
@@ -22,39 +36,35 @@ def image_grid(
     path: str | os.PathLike[str],
     columns: int | None = None,
     title: str | None = None,
-    cell_inches: float = 2.4,
+    cell: int = 192,
 ) -> Path:
-    """RGB uint8 images in a grid, each under its title (long titles wrap)."""
-    import matplotlib
+    """RGB uint8 images in a grid on white, each resized to fit a ``cell`` x ``cell``
+    square and titled under it (two lines at most); ``title`` on a band above."""
+    import cv2
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    count = len(images)
-    columns = columns or max(1, min(8, math.ceil(math.sqrt(count))))
-    rows = max(1, math.ceil(count / columns))
-    size = (cell_inches * columns, (cell_inches + 0.4) * rows)
-    fig, axes = plt.subplots(rows, columns, figsize=size, squeeze=False)
-    for k, ax in enumerate(axes.ravel()):
-        ax.axis("off")
-        if k < count:
-            ax.imshow(np.asarray(images[k]))
-            ax.set_title(_wrap(titles[k]), fontsize=8)
+    rows, columns = grid_shape(len(images), columns)
+    top = BAND if title else 0
+    canvas = np.full((top + rows * (cell + BAND), columns * cell, 3), 255, np.uint8)
+    for k, (image, text) in enumerate(zip(images, titles, strict=True)):
+        row, column = divmod(k, columns)
+        image = np.asarray(image)
+        if image.ndim == 2:
+            image = np.repeat(image[..., None], 3, axis=2)
+        scale = cell / max(image.shape[:2])
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        fitted = cv2.resize(image.astype(np.uint8), size, interpolation=cv2.INTER_AREA
+                            if scale < 1 else cv2.INTER_NEAREST)  # fmt: skip
+        y0, x0 = top + row * (cell + BAND), column * cell
+        dy, dx = (cell - size[1]) // 2, (cell - size[0]) // 2
+        canvas[y0 + dy : y0 + dy + size[1], x0 + dx : x0 + dx + size[0]] = fitted
+        for number, line in enumerate(textwrap.wrap(text, 34)[:2]):
+            where = (x0 + 4, y0 + cell + 13 + 14 * number)
+            cv2.putText(canvas, line, where, cv2.FONT_HERSHEY_SIMPLEX, FONT_SCALE, (0, 0, 0), 1,
+                        cv2.LINE_AA)  # fmt: skip
     if title:
-        fig.suptitle(title)
-    fig.tight_layout()
+        cv2.putText(canvas, title[:120], (6, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1,
+                    cv2.LINE_AA)  # fmt: skip
+    ok, data = cv2.imencode(".png", cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
     with atomic_write(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+        tmp.write_bytes(data.tobytes())
     return Path(path)
-
-
-def _wrap(text: str, width: int = 28) -> str:
-    words, lines, line = text.split(" "), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "\n".join([*lines, line])
