@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_model_formats.py
 	$(BIN)/python benchmarks/bench_train_feeding.py
 	$(BIN)/python benchmarks/bench_networks.py
+	$(BIN)/python benchmarks/bench_diagnose.py
 
 clean:
 	rm -rf datasets/demo output/demo
