@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--split", choices=list(SPLITS), help="or images of a builder split")
     parser.add_argument("-n", "--count", type=int, default=16, help="images of the split")
     parser.add_argument("--layer", help="the convolution to map (default: the last one)")
-    parser.add_argument("-o", "--output", help="the PNG to write")
+    parser.add_argument("-o", "--output", help="the PNG to write, or a folder for cam.png")
     args = parser.parse_args(argv)
     if bool(args.image) == bool(args.split):
         parser.error("give --image FILES or --split NAME")

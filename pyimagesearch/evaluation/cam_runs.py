@@ -51,6 +51,8 @@ def run_cam(
     from pyimagesearch.models.classifiers import load_classifier
 
     path = Path(output or cfg.output_path("cam.png"))
+    if path.suffix.lower() != ".png":  # a folder
+        path = path / "cam.png"
     check_writable({"--output": path})
     pictures, names = _file_images(images) if images else _split_images(cfg, split, count)
     classifier = load_classifier(model_path or cfg.MODEL_PATH)

@@ -156,6 +156,6 @@ def test_cam_script_and_show_batch_write_grids(square_model, synthetic_images, t
     for i, image in enumerate(images):
         cv2.imwrite(str(tmp_path / f"{i}.png"), image)
     files = [str(tmp_path / f"{i}.png") for i in range(4)]
-    grid = tmp_path / "cam.png"
-    assert cam.main(["--model", str(square_model), "--image", *files, "-o", str(grid)]) == 0
+    grid = tmp_path / "maps" / "cam.png"
+    assert cam.main(["--model", str(square_model), "--image", *files, "-o", str(grid.parent)]) == 0
     assert cv2.imread(str(grid)).shape == (34 + 2 * 226, 2 * 192, 3)
