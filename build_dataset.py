@@ -30,6 +30,7 @@ def print_summary(report: dict) -> None:
         ("unlabeled", "image file(s) had no label and were left out", "unlabeled_files"),
         ("labels_without_a_file", "name(s) in the label file(s) matched no image",
          "labels_without_a_file"),
+        ("excluded", "image(s) left out by EXCLUDE_LIST", "excluded_files"),
         ("non_image_files", "file(s) without an image extension were ignored",
          "ignored_non_image_files"),
         ("duplicates_dropped", "link(s) to an image already listed were dropped",

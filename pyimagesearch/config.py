@@ -304,6 +304,7 @@ _group(
     ("VAL_LABELS_FILE", PathValue(), None, "labels of VAL_FOLDER (Tiny ImageNet's val_annotations.txt)", True),
     ("TEST_FOLDER", PathValue(), None, "a test split given as a folder (instead of NUM_TEST_IMAGES carved from IMAGES_PATH)", True),
     ("TEST_LABELS_FILE", PathValue(), None, "labels of TEST_FOLDER", True),
+    ("EXCLUDE_LIST", PathValue(), None, "a text file of image paths to leave out, one a line ('# reason' after it allowed): audit_dataset.py writes exclusions.txt", True),
     ("RESIZE", Str(("aspect", "plain")), "aspect", "'aspect': the largest centered region of IMAGE_SIZE's shape, resized (the book's); 'plain': the whole image resized"),
     ("NUM_CLASSES", Int(2), None, "expected number of classes, checked against the data; None: no check"),
     ("NUM_VAL_IMAGES", SplitSize(), None, "validation split: a count (int) or a fraction (0-1); 0: no validation split"),
@@ -318,6 +319,13 @@ _group(
     ("BUILD_WORKERS", POSITIVE, None, "decoding threads; None: one per core"),
     ("BUFFER_SIZE", POSITIVE, 1000, "rows buffered in memory between HDF5 writes"),
     ("OVERWRITE", Bool(), False, "replace existing outputs without --overwrite (only once the new ones are complete)"),
+)
+_group(
+    "audit_dataset.py",
+    ("AUDIT_HAMMING", Int(0, 64), 6, "most bits two perceptual hashes may differ in and still count as near-duplicates"),
+    ("AUDIT_COSINE", Float(0.0, 1.0, open_low=True), 0.97, "least cosine similarity of two images' features to count as near-duplicates (with features)"),
+    ("AUDIT_FOLDS", Int(2, 20), 5, "folds of the cross-validated classifier that judges labels (out-of-fold: no image judges itself)"),
+    ("AUDIT_TOP", POSITIVE, 32, "images per contact sheet and per ranked finding shown"),
 )
 _group(
     "train.py / train_alexnet.py / evaluate.py",

@@ -60,6 +60,23 @@ class SplitReport:
     skipped_files: list[dict[str, str]] = field(default_factory=list)
     elapsed_seconds: float = 0.0
     images_per_second: float = 0.0
+    source_notes: list[dict[str, Any]] = field(default_factory=list)  # tiny, odd, gray
+
+
+SMALL_SOURCE = 64  # a source side below this is reported (an icon, a thumbnail)
+EXTREME_ASPECT = 3.0  # a source this much wider than high (or higher than wide)
+
+
+def _note_sources(report: SplitReport, paths: list[str], facts: np.ndarray) -> None:
+    """Record the sources the audit reports: tiny, extreme aspect ratios, grayscale."""
+    heights, widths, gray = facts[:, 0], facts[:, 1], facts[:, 2] > 0
+    aspect = np.maximum(heights, widths) / np.maximum(np.minimum(heights, widths), 1)
+    for k in np.flatnonzero((np.minimum(heights, widths) < SMALL_SOURCE)
+                            | (aspect > EXTREME_ASPECT) | gray):  # fmt: skip
+        report.source_notes.append({
+            "path": display_path(paths[k]), "height": int(heights[k]), "width": int(widths[k]),
+            "grayscale": bool(gray[k]),
+        })  # fmt: skip
 
 
 def image_size_from(setting: Any) -> tuple[int, int]:
@@ -130,7 +147,9 @@ def build_split(
             )
             if len(block.indices):
                 writer.add(block.rows, labels[block.indices], [paths[i] for i in block.indices])
-                channel_sums += np.sum(block.results, axis=0)
+                results = np.asarray(block.results, dtype=np.float64)
+                channel_sums += results[:, :3].sum(axis=0)
+                _note_sources(report, [paths[i] for i in block.indices], results[:, 3:])
             done += block.listed
             bar.update(done)
         bar.finish()
@@ -206,6 +225,32 @@ def read_listing(cfg: Config, folder: str, labels_file: str | None) -> ImageList
         columns, delimiter = cfg.get("LABELS_COLUMNS"), cfg.get("LABELS_DELIMITER")
         mapping = read_label_file(labels_file, columns, delimiter, cfg.get("LABELS_HEADER"))
     return list_images(folder, None if mapping else cfg.get("LABEL_SOURCE"), mapping=mapping)
+
+
+def read_exclusions(path: str | os.PathLike[str]) -> set[str]:
+    """The paths of an exclusion list (``# reason`` comments dropped), made absolute against
+    the list's folder and normalised."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"EXCLUDE_LIST not found: {path}")
+    found = set()
+    for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            found.add(os.path.normpath(path.parent / entry))
+    return found
+
+
+def exclude(listing: ImageListing, exclude_list: str | None) -> list[str]:
+    """Drop the listed images from ``listing`` (in place); return those dropped."""
+    if exclude_list is None:
+        return []
+    excluded = read_exclusions(exclude_list)
+    keep = [os.path.normpath(p) not in excluded for p in listing.paths]
+    dropped = [p for p, k in zip(listing.paths, keep, strict=True) if not k]
+    listing.paths = [p for p, k in zip(listing.paths, keep, strict=True) if k]
+    listing.labels = [y for y, k in zip(listing.labels, keep, strict=True) if k]
+    return dropped
 
 
 def require_build_settings(cfg: Config) -> None:
@@ -293,7 +338,10 @@ def build_dataset(
     image_size = image_size_from(cfg.get("IMAGE_SIZE"))
     workers = resolve_workers(cfg.get("BUILD_WORKERS"))
     listing = read_listing(cfg, cfg.IMAGES_PATH, cfg.get("LABELS_FILE"))
+    excluded = exclude(listing, cfg.get("EXCLUDE_LIST"))
     given = given_splits(cfg)
+    for other in given.values():
+        excluded += exclude(other, cfg.get("EXCLUDE_LIST"))
     splits = plan_splits(cfg, listing, given)
     outputs = _check_outputs(cfg, overwrite)
     row_bytes = image_size[0] * image_size[1] * 3
@@ -374,6 +422,7 @@ def build_dataset(
             "unlabeled": sum(len(one.unlabeled) for one in (listing, *given.values())),
             "non_image_files": len(listing.ignored),
             "labels_without_a_file": len(missing),
+            "excluded": len(excluded),
             "duplicates_dropped": len(walk.duplicates) if walk else 0,
             "link_loops_skipped": len(walk.loops) if walk else 0,
             "broken_links": len(walk.broken_links) if walk else 0,
@@ -389,6 +438,8 @@ def build_dataset(
             for p, r in one.unlabeled
         ],
         "labels_without_a_file": missing,
+        "excluded_files": [display_path(p) for p in excluded],
+        "source_notes": [note for r in split_reports.values() for note in r.source_notes],
         "ignored_non_image_files": [display_path(p) for p in listing.ignored],
         "duplicate_files": [
             {"path": display_path(p), "same_file_as": display_path(first)}

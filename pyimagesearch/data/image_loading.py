@@ -112,8 +112,12 @@ class ImageLoader:
         image = self.resizer.preprocess(read_image(path))
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
-    def load_into(self, path: str, out: np.ndarray) -> tuple[float, float, float]:
-        """Write the image of ``path`` into ``out``; return its R, G, B sums."""
-        image = self.resizer.preprocess(read_image(path))
-        cv2.cvtColor(image, cv2.COLOR_BGR2RGB, dst=out)
-        return cv2.sumElems(out)[:3]
+    def load_into(self, path: str, out: np.ndarray) -> tuple[float, ...]:
+        """Write the image of ``path`` into ``out``; return its R, G, B sums and what the
+        audit reads of the source: its height, width, and 1.0 when it is grayscale."""
+        source = read_image(path)
+        sample = source[::8, ::8]
+        gray = float(np.array_equal(sample[..., 0], sample[..., 1])
+                     and np.array_equal(sample[..., 1], sample[..., 2]))  # fmt: skip
+        cv2.cvtColor(self.resizer.preprocess(source), cv2.COLOR_BGR2RGB, dst=out)
+        return (*cv2.sumElems(out)[:3], float(source.shape[0]), float(source.shape[1]), gray)
