@@ -1,0 +1,42 @@
+"""Audit a dataset before training: duplicates across splits, suspicious labels, outliers,
+near-uniform images, reading problems. Reads only; writes its findings.
+
+Usage:
+    python audit_dataset.py --config config/dogs_vs_cats_config.py [--output DIR]
+    python audit_dataset.py --config ... --folder datasets/kaggle_dogs_vs_cats/train
+
+Reads the builder's split files (or ``--folder``); with ``FEATURES_HDF5`` from
+extract_features.py also judges labels by a cross-validated classifier and finds outliers.
+Writes audit.json, one CSV per finding, contact sheets and exclusions.txt (give it to the
+builder as ``EXCLUDE_LIST`` after a look) into ``--output`` (default OUTPUT_PATH/audit).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from pyimagesearch.audit.run import run_audit
+from pyimagesearch.utils import cli
+
+
+@cli.friendly_errors
+def main(argv: list[str] | None = None) -> None:
+    parser = cli.config_parser(__doc__.splitlines()[0])
+    parser.add_argument("--folder", help="audit a folder of images instead of the splits")
+    parser.add_argument("-o", "--output", help="folder of the findings")
+    args = parser.parse_args(argv)
+    cfg = cli.load_script_config(args)
+    s = run_audit(cfg, cli.absolute_path(args.folder), cli.absolute_path(args.output))
+    print(f"[AUDIT] {s['images']} images")
+    print(f"[AUDIT] duplicate groups: {s['duplicate_groups']} ("
+          f"{s['duplicate_groups_with_conflicting_labels']} with two labels, "
+          f"{s['duplicate_groups_across_splits']} across splits)")  # fmt: skip
+    print(f"[AUDIT] suspicious labels: {s['suspicious_labels']}; near-uniform images: "
+          f"{s['uniform_images']}; reading problems: {s['reading_problems']}")  # fmt: skip
+    for note in s["notes"]:
+        print(f"[AUDIT] note: {note}")
+    print(f"[AUDIT] findings, contact sheets and exclusions.txt in {s['output']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,396 @@
+"""The audit of a dataset, start to finish: the engine of ``audit_dataset.py``.
+
+Reads the builder's split files (or a folder of images), never writes to them, and writes:
+
+* ``duplicates.csv`` / ``duplicates.png``: groups of exact and near-duplicate images
+  (perceptual hashes within ``AUDIT_HAMMING`` bits; with features, cosine similarity of at
+  least ``AUDIT_COSINE`` too), groups with different labels and groups across splits first;
+* ``suspicious_labels.csv`` / ``.png`` (with features): images whose label a
+  cross-validated logistic regression on pretrained features contradicts, out-of-fold (no
+  image judges itself), most confident first;
+* ``outliers.csv`` / ``.png`` (with features): images far from every class's centre;
+* ``uniform.csv`` / ``.png``: near-uniform images (placeholders, text on a flat background);
+* ``reading_problems.csv``: unreadable files, tiny and extreme-aspect sources, grayscale
+  sources (from the build report);
+* ``audit.json`` (counts and every finding) and ``exclusions.txt`` (one path a line with
+  the reason as a comment) for ``EXCLUDE_LIST``.
+
+Example:
+    >>> summary = run_audit(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pyimagesearch.audit.duplicates import duplicate_groups, near_pairs, similar_features
+from pyimagesearch.audit.hashing import hash_hdf5, phash
+from pyimagesearch.config import Config
+from pyimagesearch.errors import ConfigError
+from pyimagesearch.utils.atomic import atomic_write, check_writable
+from pyimagesearch.utils.display import display_path
+from pyimagesearch.utils.gallery import image_grid
+from pyimagesearch.utils.reports import read_json, write_json
+
+SPLITS = {"train": "TRAIN_HDF5", "val": "VAL_HDF5", "test": "TEST_HDF5"}
+UNIFORM_STD = 12.0  # gray levels: below this a 32x32 image is (almost) one flat color
+SUSPICIOUS = 0.9  # labels the cross-validated classifier contradicts this surely
+
+
+@dataclass
+class AuditData:
+    """Every image of the dataset: where it is, its split and label, its hash."""
+
+    paths: list[str]
+    splits: list[str]
+    labels: np.ndarray
+    label_names: list[str]
+    hashes: np.ndarray
+    spread: np.ndarray  # pixel standard deviation of the 32x32 gray image
+    locations: list[tuple[str, int]]  # (file, row) to read the image again
+    features: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def member(self, i: int) -> dict[str, Any]:
+        return {
+            "path": display_path(self.paths[i]),
+            "split": self.splits[i],
+            "label": self.label_names[self.labels[i]],
+        }
+
+    def images(self, rows) -> list[np.ndarray]:
+        """The images of ``rows`` (read again, a few at a time)."""
+        from pyimagesearch.data.image_loading import ImageLoader
+        from pyimagesearch.io.hdf5_dataset import open_hdf5, read_rows
+
+        out = []
+        for i in rows:
+            where, row = self.locations[i]
+            if row < 0:
+                out.append(ImageLoader(128, 128)(where))
+            else:
+                with open_hdf5(where, "images") as db:
+                    out.append(read_rows(db["images"], row))
+        return out
+
+
+def read_splits(cfg: Config) -> AuditData:
+    """Hashes of every image of the builder's split files."""
+    from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names, read_paths
+
+    paths, splits, labels, hashes, spread, locations = [], [], [], [], [], []
+    names: list[str] = []
+    for split, setting in SPLITS.items():
+        path = cfg.get(setting)
+        if path is None or not Path(path).exists():
+            continue
+        with open_hdf5(path, "images") as db:
+            names = names or read_label_names(db)
+            file_paths = [str(p) for p in read_paths(db)]
+            file_labels = db["labels"][:]
+        for _, h, s in hash_hdf5(path):
+            hashes.append(h)
+            spread.append(s)
+        paths += file_paths
+        splits += [split] * len(file_paths)
+        labels.append(file_labels)
+        locations += [(str(path), row) for row in range(len(file_paths))]
+    if not paths:
+        raise ConfigError("no split file to audit: build the dataset or pass --folder DIR")
+    return AuditData(
+        paths,
+        splits,
+        np.concatenate(labels).astype(np.int64),
+        names,
+        np.concatenate(hashes),
+        np.concatenate(spread),
+        locations,
+    )
+
+
+def read_folder(folder: str, label_source: str | None = None) -> AuditData:
+    """Hashes of every image of a folder (decoded at 64x64)."""
+    from pyimagesearch.audit.hashing import small_gray
+    from pyimagesearch.data.sources import open_source
+
+    source = open_source(folder, label_source=label_source)
+    hashes = np.zeros(len(source), np.uint64)
+    spread = np.zeros(len(source), np.float32)
+    for batch in source.batches(64, 256):
+        if len(batch.indices):
+            small = small_gray(batch.images)
+            hashes[batch.indices] = phash(batch.images)
+            spread[batch.indices] = small.reshape(len(small), -1).std(axis=1)
+    return AuditData(
+        list(source.paths),
+        ["folder"] * len(source),
+        source.labels,
+        source.label_names,
+        hashes,
+        spread,
+        [(p, -1) for p in source.paths],
+    )
+
+
+def attach_features(data: AuditData, files: list[str] | None) -> None:
+    """Match the features file(s) to the images by path (rows without features: none)."""
+    if not files:
+        data.notes.append(
+            "no features (FEATURES_HDF5): suspicious labels, outliers and "
+            "feature duplicates are left out; run extract_features.py"
+        )
+        return
+    from pyimagesearch.features.fusion import load_features
+
+    found = load_features(files)
+    lookup = {p: i for i, p in enumerate(found.paths)}
+    missing = [p for p in data.paths if p not in lookup]
+    if missing:
+        data.notes.append(
+            f"{len(missing)} image(s) have no features (e.g. "
+            f"{display_path(missing[0])}); features are left out"
+        )
+        return
+    data.features = found.features[[lookup[p] for p in data.paths]]
+
+
+def out_of_fold_probabilities(
+    features: np.ndarray, labels: np.ndarray, folds: int, seed: int
+) -> np.ndarray:
+    """Each image's class probabilities from a logistic regression that never saw it."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    folds = max(2, min(folds, int(np.bincount(labels).min())))
+    model = LogisticRegression(max_iter=2000, C=1.0)
+    split = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    return cross_val_predict(
+        model, features.astype(np.float64), labels, cv=split, method="predict_proba"
+    )
+
+
+def find_duplicates(data: AuditData, hamming: int, cosine: float) -> list[dict]:
+    i, j, _ = near_pairs(data.hashes, hamming)
+    if data.features is not None:
+        fi, fj, _ = similar_features(data.features, cosine)
+        i, j = np.concatenate([i, fi]), np.concatenate([j, fj])
+    groups = []
+    for members in duplicate_groups(i, j, len(data.paths)):
+        labels = {int(data.labels[m]) for m in members}
+        splits = {data.splits[m] for m in members}
+        groups.append(
+            {
+                "members": [data.member(m) for m in members],
+                "rows": members.tolist(),
+                "conflicting_labels": len(labels) > 1,
+                "across_splits": len(splits) > 1,
+            }
+        )
+    groups.sort(
+        key=lambda g: (not g["conflicting_labels"], not g["across_splits"], -len(g["members"]))
+    )
+    return groups
+
+
+def run_audit(
+    cfg: Config,
+    folder: str | None = None,
+    output: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Audit, write every output, return the summary (also ``audit.json``)."""
+    out = Path(output or cfg.output_path("audit"))
+    check_writable({"--output": out / "audit.json"})
+    data = read_folder(folder, cfg.get("LABEL_SOURCE")) if folder else read_splits(cfg)
+    attach_features(data, cfg.path_list("FEATURES_HDF5") if not folder else None)
+    top = int(cfg.get("AUDIT_TOP"))
+    groups = find_duplicates(data, int(cfg.get("AUDIT_HAMMING")), float(cfg.get("AUDIT_COSINE")))
+    suspicious, outliers = [], []
+    if data.features is not None and len(data.label_names) > 1:
+        probs = out_of_fold_probabilities(
+            data.features, data.labels, int(cfg.get("AUDIT_FOLDS")), int(cfg.get("RANDOM_SEED"))
+        )
+        suspicious = _suspicious(data, probs)
+        outliers = _outliers(data)
+    uniform = [
+        dict(data.member(i), row=int(i), spread=round(float(data.spread[i]), 2))
+        for i in np.argsort(data.spread)
+        if data.spread[i] < UNIFORM_STD
+    ]
+    problems = _reading_problems(cfg)
+    _write_findings(out, data, groups, suspicious, outliers, uniform, problems, top)
+    summary = {
+        "images": len(data.paths),
+        "duplicate_groups": len(groups),
+        "duplicate_groups_with_conflicting_labels": sum(g["conflicting_labels"] for g in groups),
+        "duplicate_groups_across_splits": sum(g["across_splits"] for g in groups),
+        "suspicious_labels": len(suspicious),
+        "outliers_shown": len(outliers[:top]),
+        "uniform_images": len(uniform),
+        "reading_problems": len(problems),
+        "notes": data.notes,
+    }
+    write_json(
+        out / "audit.json",
+        {
+            "summary": summary,
+            "duplicates": groups,
+            "suspicious_labels": suspicious,
+            "outliers": outliers,
+            "uniform": uniform,
+            "reading_problems": problems,
+        },
+    )
+    return {**summary, "output": str(out)}
+
+
+def _suspicious(data: AuditData, probs: np.ndarray) -> list[dict]:
+    predicted = probs.argmax(axis=1)
+    confidence = probs[np.arange(len(probs)), predicted]
+    flagged = np.flatnonzero((predicted != data.labels) & (confidence >= SUSPICIOUS))
+    order = flagged[np.argsort(-confidence[flagged], kind="stable")]
+    return [
+        dict(
+            data.member(i),
+            row=int(i),
+            predicted=data.label_names[predicted[i]],
+            confidence=round(float(confidence[i]), 4),
+        )
+        for i in order
+    ]
+
+
+def _outliers(data: AuditData) -> list[dict]:
+    unit = data.features / np.maximum(np.linalg.norm(data.features, axis=1, keepdims=True), 1e-12)
+    centres = np.stack([unit[data.labels == k].mean(axis=0) for k in range(len(data.label_names))])
+    centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
+    distance = 1.0 - (unit @ centres.T).max(axis=1)  # cosine distance to the nearest class
+    return [
+        dict(data.member(i), row=int(i), distance=round(float(distance[i]), 4))
+        for i in np.argsort(-distance, kind="stable")
+    ]
+
+
+def _reading_problems(cfg: Config) -> list[dict]:
+    report_path = cfg.output_path("build_report.json")
+    if not report_path.exists():
+        return []
+    report = read_json(report_path)
+    found = [
+        {"path": s["path"], "problem": f"unreadable: {s['reason']}"}
+        for split in report.get("splits", {}).values()
+        for s in split["skipped_files"]
+    ]
+    for note in report.get("source_notes", []):
+        kinds = [
+            kind
+            for kind, hit in (
+                ("grayscale source", note["grayscale"]),
+                ("tiny source", min(note["height"], note["width"]) < 64),
+                (
+                    "extreme aspect ratio",
+                    max(note["height"], note["width"])
+                    > 3 * max(1, min(note["height"], note["width"])),
+                ),
+            )
+            if hit
+        ]
+        found.append(
+            {
+                "path": note["path"],
+                "problem": ", ".join(kinds),
+                "size": f"{note['width']}x{note['height']}",
+            }
+        )
+    return found
+
+
+def _csv(path: Path, rows: list[dict]) -> None:
+    fields = list(dict.fromkeys(k for row in rows for k in row)) or ["path"]
+    with atomic_write(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _write_findings(out, data, groups, suspicious, outliers, uniform, problems, top) -> None:
+    rows = [
+        dict(
+            m,
+            group=g + 1,
+            conflicting_labels=group["conflicting_labels"],
+            across_splits=group["across_splits"],
+        )
+        for g, group in enumerate(groups)
+        for m in group["members"]
+    ]
+    _csv(out / "duplicates.csv", rows)
+    _csv(out / "suspicious_labels.csv", suspicious)
+    _csv(out / "outliers.csv", outliers)
+    _csv(out / "uniform.csv", uniform)
+    _csv(out / "reading_problems.csv", problems)
+    shown = [(g + 1, i) for g, group in enumerate(groups[: top // 2]) for i in group["rows"][:4]]
+    if shown:
+        image_grid(
+            data.images([i for _, i in shown]),
+            [
+                f"group {g} {data.splits[i]} {data.label_names[data.labels[i]]} "
+                f"{Path(data.paths[i]).name}"
+                for g, i in shown
+            ],
+            out / "duplicates.png",
+            title="near-duplicate groups",
+        )
+    for name, found, text in (
+        (
+            "suspicious_labels",
+            suspicious,
+            lambda f: f"{f['label']} -> {f['predicted']} {f['confidence']:.2f}",
+        ),
+        ("outliers", outliers, lambda f: f"{f['label']} far {f['distance']:.2f}"),
+        ("uniform", uniform, lambda f: f"{f['label']} spread {f['spread']:.1f}"),
+    ):
+        if found:
+            first = found[:top]
+            image_grid(
+                data.images([f["row"] for f in first]),
+                [f"{text(f)} {Path(f['path']).name}" for f in first],
+                out / f"{name}.png",
+                title=name.replace("_", " "),
+            )
+    _write_exclusions(out / "exclusions.txt", data, groups, suspicious, uniform)
+
+
+def _write_exclusions(path: Path, data: AuditData, groups, suspicious, uniform) -> None:
+    """Every image a finding would leave out, once, with all its reasons."""
+    reasons: dict[int, list[str]] = {}
+    for g, group in enumerate(groups, start=1):
+        keep = [] if group["conflicting_labels"] else group["rows"][:1]
+        for i in group["rows"]:
+            if i not in keep:
+                first = Path(data.paths[group["rows"][0]]).name
+                why = (
+                    "a duplicate with another label"
+                    if group["conflicting_labels"]
+                    else f"a duplicate of {first}"
+                )
+                reasons.setdefault(i, []).append(f"group {g}: {why}")
+    for f in suspicious:
+        reasons.setdefault(f["row"], []).append(
+            f"label {f['label']!r} contradicted: {f['predicted']} at {f['confidence']:.2f}"
+        )
+    for f in uniform:
+        reasons.setdefault(f["row"], []).append(f"near-uniform image (spread {f['spread']})")
+    lines = [
+        "# audit_dataset.py: images to leave out of a rebuild (EXCLUDE_LIST = this file)",
+        "# review them first: delete a line to keep its image",
+        *(f"{data.paths[i]}  # {'; '.join(why)}" for i, why in reasons.items()),
+    ]
+    with atomic_write(path) as tmp:
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogateescape")
