@@ -1,0 +1,126 @@
+"""The audit: hashes like imagehash's, every near pair and no other, groups; on the real
+Kaggle sample it finds a planted cross-split duplicate, a re-encoded and resized copy and a
+planted label flip, EXCLUDE_LIST removes exactly what it lists, and nothing changes."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from pyimagesearch.audit.duplicates import duplicate_groups, near_pairs, similar_features
+from pyimagesearch.audit.hashing import hamming, phash
+from tests.helpers import split_settings, write_config
+
+
+def test_hashes_agree_with_imagehash(kaggle_sample_dir: Path) -> None:
+    imagehash = pytest.importorskip("imagehash")
+    from PIL import Image
+
+    images = [cv2.cvtColor(cv2.imread(str(kaggle_sample_dir / f"cat.{i}.jpg")),
+                           cv2.COLOR_BGR2RGB) for i in range(1, 21)]  # fmt: skip
+    ours = [phash(image[None])[0] for image in images]
+    theirs = [int(str(imagehash.phash(Image.fromarray(image))), 16) for image in images]
+    distances = [int(hamming(a, b)) for a, b in zip(ours, theirs, strict=True)]
+    assert np.median(distances) <= 6  # the same algorithm; only the resampling differs
+    between = [int(hamming(ours[0], h)) for h in ours[1:]]
+    assert min(between) > 12  # different photos stay far apart
+
+
+def test_near_pairs_are_all_the_close_pairs_and_no_other() -> None:
+    rng = np.random.default_rng(0)
+    hashes = rng.integers(0, 2**63, 3000, dtype=np.uint64)
+    hashes[2500] = hashes[7] ^ np.uint64(0b101)  # 2 bits from hash 7
+    hashes[2999] = hashes[7]  # an exact copy
+    i, j, d = near_pairs(hashes, threshold=3, block=256)
+    found = sorted(zip(i.tolist(), j.tolist(), d.tolist(), strict=True))
+    brute = [(a, b, int(hamming(hashes[a], hashes[b]))) for a in (7, 2500) for b in
+             range(a + 1, 3000) if hamming(hashes[a], hashes[b]) <= 3]  # fmt: skip
+    assert found == sorted(brute) == [(7, 2500, 2), (7, 2999, 0), (2500, 2999, 2)]
+    groups = duplicate_groups(i, j, len(hashes))
+    assert [g.tolist() for g in groups] == [[7, 2500, 2999]]
+
+
+def test_similar_features_by_cosine() -> None:
+    rng = np.random.default_rng(1)
+    features = rng.normal(size=(50, 16)).astype(np.float32)
+    features[30] = features[4] * 3 + 0.01  # the same direction
+    i, j, s = similar_features(features, threshold=0.99, block=16)
+    assert list(zip(i.tolist(), j.tolist(), strict=True)) == [(4, 30)] and s[0] > 0.99
+
+
+def _digests(*roots: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for root in roots
+            for p in sorted(root.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_audit_of_the_kaggle_sample(kaggle_sample_dir, mobilenet_weights, tmp_path) -> None:
+    import audit_dataset
+    import build_dataset
+    import extract_features
+    from pyimagesearch.io import open_hdf5, read_paths
+    from pyimagesearch.utils.reports import read_json
+
+    images, held_out = tmp_path / "images", tmp_path / "test_images"
+    images.mkdir()
+    held_out.mkdir()
+    for i in range(1, 121):
+        for name in ("cat", "dog"):
+            shutil.copy(kaggle_sample_dir / f"{name}.{i}.jpg", images)
+    for i in range(121, 141):  # the test split, given as a folder
+        for name in ("cat", "dog"):
+            shutil.copy(kaggle_sample_dir / f"{name}.{i}.jpg", held_out)
+    shutil.copy(kaggle_sample_dir / "dog.3.jpg", held_out / "dog.9001.jpg")  # across splits
+    photo = cv2.imread(str(kaggle_sample_dir / "cat.7.jpg"))
+    smaller = cv2.resize(photo, (photo.shape[1] * 2 // 3, photo.shape[0] * 2 // 3))
+    cv2.imwrite(str(images / "cat.9002.jpg"), smaller, [cv2.IMWRITE_JPEG_QUALITY, 60])
+    flips = {f"dog.{9003 + k}.jpg": f"cat.{150 + k}.jpg" for k in range(3)}  # label flips
+    for flipped, source in flips.items():
+        shutil.copy(kaggle_sample_dir / source, images / flipped)
+    settings = split_settings(tmp_path, images, IMAGE_SIZE=128, NUM_VAL_IMAGES=20,
+                              NUM_TEST_IMAGES=None, TEST_FOLDER=str(held_out))  # fmt: skip
+    config = write_config(tmp_path / "c.py", **settings, BACKBONE="MobileNetV2",
+                          WEIGHTS=str(mobilenet_weights), FEATURE_IMAGE_SIZE=160,
+                          FEATURES_HDF5=str(tmp_path / "out" / "features.hdf5"))  # fmt: skip
+    assert build_dataset.main(["--config", str(config), "--quiet"]) == 0
+    assert extract_features.main(["--config", str(config), "--quiet"]) == 0
+    before = _digests(images, held_out, tmp_path / "hdf5")
+    assert audit_dataset.main(["--config", str(config)]) == 0
+    assert _digests(images, held_out, tmp_path / "hdf5") == before  # the audit only reads
+
+    audit = read_json(tmp_path / "out" / "audit" / "audit.json")
+    groups = [{Path(m["path"]).name for m in g["members"]} for g in audit["duplicates"]]
+    pair = {"dog.3.jpg", "dog.9001.jpg"}
+    across = next(g for g, names in zip(audit["duplicates"], groups, strict=True) if names == pair)
+    assert across["across_splits"] and {m["split"] for m in across["members"]} >= {"test"}
+    assert {"cat.7.jpg", "cat.9002.jpg"} in groups  # re-encoded at quality 60 and resized
+    ranked = [Path(f["path"]).name for f in audit["suspicious_labels"][:10]]
+    assert len(set(flips) & set(ranked)) >= 2, ranked  # the planted flips rank near the top
+    order = [g["conflicting_labels"] or g["across_splits"] for g in audit["duplicates"]]
+    assert order == sorted(order, reverse=True)  # flagged groups listed first
+    for name in ("duplicates.csv", "suspicious_labels.csv", "outliers.csv", "uniform.csv",
+                 "reading_problems.csv", "duplicates.png", "suspicious_labels.png"):  # fmt: skip
+        assert (tmp_path / "out" / "audit" / name).is_file()
+
+    exclusions = tmp_path / "out" / "audit" / "exclusions.txt"
+    listed = {line.split("#")[0].strip() for line in exclusions.read_text().splitlines()
+              if line.split("#")[0].strip()}  # fmt: skip
+    assert any(str(images / flipped) in listed for flipped in flips)
+    outputs = {"TRAIN_HDF5": "t.hdf5", "VAL_HDF5": "v.hdf5", "TEST_HDF5": "s.hdf5",
+               "DATASET_MEAN": "m.json"}  # fmt: skip
+    rebuild_settings = {**settings, "EXCLUDE_LIST": str(exclusions),
+                        **{k: str(tmp_path / "r" / v) for k, v in outputs.items()}}  # fmt: skip
+    rebuild = write_config(tmp_path / "r.py", **rebuild_settings)
+    assert build_dataset.main(["--config", str(rebuild), "--quiet"]) == 0
+    kept = set()
+    for name in ("t", "v", "s"):
+        with open_hdf5(tmp_path / "r" / f"{name}.hdf5", "images") as db:
+            kept |= {str(p) for p in read_paths(db)}
+    everything = {str(p) for p in images.iterdir()} | {str(p) for p in held_out.iterdir()}
+    assert kept == everything - listed  # exactly the listed files are gone
+    assert read_json(tmp_path / "out" / "build_report.json")["totals"]["excluded"] == len(listed)
