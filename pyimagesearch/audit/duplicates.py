@@ -1,8 +1,9 @@
 """Near-duplicate search: every pair of hashes within a Hamming distance, in blocks.
 
 All pairs of ``n`` 64-bit hashes are compared with one vectorised XOR and popcount per
-block of rows against the rest (the upper triangle only), so memory is ``block x n`` bytes
-whatever ``n``, and 25,000 images take about a second (``benchmarks/bench_audit.py``).
+block of rows against the rest (the upper triangle only); blocks shrink as ``n`` grows, so
+the temporaries stay about 32 MB and memory grows only with the hashes themselves; 25,000
+images take about a second (``benchmarks/bench_audit.py``).
 Pairs are joined into groups (connected components).
 
 Example:
@@ -15,12 +16,17 @@ from __future__ import annotations
 import numpy as np
 
 
+BLOCK_BYTES = 32 * 2**20  # the temporaries of one block: the XOR (8 bytes) and count
+
+
 def near_pairs(
-    hashes: np.ndarray, threshold: int = 6, block: int = 1024
+    hashes: np.ndarray, threshold: int = 6, block: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(i, j, distance)`` of every pair ``i < j`` whose hashes differ in at most
-    ``threshold`` bits."""
+    ``threshold`` bits. Rows go in blocks sized so that a block's temporaries stay near
+    ``BLOCK_BYTES`` whatever the number of hashes."""
     hashes = np.asarray(hashes, dtype=np.uint64)
+    block = block or max(16, BLOCK_BYTES // (10 * max(1, len(hashes))))
     found_i, found_j, found_d = [], [], []
     for start in range(0, len(hashes), block):
         rows = hashes[start : start + block]
