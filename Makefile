@@ -41,6 +41,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_train_feeding.py
 	$(BIN)/python benchmarks/bench_networks.py
 	$(BIN)/python benchmarks/bench_diagnose.py
+	$(BIN)/python benchmarks/bench_audit.py
 
 clean:
 	rm -rf datasets/demo output/demo
