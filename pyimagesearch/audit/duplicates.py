@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 BLOCK_BYTES = 32 * 2**20  # the temporaries of one block: the XOR (8 bytes) and count
 
 

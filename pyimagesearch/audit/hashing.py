@@ -67,9 +67,16 @@ def hamming(a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
     return np.bitwise_count(np.bitwise_xor(np.uint64(a), np.uint64(b)))
 
 
+def flatness(small: np.ndarray, tolerance: float = 6.0) -> np.ndarray:
+    """Share of each 32x32 gray image's pixels within ``tolerance`` levels of its median:
+    near 1 for a flat placeholder (even with a line of text on it), about 0.1 for photos."""
+    flat = small.reshape(len(small), -1)
+    return (np.abs(flat - np.median(flat, axis=1, keepdims=True)) <= tolerance).mean(axis=1)
+
+
 def hash_hdf5(path: str | os.PathLike[str], batch: int = 512) -> Iterator[tuple]:
-    """``(rows, hashes, pixel std of the small gray image)`` of a builder file, block by
-    block (the standard deviation finds near-uniform placeholders)."""
+    """``(rows, hashes, flatness)`` of a builder file, block by block (flatness finds
+    near-uniform placeholders)."""
     from pyimagesearch.io.hdf5_dataset import open_hdf5, read_rows
 
     with open_hdf5(path, "images") as db:
@@ -78,4 +85,4 @@ def hash_hdf5(path: str | os.PathLike[str], batch: int = 512) -> Iterator[tuple]
             block = read_rows(data, slice(start, start + batch))
             small = small_gray(block)
             rows = np.arange(start, start + len(block))
-            yield rows, phash_of_small(small), small.reshape(len(small), -1).std(axis=1)
+            yield rows, phash_of_small(small), flatness(small)

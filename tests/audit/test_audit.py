@@ -124,3 +124,25 @@ def test_audit_of_the_kaggle_sample(kaggle_sample_dir, mobilenet_weights, tmp_pa
     everything = {str(p) for p in images.iterdir()} | {str(p) for p in held_out.iterdir()}
     assert kept == everything - listed  # exactly the listed files are gone
     assert read_json(tmp_path / "out" / "build_report.json")["totals"]["excluded"] == len(listed)
+
+
+def test_audit_of_a_folder_without_features(synthetic_images, tmp_path) -> None:
+    import audit_dataset
+    from pyimagesearch.utils.reports import read_json
+
+    images = tmp_path / "images"
+    shutil.copytree(synthetic_images, images)
+    shutil.copy(images / "dog.4.jpg", images / "cat.999.jpg")  # a copy with the other label
+    flat = np.full((80, 90, 3), 200, np.uint8)  # a placeholder: flat, a line of text
+    cv2.putText(flat, "PHOTO UNAVAILABLE", (2, 45), cv2.FONT_HERSHEY_SIMPLEX, 0.3, (0, 0, 0))
+    cv2.imwrite(str(images / "dog.998.jpg"), flat)
+    config = write_config(tmp_path / "c.py", OUTPUT_PATH=str(tmp_path / "out"))
+    before = _digests(images)
+    assert audit_dataset.main(["--config", str(config), "--folder", str(images)]) == 0
+    assert _digests(images) == before
+    audit = read_json(tmp_path / "out" / "audit" / "audit.json")
+    first = audit["duplicates"][0]
+    assert first["conflicting_labels"]
+    assert {Path(m["path"]).name for m in first["members"]} == {"dog.4.jpg", "cat.999.jpg"}
+    assert "dog.998.jpg" in {Path(u["path"]).name for u in audit["uniform"]}
+    assert audit["summary"]["notes"][0].startswith("no features")
