@@ -16,7 +16,7 @@ Each figure is the best of ``--repeats`` runs, the runs of ours and of the limit
 alternating, so that other work on the machine favours neither side.
 
 The source defaults to the 2,000 Kaggle images in $PYIMAGESEARCH_SHARED (default
-../shared); they are repeated under new names (symlinks) to reach ``--images``.
+../shared); they are repeated under new names (copies) to reach ``--images``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,7 +49,8 @@ SIZE = 256
 
 
 def make_image_folder(source: Path, count: int, folder: Path) -> list[Path]:
-    """Symlink ``count`` images from ``source`` into ``folder`` with Kaggle names."""
+    """Copy ``count`` images from ``source`` into ``folder`` with Kaggle names (copies, not
+    links: the builder lists each real file once, so links to one file would count once)."""
     originals = sorted(p for p in source.iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
     if not originals:
         raise SystemExit(f"no JPEG images in {source}")
@@ -58,7 +60,7 @@ def make_image_folder(source: Path, count: int, folder: Path) -> list[Path]:
         original = originals[i % len(originals)]
         label = original.name.split(".")[0]
         link = folder / f"{label}.{i}.jpg"
-        link.symlink_to(original.resolve())
+        shutil.copyfile(original, link)
         links.append(link)
     return links
 
