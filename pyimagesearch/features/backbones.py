@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,29 @@ _SPECS = [
     BackboneSpec("EfficientNetB7", 600, 32, 2560, 64097687, "block7a_"),
 ]
 BACKBONES: dict[str, BackboneSpec] = {spec.name.lower(): spec for spec in _SPECS}
+
+
+_BLOCK = re.compile(
+    r"^(conv\d+_block\d+|block_?\d+[a-z]?|mixed_?\d+[a-z]?|conv_(?:dw|pw)_\d+|Conv_1|top|"
+    r"normal_[a-z]+_\d+|reduction_[a-z]+_\d+|conv_7b|post)"
+)
+
+
+def block_of(layer_name: str) -> str | None:
+    """The block a layer belongs to (``conv5_block3_2_conv`` -> ``conv5_block3``), or None."""
+    match = _BLOCK.match(layer_name)
+    return match.group(1) if match else None
+
+
+def block_names(layer_names: list[str]) -> list[str]:
+    """The blocks of a network in order, from its layer names (``conv5_block3``,
+    ``block_16``, ``block5``, ``mixed9``, ...): what a user can name in FINE_TUNE_LAYERS."""
+    blocks: list[str] = []
+    for name in layer_names:
+        block = block_of(name)
+        if block and block not in blocks:
+            blocks.append(block)
+    return blocks
 
 
 def _applications() -> Any:

@@ -34,19 +34,31 @@ from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.progress import progress_bar
 
 DEFAULT_BATCH_SIZE = setting("FEATURE_BATCH_SIZE").default
+MAX_BUFFER_BYTES = 64 * 2**20  # rows kept in memory between writes (activations are large)
 
 
 class FeatureExtractor:
     """A backbone with its input size and ``preprocess_input``: RGB uint8 in, features out.
 
+    With ``split_at``, the backbone stops at that layer (see
+    :mod:`pyimagesearch.features.split`) and gives its spatial activations instead of
+    pooled features, for fine-tuning the layers above it from stored activations.
+
     Example:
         >>> fx = FeatureExtractor("MobileNetV2", weights=None, image_size=96)  # doctest: +SKIP
         >>> fx.features(np.zeros((8, 96, 96, 3), np.uint8)).shape             # doctest: +SKIP
         (8, 1280)
+        >>> FeatureExtractor("MobileNetV2", None, 96, split_at="block_16_").output_shape
+        ... # doctest: +SKIP
+        (3, 3, 160)
     """
 
     def __init__(
-        self, backbone: str = "ResNet50", weights: Any = "imagenet", image_size: int | None = None
+        self,
+        backbone: str = "ResNet50",
+        weights: Any = "imagenet",
+        image_size: int | None = None,
+        split_at: str | None = None,
     ) -> None:
         from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
@@ -57,7 +69,14 @@ class FeatureExtractor:
         self.weights = resolve_weights(weights)
         self.weights_source = weights_source(self.weights)
         self.model = build_backbone(spec.name, self.weights, self.image_size)
-        self.feature_dim = int(self.model.output_shape[-1])
+        self.split_at: str | None = None
+        if split_at is not None:
+            from pyimagesearch.features.split import backbone_split_layer, split_network
+
+            self.split_at = backbone_split_layer(self.model, spec.name, split_at)
+            self.model, _ = split_network(self.model, self.split_at)
+        self.output_shape = tuple(int(d) for d in self.model.output_shape[1:])
+        self.feature_dim = int(np.prod(self.output_shape))
         self._preprocess = preprocess_function(spec.name)
 
     def preprocess(self, images: np.ndarray) -> np.ndarray:
@@ -65,21 +84,26 @@ class FeatureExtractor:
         return self._preprocess(images.astype(np.float32))
 
     def features(self, images: np.ndarray) -> np.ndarray:
-        """Pooled features of a batch of RGB uint8 images of the extractor's size."""
+        """Pooled features (or activations) of a batch of RGB uint8 images of the
+        extractor's size."""
         if len(images) == 0:
-            return np.empty((0, self.feature_dim), dtype=np.float32)
+            return np.empty((0, *self.output_shape), dtype=np.float32)
         out = self.model.predict_on_batch(self.preprocess(images))
         return np.asarray(out, dtype=np.float32)
 
     def attrs(self) -> dict[str, Any]:
         """HDF5 attributes describing how the features were made."""
-        return {
+        attrs: dict[str, Any] = {
             "backbone": self.backbone,
             "image_size": self.image_size,
             "weights": self.weights_source,
             "feature_dim": self.feature_dim,
-            "pooling": "avg",
+            "pooling": "avg" if self.split_at is None else "none",
         }
+        if self.split_at is not None:
+            attrs["split_at"] = self.split_at
+            attrs["activation_shape"] = self.output_shape
+        return attrs
 
 
 @dataclass
@@ -138,6 +162,8 @@ def extract_features(
     overwrite: bool = True,
     progress: bool = True,
     extractor: FeatureExtractor | None = None,
+    split_at: str | None = None,
+    dtype: str = "float32",
 ) -> dict[str, Any]:
     """Write the pooled features of every readable image of ``dataset`` to HDF5.
 
@@ -151,6 +177,11 @@ def extract_features(
     ``weights``, ``feature_dim``, ``source`` (and ``source_image_size``, ``build_id`` for
     builder files). Unreadable images are skipped and listed in the returned report.
 
+    With ``split_at`` (a layer, or a block prefix: see :mod:`pyimagesearch.features.split`)
+    the file holds ``activations`` (N, H, W, C) instead, the output of that layer, stored
+    as ``dtype`` (``"float16"`` halves the disk), one chunk per image, with the attributes
+    ``split_at`` and ``activation_shape``.
+
     Raises:
         DatasetError, ConfigError, WeightsError: unusable input, settings or weights.
     """
@@ -158,7 +189,9 @@ def extract_features(
     sources = [open_source(loc, label_source=label_source, workers=workers) for loc in locations]
     split_codes = _split_codes(sources) if len(sources) > 1 else None
     if extractor is None:
-        extractor = FeatureExtractor(backbone, weights, image_size)
+        extractor = FeatureExtractor(backbone, weights, image_size, split_at)
+    data_key = "features" if extractor.split_at is None else "activations"
+    row_bytes = extractor.feature_dim * np.dtype(dtype).itemsize
     output_path = Path(output_path)
     first = sources[0]
     attrs = {
@@ -170,12 +203,12 @@ def extract_features(
         attrs.update(_builder_attrs(first))
     total = sum(len(s) for s in sources)
     writer = HDF5DatasetWriter(
-        (total, extractor.feature_dim),
+        (total, *extractor.output_shape),
         output_path,
-        data_key="features",
-        buffer_size=buffer_size,
+        data_key=data_key,
+        buffer_size=max(1, min(buffer_size, MAX_BUFFER_BYTES // row_bytes)),
         overwrite=overwrite,
-        dtype="float32",
+        dtype=dtype,
         attrs=attrs,
     )
     skipped: list[dict[str, str]] = []
@@ -216,6 +249,11 @@ def extract_features(
         "image_size": extractor.image_size,
         "weights": extractor.weights_source,
         "feature_dim": extractor.feature_dim,
+        "data_key": data_key,
+        "split_at": extractor.split_at,
+        "output_shape": list(extractor.output_shape),
+        "dtype": str(np.dtype(dtype)),
+        "bytes_of_data": written * row_bytes,
         "listed": total,
         "written": written,
         "skipped": len(skipped),

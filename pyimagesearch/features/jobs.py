@@ -32,6 +32,29 @@ class ExtractionPlan:
     dataset: str | list[str]  # a folder, an HDF5 file, or the builder's split files
     description: str
     jobs: list[Job]
+    activations: bool = False  # spatial activations of a split layer, not pooled features
+    split_at: str | None = None  # as asked (a layer or a block prefix); None: last block
+    dtype: str = "float32"
+
+
+@dataclass
+class ActivationsEstimate:
+    """What an activations file will hold, known before any image is decoded."""
+
+    split_layer: str
+    shape: tuple[int, ...]
+    dtype: str
+    rows: int
+    bytes: int
+
+    def describe(self) -> str:
+        from pyimagesearch.utils.atomic import human_bytes
+
+        shape = "x".join(str(d) for d in self.shape)
+        return (
+            f"activations of {self.split_layer} ({shape}, {self.dtype}) for {self.rows:,} "
+            f"images: {human_bytes(self.bytes)}"
+        )
 
 
 def _builder_splits(cfg: Config) -> list[str] | None:
@@ -75,18 +98,24 @@ def plan_extraction(
     dataset_flag: str | None = None,
     output_flag: bool = False,
     weights_flag: bool = False,
+    activations: bool = False,
 ) -> ExtractionPlan:
     """``(backbone, output file, weights)`` for every backbone to extract.
 
     Several backbones (``--backbone ResNet50,Xception`` or ``BACKBONES``) give one file
     each: the ``FEATURES_HDF5`` list in the same order, or ``features_<name>.hdf5``.
-    ``WEIGHTS`` may be a dict ``{backbone: weights}``.
+    ``WEIGHTS`` may be a dict ``{backbone: weights}``. With ``activations``, one backbone
+    (``BACKBONE``) gives one ``ACTIVATIONS_HDF5`` file of the ``SPLIT_AT`` layer's output.
     """
     if backbone_flag:
         names = [n.strip() for n in backbone_flag.split(",") if n.strip()]
+    elif activations:
+        names = [cfg.get("BACKBONE")]
     else:
         names = list(cfg.get("BACKBONES") or [cfg.get("BACKBONE")])
     names = [get_backbone_spec(n).name for n in names]
+    if activations:
+        return _activations_plan(cfg, names, dataset_flag, weights_flag)
     outputs = cfg.path_list("FEATURES_HDF5")
     configured = [get_backbone_spec(n).name for n in cfg.get("BACKBONES") or [cfg.get("BACKBONE")]]
     if backbone_flag and not output_flag and names != configured:
@@ -99,20 +128,79 @@ def plan_extraction(
             "file(s): name one file per backbone (--output A.hdf5 B.hdf5 or a FEATURES_HDF5 "
             "list), or leave them unset for features_<backbone>.hdf5 in OUTPUT_PATH"
         )
+    chosen = [_chosen_weights(cfg, n, weights_flag) for n in names]
+    dataset, description = choose_dataset(cfg, dataset_flag)
+    jobs = [Job(n, o, w) for n, o, w in zip(names, outputs, chosen, strict=True)]
+    return ExtractionPlan(dataset, description, jobs)
+
+
+def _chosen_weights(cfg: Config, backbone: str, weights_flag: bool) -> Any:
     weights = cfg.get("WEIGHTS")
     if not weights_flag:  # a file named in the config is relative to the config's folder
         weights = config_weights(weights, cfg.source)
     if isinstance(weights, dict):
         lookup = {get_backbone_spec(k).name: v for k, v in weights.items()}
-        missing = [n for n in names if n not in lookup]
-        if missing:
-            raise ConfigError(f"WEIGHTS names no weights for {', '.join(missing)}")
-        chosen = [lookup[n] for n in names]
-    else:
-        chosen = [weights] * len(names)
+        if backbone not in lookup:
+            raise ConfigError(f"WEIGHTS names no weights for {backbone}")
+        return lookup[backbone]
+    return weights
+
+
+def _activations_plan(
+    cfg: Config, names: list[str], dataset_flag: str | None, weights_flag: bool
+) -> ExtractionPlan:
+    if len(names) != 1:
+        raise ConfigError(
+            f"activations are stored for one backbone at a time, got {', '.join(names)}; "
+            "pass --backbone NAME"
+        )
     dataset, description = choose_dataset(cfg, dataset_flag)
-    jobs = [Job(n, o, w) for n, o, w in zip(names, outputs, chosen, strict=True)]
-    return ExtractionPlan(dataset, description, jobs)
+    output = str(cfg.get("ACTIVATIONS_HDF5"))
+    job = Job(names[0], output, _chosen_weights(cfg, names[0], weights_flag))
+    return ExtractionPlan(
+        dataset,
+        description,
+        [job],
+        activations=True,
+        split_at=cfg.get("SPLIT_AT"),
+        dtype=cfg.get("ACTIVATIONS_DTYPE"),
+    )
+
+
+def _count_rows(cfg: Config, dataset: str | list[str]) -> int:
+    from pyimagesearch.data.sources import open_source
+
+    locations = dataset if isinstance(dataset, list) else [dataset]
+    return sum(len(open_source(loc, label_source=cfg.get("LABEL_SOURCE"))) for loc in locations)
+
+
+def estimate_activations(cfg: Config, plan: ExtractionPlan) -> ActivationsEstimate:
+    """The split layer, the activations' shape and the bytes they will take, from a
+    weightless copy of the backbone; refuses (one line) a wrong layer or a disk too
+    small, before any image is decoded.
+
+    Raises:
+        ConfigError: the split layer is not one of the backbone's split points.
+        OutputError: not enough free disk for the file.
+    """
+    import numpy as np
+
+    from pyimagesearch.features.backbones import build_backbone, check_image_size
+    from pyimagesearch.features.split import backbone_split_layer
+    from pyimagesearch.utils.atomic import check_free_space
+    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
+
+    quiet_tensorflow()
+    job = plan.jobs[0]
+    spec = get_backbone_spec(job.backbone)
+    size = check_image_size(spec, cfg.get("FEATURE_IMAGE_SIZE"))
+    probe = build_backbone(spec.name, None, size)  # the graph only: no weights needed
+    layer = backbone_split_layer(probe, spec.name, plan.split_at)
+    shape = tuple(int(d) for d in probe.get_layer(layer).output.shape[1:])
+    rows = _count_rows(cfg, plan.dataset)
+    size_bytes = rows * int(np.prod(shape)) * np.dtype(plan.dtype).itemsize
+    check_free_space({"ACTIVATIONS_HDF5": (job.output, size_bytes)})
+    return ActivationsEstimate(layer, shape, plan.dtype, rows, size_bytes)
 
 
 def check_outputs(plan: ExtractionPlan, overwrite: bool) -> None:
@@ -121,12 +209,14 @@ def check_outputs(plan: ExtractionPlan, overwrite: bool) -> None:
     from pyimagesearch.features.weights import IMAGENET, check_weights_fit, resolve_weights
 
     existing = [job.output for job in plan.jobs if Path(job.output).exists()]
+    what = "activations file" if plan.activations else "features file(s)"
     if existing and not overwrite:
         raise OutputError(
-            f"features file(s) already exist: {', '.join(existing)}; pass --overwrite to "
+            f"{what} already exist: {', '.join(existing)}; pass --overwrite to "
             "replace them (the old file stays until the new one is complete)"
         )
-    check_writable({f"FEATURES_HDF5 ({job.backbone})": job.output for job in plan.jobs})
+    setting_name = "ACTIVATIONS_HDF5" if plan.activations else "FEATURES_HDF5"
+    check_writable({f"{setting_name} ({job.backbone})": job.output for job in plan.jobs})
     for job in plan.jobs:
         weights = resolve_weights(job.weights)
         if weights not in (None, IMAGENET):
@@ -151,6 +241,8 @@ def run_extraction(cfg: Config, plan: ExtractionPlan, progress: bool = True) -> 
             cfg.get("LABEL_SOURCE"),
             cfg.get("BUILD_WORKERS"),
             progress=progress,
+            split_at=plan.split_at if plan.activations else None,
+            dtype=plan.dtype,
         )
         output = Path(job.output)
         path = write_json(output.with_name(f"{output.stem}_report.json"), report)

@@ -21,14 +21,18 @@ Example:
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError, DatasetError, OutputError
-from pyimagesearch.features.backbones import build_backbone, check_image_size, get_backbone_spec
+from pyimagesearch.features.backbones import (
+    block_names,
+    build_backbone,
+    check_image_size,
+    get_backbone_spec,
+)
 from pyimagesearch.features.weights import (
     IMAGENET,
     check_weights_fit,
@@ -42,21 +46,6 @@ from pyimagesearch.utils.workers import resolve_workers
 
 REQUIRED_SETTINGS = ("TRAIN_HDF5", "VAL_HDF5", "TEST_HDF5")
 LOADER_THREADS = 4
-_BLOCK = re.compile(
-    r"^(conv\d+_block\d+|block_?\d+[a-z]?|mixed_?\d+[a-z]?|conv_(?:dw|pw)_\d+|Conv_1|top|"
-    r"normal_[a-z]+_\d+|reduction_[a-z]+_\d+|conv_7b|post)"
-)
-
-
-def block_names(layer_names: list[str]) -> list[str]:
-    """The blocks of a network in order, from its layer names (``conv5_block3``,
-    ``block_16``, ``block5``, ``mixed9``, ...): what a user can name in FINE_TUNE_LAYERS."""
-    blocks: list[str] = []
-    for name in layer_names:
-        match = _BLOCK.match(name)
-        if match and match.group(1) not in blocks:
-            blocks.append(match.group(1))
-    return blocks
 
 
 def default_fine_tune_layers(backbone: str) -> int | str:
