@@ -3,6 +3,7 @@
 Usage:
     python fine_tune.py --config config/dogs_vs_cats_config.py [--overwrite]
     python fine_tune.py --config ... --backbone VGG16 --layers block5_ --image-size 224
+    python fine_tune.py --config ... --from-activations [output/activations.hdf5]
 
 Stage 1 trains the new head with the backbone frozen (``FINE_TUNE_HEAD_EPOCHS``), stage 2
 unfreezes the backbone from ``FINE_TUNE_LAYERS`` on (a layer-name prefix or a count;
@@ -11,6 +12,11 @@ default its last block) and trains with SGD at ``FINE_TUNE_LEARNING_RATE``
 ``TRAIN_HDF5`` / ``VAL_HDF5`` (memory does not grow with their number); the model is then
 scored on ``TEST_HDF5`` (baseline and 10-crop). Writes the model with its record,
 ``<model>_history.png`` and ``<model>_report.json``.
+
+``--from-activations`` trains the layers above the split point of an activations file
+(``extract_features.py --activations``; default file ``ACTIVATIONS_HDF5``) from the stored
+activations, without running the frozen layers again (no augmentation); the saved model
+takes raw images like any other.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import sys
 
 from pyimagesearch.training.fine_tuning import REQUIRED_SETTINGS, fine_tune
+from pyimagesearch.training.split_fine_tuning import activations_path, fine_tune_from_activations
 from pyimagesearch.utils.cli import (
     absolute_path,
     config_parser,
@@ -36,6 +43,13 @@ def build_parser():
     parser.add_argument("--head-epochs", type=int, help="FINE_TUNE_HEAD_EPOCHS")
     parser.add_argument("--epochs", type=int, help="FINE_TUNE_EPOCHS")
     parser.add_argument("--batch-size", type=int, help="FINE_TUNE_BATCH_SIZE")
+    parser.add_argument(
+        "--from-activations",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="train above the split point from stored activations (ACTIVATIONS_HDF5)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model")
     return parser
 
@@ -44,9 +58,10 @@ def build_parser():
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     layers = int(args.layers) if args.layers and args.layers.isdigit() else args.layers
+    split = args.from_activations is not None
     cfg = load_script_config(
         args,
-        REQUIRED_SETTINGS,
+        ("TEST_HDF5",) if split else REQUIRED_SETTINGS,
         FINE_TUNE_MODEL_PATH=absolute_path(args.model),
         BACKBONE=args.backbone,
         WEIGHTS=absolute_path(args.weights)
@@ -58,7 +73,12 @@ def main(argv: list[str] | None = None) -> None:
         FINE_TUNE_EPOCHS=args.epochs,
         FINE_TUNE_BATCH_SIZE=args.batch_size,
     )
-    report = fine_tune(cfg, overwrite=args.overwrite)
+    if split:
+        path = activations_path(cfg, absolute_path(args.from_activations or None))
+        print(f"[INFO] fine-tuning above the split point, from {path}")
+        report = fine_tune_from_activations(cfg, path, overwrite=args.overwrite)
+    else:
+        report = fine_tune(cfg, overwrite=args.overwrite)
     test = report["test"]
     print(f"[INFO] validation accuracy {report['val_accuracy']:.4f}, loss {report['val_loss']:.4f}")
     print(

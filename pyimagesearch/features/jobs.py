@@ -33,7 +33,7 @@ class ExtractionPlan:
     description: str
     jobs: list[Job]
     activations: bool = False  # spatial activations of a split layer, not pooled features
-    split_at: str | None = None  # as asked (a layer or a block prefix); None: last block
+    split_at: str | None = None  # a layer or a block prefix (the layer once estimated)
     dtype: str = "float32"
 
 
@@ -162,7 +162,7 @@ def _activations_plan(
         description,
         [job],
         activations=True,
-        split_at=cfg.get("SPLIT_AT"),
+        split_at=cfg.get("SPLIT_AT") or get_backbone_spec(names[0]).last_block,
         dtype=cfg.get("ACTIVATIONS_DTYPE"),
     )
 
@@ -200,6 +200,7 @@ def estimate_activations(cfg: Config, plan: ExtractionPlan) -> ActivationsEstima
     rows = _count_rows(cfg, plan.dataset)
     size_bytes = rows * int(np.prod(shape)) * np.dtype(plan.dtype).itemsize
     check_free_space({"ACTIVATIONS_HDF5": (job.output, size_bytes)})
+    plan.split_at = layer
     return ActivationsEstimate(layer, shape, plan.dtype, rows, size_bytes)
 
 
@@ -228,6 +229,8 @@ def run_extraction(cfg: Config, plan: ExtractionPlan, progress: bool = True) -> 
     from pyimagesearch.features.extraction import extract_features  # starts TensorFlow
     from pyimagesearch.utils.reports import write_json
 
+    if plan.activations and plan.split_at is None:
+        raise ConfigError("no split layer: set SPLIT_AT (see estimate_activations)")
     reports = []
     for job in plan.jobs:
         report = extract_features(

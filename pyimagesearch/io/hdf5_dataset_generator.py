@@ -70,7 +70,10 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         seed: makes the shuffles, patches and augmentation reproducible; epoch ``e`` and
             batch ``i`` always get the same random numbers, whatever thread loads them.
         workers: loader threads Keras runs ahead of training (``model.fit``).
-        data_key: the images data set (``images``; ``features`` for extracted features).
+        data_key: the images data set (``images``; ``features`` or ``activations`` for
+            extracted ones).
+        rows: only these rows of the file (e.g. one split of an activations file, whose
+            ``split`` column marks train / val / test); default: every row.
 
     The steps run as given: to fuse a patch -> augmentation -> mean sequence into one pass
     per image, pass ``fuse_steps(steps)`` (``PatchAugmentMean``), as the training engine
@@ -90,6 +93,7 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         workers: int = 1,
         max_queue_size: int = 10,
         data_key: str = "images",
+        rows: Sequence[int] | np.ndarray | None = None,
     ) -> None:
         super().__init__(
             workers=max(1, int(workers)), use_multiprocessing=False, max_queue_size=max_queue_size
@@ -115,14 +119,26 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             self.db.close()
             raise DatasetError(f"{db_path} has no 'labels' data set")
         self.images = self.db[data_key]
-        self.labels = np.asarray(self.db["labels"][:], dtype=np.int64)
-        self.numImages = self.num_images = len(self.labels)
-        if len(self.images) != self.num_images:
+        labels = np.asarray(self.db["labels"][:], dtype=np.int64)
+        if len(self.images) != len(labels):
             self.close()
-            raise DatasetError(f"{db_path}: {len(self.images)} images but {self.num_images} labels")
+            raise DatasetError(f"{db_path}: {len(self.images)} images but {len(labels)} labels")
+        self._rows = None if rows is None else np.unique(np.asarray(rows, dtype=np.int64))
+        if (
+            self._rows is not None
+            and len(self._rows)
+            and (self._rows[0] < 0 or self._rows[-1] >= len(labels))
+        ):
+            self.close()
+            raise DatasetError(f"{db_path}: rows outside 0..{len(labels) - 1} were asked for")
+        self.labels = labels if self._rows is None else labels[self._rows]
+        self.numImages = self.num_images = len(self.labels)
         if self.num_images == 0:
             self.close()
-            raise DatasetError(f"{db_path} holds no images")
+            raise DatasetError(
+                f"{db_path} holds no images"
+                + (" in the rows asked for" if rows is not None else "")
+            )
         self.label_names = read_label_names(self.db)
         self.channel_order = str(self.db.attrs.get("channel_order", "RGB"))
         self._check_classes()
@@ -158,8 +174,8 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
     def on_epoch_end(self) -> None:
         self.set_epoch(self.epoch + 1)
 
-    def batch_indices(self, index: int) -> np.ndarray:
-        """The rows of batch ``index`` of the current epoch, in file order."""
+    def _batch_positions(self, index: int) -> np.ndarray:
+        """Positions (among the rows used) of batch ``index`` of the current epoch, sorted."""
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} out of range (0..{len(self) - 1})")
         start = index * self.batch_size
@@ -167,6 +183,11 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         if self._order is None:
             return np.arange(start, stop)
         return np.sort(self._order[start:stop])
+
+    def batch_indices(self, index: int) -> np.ndarray:
+        """The file rows of batch ``index`` of the current epoch, in file order."""
+        positions = self._batch_positions(index)
+        return positions if self._rows is None else self._rows[positions]
 
     # -- reading -------------------------------------------------------------------------
     def read_rows(self, rows: np.ndarray) -> np.ndarray:
@@ -184,9 +205,9 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
                 raise damaged(self.db_path, self.data_key, exc) from None
 
     def load_batch(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        rows = self.batch_indices(index)
-        images = self.read_rows(rows)
-        labels = self.labels[rows]
+        positions = self._batch_positions(index)
+        images = self.read_rows(positions if self._rows is None else self._rows[positions])
+        labels = self.labels[positions]
         rng = np.random.default_rng([self.seed, self.epoch, index + 1])
         for step in self._steps:
             images = step(images, rng)

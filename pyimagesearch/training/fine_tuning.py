@@ -112,10 +112,9 @@ class FineTunePlan:
     splits: dict[str, str]
 
 
-def plan_fine_tuning(cfg: Config, overwrite: bool = False) -> FineTunePlan:
-    """Check every setting and file before an image is read or an epoch trained."""
-    from pyimagesearch.training.split_files import split_info
-
+def check_model_path(cfg: Config, overwrite: bool) -> Path:
+    """``FINE_TUNE_MODEL_PATH``, checked: a ``.keras`` name, writable, and not an existing
+    model unless ``overwrite``."""
     model_path = Path(cfg.get("FINE_TUNE_MODEL_PATH"))
     if model_path.suffix != ".keras":
         raise ConfigError(f"FINE_TUNE_MODEL_PATH must end in .keras, got {model_path.name}")
@@ -125,6 +124,14 @@ def plan_fine_tuning(cfg: Config, overwrite: bool = False) -> FineTunePlan:
             "stays until the new one is complete)"
         )
     check_writable({"FINE_TUNE_MODEL_PATH": model_path})
+    return model_path
+
+
+def plan_fine_tuning(cfg: Config, overwrite: bool = False) -> FineTunePlan:
+    """Check every setting and file before an image is read or an epoch trained."""
+    from pyimagesearch.training.split_files import split_info
+
+    model_path = check_model_path(cfg, overwrite)
     spec = get_backbone_spec(cfg.get("BACKBONE"))
     size = check_image_size(spec, cfg.get("FEATURE_IMAGE_SIZE"))
     weights = resolve_weights(config_weights(cfg.get("WEIGHTS"), cfg.source))
@@ -199,50 +206,92 @@ def fine_tune(cfg: Config, overwrite: bool = False, verbose: int = 2) -> dict[st
     plan = plan_fine_tuning(cfg, overwrite)
     import keras
 
+    from pyimagesearch.nn.heads import build_fine_tune_model
+
+    keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
+    base = build_backbone(plan.backbone, plan.weights, plan.input_size)
+    model = build_fine_tune_model(base, None, len(plan.label_names))
+    train, val = _generators(cfg, plan)
+    try:
+        stages = train_two_stages(
+            cfg, model, base, lambda: unfreeze_top(base, plan.layers), train, val, verbose
+        )
+    finally:
+        train.close()
+        val.close()
+    record = {
+        "backbone": plan.backbone,
+        "weights": None if plan.weights is None else str(plan.weights),
+        "data": {name: data_fingerprint(path) for name, path in plan.splits.items()},
+    }
+    return save_and_score(cfg, model, plan, stages, record)
+
+
+@dataclass
+class Stages:
+    """What the two stages of fine-tuning left: the joined history and what was trained."""
+
+    history: dict[str, list[float]]
+    head_epochs: int
+    trained_layers: list[str]
+    validation: dict[str, float]
+
+
+def train_two_stages(cfg: Config, model, frozen, unfreeze, train, val, verbose: int = 2) -> Stages:
+    """Stage 1: ``model`` with ``frozen`` not trainable (the head alone, RMSprop); stage 2:
+    ``unfreeze()`` (returns the names of the layers it made trainable), SGD at
+    ``FINE_TUNE_LEARNING_RATE``. Each stage stops early on the validation loss and keeps
+    its best weights."""
+    import keras
+
+    from pyimagesearch.nn.heads import loss_for
+
+    loss = loss_for(int(model.output_shape[-1]) if model.output_shape[-1] > 1 else 2)
+
+    def stop() -> keras.callbacks.Callback:
+        return keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)
+
+    frozen.trainable = False  # stage 1: the head only
+    model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss=loss, metrics=["accuracy"])
+    first = model.fit(
+        train,
+        validation_data=val,
+        epochs=int(cfg.get("FINE_TUNE_HEAD_EPOCHS")),
+        callbacks=[stop()],
+        shuffle=False,  # the generator shuffles, seeded per epoch
+        verbose=verbose,
+    )
+    trained = unfreeze()  # stage 2: the top of the backbone too
+    sgd = keras.optimizers.SGD(float(cfg.get("FINE_TUNE_LEARNING_RATE")), momentum=0.9)
+    model.compile(optimizer=sgd, loss=loss, metrics=["accuracy"])
+    second = model.fit(
+        train,
+        validation_data=val,
+        epochs=int(cfg.get("FINE_TUNE_EPOCHS")),
+        callbacks=[stop()],
+        shuffle=False,
+        verbose=verbose,
+    )
+    validation = model.evaluate(val, verbose=0, return_dict=True)
+    history = {k: list(first.history.get(k, [])) + list(v) for k, v in second.history.items()}
+    return Stages(
+        history,
+        len(first.history["loss"]),
+        trained,
+        {k: float(v) for k, v in validation.items()},
+    )
+
+
+def save_and_score(
+    cfg: Config, model, plan: FineTunePlan, stages: Stages, record: dict[str, Any]
+) -> dict[str, Any]:
+    """Save the fine-tuned network with its record, score it on the test split (baseline
+    and 10-crop, from raw images), plot its history; return (and write) the report."""
     from pyimagesearch.callbacks.best_model import save_inference_model
     from pyimagesearch.evaluation.tencrop import evaluate_model
     from pyimagesearch.io.hdf5_dataset import open_hdf5
     from pyimagesearch.models.classifiers import load_classifier
-    from pyimagesearch.nn.heads import build_fine_tune_model, loss_for
 
-    keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
-    classes = len(plan.label_names)
-    base = build_backbone(plan.backbone, plan.weights, plan.input_size)
-    model = build_fine_tune_model(base, None, classes)
-    loss = loss_for(classes)
-    patience = 3
-
-    def stop() -> keras.callbacks.Callback:
-        return keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)
-
-    train, val = _generators(cfg, plan)
-    try:
-        base.trainable = False  # stage 1: the head only
-        model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss=loss, metrics=["accuracy"])
-        first = model.fit(
-            train,
-            validation_data=val,
-            epochs=int(cfg.get("FINE_TUNE_HEAD_EPOCHS")),
-            callbacks=[stop()],
-            shuffle=False,  # the generator shuffles, seeded per epoch
-            verbose=verbose,
-        )
-        trained = unfreeze_top(base, plan.layers)  # stage 2: the top of the backbone too
-        sgd = keras.optimizers.SGD(float(cfg.get("FINE_TUNE_LEARNING_RATE")), momentum=0.9)
-        model.compile(optimizer=sgd, loss=loss, metrics=["accuracy"])
-        second = model.fit(
-            train,
-            validation_data=val,
-            epochs=int(cfg.get("FINE_TUNE_EPOCHS")),
-            callbacks=[stop()],
-            shuffle=False,  # the generator shuffles, seeded per epoch
-            verbose=verbose,
-        )
-        validation = model.evaluate(val, verbose=0, return_dict=True)
-    finally:
-        train.close()
-        val.close()
-    history = {k: list(first.history.get(k, [])) + list(v) for k, v in second.history.items()}
     save_inference_model(model, plan.model_path)  # no optimizer state
     write_record(
         plan.model_path,
@@ -252,28 +301,29 @@ def fine_tune(cfg: Config, overwrite: bool = False, verbose: int = 2) -> dict[st
             "image_size": list(plan.image_size),
             "input_size": [plan.input_size, plan.input_size],
             "preprocessing": {"backbone": plan.backbone},
-            "backbone": plan.backbone,
-            "weights": None if plan.weights is None else str(plan.weights),
-            "trained_layers": trained,
-            "data": {name: data_fingerprint(path) for name, path in plan.splits.items()},
+            "trained_layers": stages.trained_layers,
+            **record,
             "config": cfg.snapshot(),
         },
     )
     with open_hdf5(plan.splits["test"], "images") as db:
         test = evaluate_model(load_classifier(plan.model_path), db, int(cfg.get("EVAL_BATCH_SIZE")))
-    head_epochs = len(first.history["loss"])
+    history = stages.history
     plot = plot_history(
-        history, head_epochs, plan.model_path.with_name(f"{plan.model_path.stem}_history.png")
+        history,
+        stages.head_epochs,
+        plan.model_path.with_name(f"{plan.model_path.stem}_history.png"),
     )
     report = {
         "backbone": plan.backbone,
         "image_size": plan.input_size,
         "label_names": plan.label_names,
-        "head_epochs": head_epochs,
-        "fine_tune_epochs": len(history["loss"]) - head_epochs,
-        "trained_layers": trained,
-        "val_accuracy": float(validation["accuracy"]),
-        "val_loss": float(validation["loss"]),
+        **{k: v for k, v in record.items() if k in ("split_at", "activations")},
+        "head_epochs": stages.head_epochs,
+        "fine_tune_epochs": len(history["loss"]) - stages.head_epochs,
+        "trained_layers": stages.trained_layers,
+        "val_accuracy": stages.validation["accuracy"],
+        "val_loss": stages.validation["loss"],
         "test": {k: v for k, v in test.items() if not k.endswith("_report_text")},
         "history": history,
         "model": str(plan.model_path),

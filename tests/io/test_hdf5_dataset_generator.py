@@ -86,6 +86,29 @@ def test_shuffling_changes_order_between_epochs_and_keeps_alignment(coded_db: Pa
     gen.close()
 
 
+def test_rows_restrict_the_generator_to_one_split(coded_db: Path) -> None:
+    """Only the rows asked for, each once per epoch, shuffled, labels kept aligned."""
+    rows = np.arange(10, 41)  # e.g. the train rows of an activations file
+    gen = HDF5DatasetGenerator(coded_db, 8, classes=CLASSES, shuffle=True, seed=2, rows=rows,
+                               binarize=False)  # fmt: skip
+    assert gen.num_images == 31 and len(gen) == 4
+    for epoch in range(2):
+        seen = []
+        for index in range(len(gen)):
+            images, labels = gen[index]
+            ids = image_ids(images)
+            np.testing.assert_array_equal(labels, ids % CLASSES)
+            np.testing.assert_array_equal(gen.batch_indices(index), ids)
+            seen.extend(ids.tolist())
+        assert sorted(seen) == rows.tolist(), f"epoch {epoch}"
+        gen.on_epoch_end()
+    gen.close()
+    with pytest.raises(DatasetError, match="rows outside 0..52"):
+        HDF5DatasetGenerator(coded_db, 8, classes=CLASSES, rows=[3, 53])
+    with pytest.raises(DatasetError, match="no images in the rows asked for"):
+        HDF5DatasetGenerator(coded_db, 8, classes=CLASSES, rows=[])
+
+
 def test_same_seed_same_batches_resumed_epoch(coded_db: Path) -> None:
     steps = [PatchPreprocessor(12, 12)]
     a = HDF5DatasetGenerator(coded_db, 16, steps, classes=CLASSES, shuffle=True, seed=5)
