@@ -1,5 +1,6 @@
-"""The four kinds of model on one test split: AlexNet from scratch, logistic regression and a
-Keras head on pretrained features, and a fine-tuned network, run as a user runs them.
+"""Every kind of model on one test split: AlexNet from scratch, logistic regression and a
+Keras head on pretrained features, a network fine-tuned from stored activations (split
+before its last block) and one fine-tuned with images, run as a user runs them.
 
 Builds the 2,000 real Kaggle photos of $PYIMAGESEARCH_SHARED (default ../shared) into
 1,600 / 200 / 200 images at 256x256, then runs the scripts in order with one config:
@@ -7,6 +8,8 @@ Builds the 2,000 real Kaggle photos of $PYIMAGESEARCH_SHARED (default ../shared)
     build_dataset.py -> train_alexnet.py -> evaluate.py
     extract_features.py (MobileNetV2, the shared weights, 224x224, the builder's splits)
       -> train_logreg.py -> evaluate.py;  train_head.py -> evaluate.py
+    extract_features.py --activations (MobileNetV2 split before block_16_)
+      -> fine_tune.py --from-activations -> evaluate.py (the same epochs, then more)
     fine_tune.py (MobileNetV2 from the shared weights, its last block) -> evaluate.py
 
 and prints one Markdown table: each model's baseline and 10-crop rank-1 accuracy and log
@@ -14,7 +17,8 @@ loss on the same 200 test images, and the wall time of its training. Every comma
 output go to ``--work`` (default: a new temporary folder).
 
 Usage:
-    python benchmarks/compare_models.py [--alexnet-epochs 15] [--work DIR]
+    python benchmarks/compare_models.py [--alexnet-epochs 15] [--skip-alexnet] \
+        [--fine-tune-epochs 3] [--split-epochs 10] [--work DIR]
 """
 
 from __future__ import annotations
@@ -52,6 +56,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alexnet-epochs", type=int, default=15)
     parser.add_argument("--fine-tune-epochs", type=int, default=3)
+    parser.add_argument("--split-epochs", type=int, default=10,
+                        help="epochs per stage of the longer run from activations")  # fmt: skip
+    parser.add_argument("--skip-alexnet", action="store_true")
     parser.add_argument("--work", type=Path)
     args = parser.parse_args()
     if not SAMPLE.is_dir() or not WEIGHTS.is_file():
@@ -84,23 +91,44 @@ def main() -> None:
                 "FINE_TUNE_HEAD_EPOCHS": args.fine_tune_epochs,
                 "FINE_TUNE_EPOCHS": args.fine_tune_epochs,
                 "FINE_TUNE_MODEL_PATH": str(out / "fine_tuned.keras"),
+                "ACTIVATIONS_HDF5": str(out / "activations_mobilenetv2.hdf5"),
             }.items()
         )
         + "\n"
     )
     c = ["--config", str(config)]
     seconds = {"build": run(work, "build_dataset.py", *c, "--quiet")}
-    seconds["alexnet"] = run(work, "train_alexnet.py", *c, "--quiet")
+    if not args.skip_alexnet:
+        seconds["alexnet"] = run(work, "train_alexnet.py", *c, "--quiet")
     seconds["features"] = run(work, "extract_features.py", *c, "--quiet")
     seconds["logreg"] = run(work, "train_logreg.py", *c)
     seconds["head"] = run(work, "train_head.py", *c)
+    seconds["activations"] = run(work, "extract_features.py", *c, "--activations", "--quiet")
+    n, long = args.fine_tune_epochs, args.split_epochs
+    for key, epochs in (("split", n), ("split_long", long)):
+        seconds[key] = run(work, "fine_tune.py", *c, "--from-activations", "--model",
+                           str(out / f"{key}.keras"), "--head-epochs", str(epochs),
+                           "--epochs", str(epochs))  # fmt: skip
     seconds["fine_tuned"] = run(work, "fine_tune.py", *c)
     models = {
         "AlexNet from scratch": ("alexnet", out / "alexnet.keras"),
         "logistic regression on MobileNetV2 features": ("logreg", out / "logreg.skops"),
         "Keras head on MobileNetV2 features": ("head", out / "head.keras"),
-        "MobileNetV2 fine-tuned (last block)": ("fine_tuned", out / "fine_tuned.keras"),
+        f"MobileNetV2 block 16 from stored activations ({n}+{n} epochs, no augmentation)": (
+            "split",
+            out / "split.keras",
+        ),
+        f"MobileNetV2 block 16 from stored activations ({long}+{long} epochs)": (
+            "split_long",
+            out / "split_long.keras",
+        ),
+        f"MobileNetV2 fine-tuned with images (block 16, {n}+{n} epochs, augmentation)": (
+            "fine_tuned",
+            out / "fine_tuned.keras",
+        ),
     }
+    if args.skip_alexnet:
+        del models["AlexNet from scratch"]
     rows = []
     for name, (key, path) in models.items():
         report = out / f"evaluation_{key}.json"
@@ -108,7 +136,9 @@ def main() -> None:
             f"OUTPUT_PATH={out / key}")  # fmt: skip
         (out / key / "evaluation.json").rename(report)
         r = json.loads(report.read_text())
-        extra = seconds["features"] if key in ("logreg", "head") else 0.0
+        extra = {"logreg": "features", "head": "features", "split": "activations",
+                 "split_long": "activations"}.get(key)  # fmt: skip
+        extra = seconds[extra] if extra else 0.0
         rows.append(
             f"| {name} | {r['baseline_rank1']:.1%} | {r['tencrop_rank1']:.1%} | "
             f"{r['baseline_log_loss']:.3f} | {r['tencrop_log_loss']:.3f} | "
