@@ -116,7 +116,7 @@ def main() -> None:
     plan = fine_tuning.plan_fine_tuning(cfg, overwrite=True)
     base = build_backbone("MobileNetV2", str(WEIGHTS), 224)
     model = build_fine_tune_model(base, None, 2)
-    train, val = fine_tuning._generators(cfg, plan)
+    train, val = fine_tuning.image_generators(cfg, plan)
     base.trainable = False
     compile_for(model, 1)
     results["images", 1] = epoch_seconds(model, train, val, args.epochs)
@@ -131,7 +131,7 @@ def main() -> None:
         cfg, settings["ACTIVATIONS_HDF5"], overwrite=True
     )
     _, upper, trainer = split_fine_tuning.build_split_models(split_plan)
-    train, val = split_fine_tuning._generators(cfg, split_plan)
+    train, val = split_fine_tuning.activation_generators(cfg, split_plan)
     upper.trainable = False
     compile_for(trainer, 1)
     results["activations", 1] = epoch_seconds(trainer, train, val, args.epochs)

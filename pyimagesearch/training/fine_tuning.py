@@ -167,7 +167,7 @@ def plan_fine_tuning(cfg: Config, overwrite: bool = False) -> FineTunePlan:
     )
 
 
-def _generators(cfg: Config, plan: FineTunePlan):
+def image_generators(cfg: Config, plan: FineTunePlan):
     from pyimagesearch.io import HDF5DatasetGenerator
     from pyimagesearch.preprocessing import (
         BackbonePreprocessor,
@@ -211,19 +211,15 @@ def fine_tune(cfg: Config, overwrite: bool = False, verbose: int = 2) -> dict[st
     keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
     base = build_backbone(plan.backbone, plan.weights, plan.input_size)
     model = build_fine_tune_model(base, None, len(plan.label_names))
-    train, val = _generators(cfg, plan)
-    try:
-        stages = train_two_stages(
-            cfg, model, base, lambda: unfreeze_top(base, plan.layers), train, val, verbose
-        )
-    finally:
-        train.close()
-        val.close()
-    record = {
-        "backbone": plan.backbone,
-        "weights": None if plan.weights is None else str(plan.weights),
-        "data": {name: data_fingerprint(path) for name, path in plan.splits.items()},
-    }
+    stages = train_two_stages(
+        cfg,
+        model,
+        base,
+        lambda: unfreeze_top(base, plan.layers),
+        image_generators(cfg, plan),
+        verbose,
+    )
+    record = {"data": {name: data_fingerprint(path) for name, path in plan.splits.items()}}
     return save_and_score(cfg, model, plan, stages, record)
 
 
@@ -237,11 +233,20 @@ class Stages:
     validation: dict[str, float]
 
 
-def train_two_stages(cfg: Config, model, frozen, unfreeze, train, val, verbose: int = 2) -> Stages:
+def train_two_stages(cfg: Config, model, frozen, unfreeze, generators, verbose: int = 2) -> Stages:
     """Stage 1: ``model`` with ``frozen`` not trainable (the head alone, RMSprop); stage 2:
     ``unfreeze()`` (returns the names of the layers it made trainable), SGD at
     ``FINE_TUNE_LEARNING_RATE``. Each stage stops early on the validation loss and keeps
-    its best weights."""
+    its best weights. ``generators`` (train, val) are closed at the end."""
+    train, val = generators
+    try:
+        return _two_stages(cfg, model, frozen, unfreeze, train, val, verbose)
+    finally:
+        train.close()
+        val.close()
+
+
+def _two_stages(cfg: Config, model, frozen, unfreeze, train, val, verbose: int) -> Stages:
     import keras
 
     from pyimagesearch.nn.heads import loss_for
@@ -301,6 +306,8 @@ def save_and_score(
             "image_size": list(plan.image_size),
             "input_size": [plan.input_size, plan.input_size],
             "preprocessing": {"backbone": plan.backbone},
+            "backbone": plan.backbone,
+            "weights": None if plan.weights is None else str(plan.weights),
             "trained_layers": stages.trained_layers,
             **record,
             "config": cfg.snapshot(),

@@ -158,7 +158,7 @@ def plan_from_activations(
     )
 
 
-def _generators(cfg: Config, plan: ActivationsPlan):
+def activation_generators(cfg: Config, plan: ActivationsPlan):
     from pyimagesearch.io import HDF5DatasetGenerator
 
     batch = int(cfg.get("FINE_TUNE_BATCH_SIZE"))
@@ -232,17 +232,15 @@ def fine_tune_from_activations(
 
     keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
     network, upper, trainer = build_split_models(plan)
-    train, val = _generators(cfg, plan)
-    try:
-        stages = train_two_stages(
-            cfg, trainer, upper, lambda: unfreeze_upper(upper), train, val, verbose
-        )
-    finally:
-        train.close()
-        val.close()
+    stages = train_two_stages(
+        cfg,
+        trainer,
+        upper,
+        lambda: unfreeze_upper(upper),
+        activation_generators(cfg, plan),
+        verbose,
+    )
     record = {
-        "backbone": plan.backbone,
-        "weights": None if plan.weights is None else str(plan.weights),
         "split_at": plan.split_layer,
         "activations": str(plan.activations),
         "data": {

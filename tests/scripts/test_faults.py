@@ -280,7 +280,7 @@ def test_fine_tune_layers_are_checked_before_images_load(built, tmp_path, capsys
     def no_loading(*args, **kwargs):
         raise AssertionError("images were loaded before FINE_TUNE_LAYERS was checked")
 
-    monkeypatch.setattr(fine_tuning, "_generators", no_loading)
+    monkeypatch.setattr(fine_tuning, "image_generators", no_loading)
     config = write_config(
         tmp_path / "c.py",
         **built,

@@ -18,7 +18,7 @@ from pyimagesearch.training.fine_tuning import (  # noqa: E402
     default_fine_tune_layers,
     unfreeze_top,
 )
-from tests.helpers import build_splits, write_config  # noqa: E402
+from tests.helpers import build_splits, write_config, write_noise_images  # noqa: E402
 
 SIZE = 32
 pytestmark = pytest.mark.slow
@@ -36,17 +36,8 @@ def start_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def splits(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Noise images, the dogs darker: something random-weight features can tell apart."""
-    import cv2
-
     folder = tmp_path_factory.mktemp("ft_splits")
-    images = folder / "images"
-    images.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(60):
-        for name, scale in (("cat", 1), ("dog", 3)):
-            noise = rng.integers(0, 256, (40, 40, 3), dtype=np.uint8) // scale
-            cv2.imwrite(str(images / f"{name}.{i}.png"), noise)
-    return build_splits(folder, images, IMAGE_SIZE=40)
+    return build_splits(folder, write_noise_images(folder / "images"), IMAGE_SIZE=40)
 
 
 def test_unfreeze_top_by_count_and_name() -> None:

@@ -16,7 +16,7 @@ import extract_features  # noqa: E402
 import fine_tune  # noqa: E402
 from pyimagesearch.features.backbones import build_backbone, preprocess_function  # noqa: E402
 from pyimagesearch.features.split import split_network  # noqa: E402
-from tests.helpers import build_splits, write_config  # noqa: E402
+from tests.helpers import build_splits, write_config, write_noise_images  # noqa: E402
 
 SIZE = 32
 pytestmark = pytest.mark.slow
@@ -26,17 +26,8 @@ pytestmark = pytest.mark.slow
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Splits of noise images (the dogs darker), known ResNet50 starting weights, and the
     activations of conv4_block6_out (the default split: just before conv5_block1)."""
-    import cv2
-
     folder = tmp_path_factory.mktemp("split_ft")
-    images = folder / "images"
-    images.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(60):
-        for name, scale in (("cat", 1), ("dog", 3)):
-            noise = rng.integers(0, 256, (40, 40, 3), dtype=np.uint8) // scale
-            cv2.imwrite(str(images / f"{name}.{i}.png"), noise)
-    settings = build_splits(folder, images, IMAGE_SIZE=40)
+    settings = build_splits(folder, write_noise_images(folder / "images"), IMAGE_SIZE=40)
     weights = folder / "start.weights.h5"
     build_backbone("ResNet50", None, SIZE).save_weights(weights)
     settings.update(
@@ -136,3 +127,30 @@ def test_missing_or_splitless_activations_are_refused(prepared, tmp_path, capsys
     assert fine_tune.main(["--config", str(config), "--from-activations", str(folder_only)]) == 2
     assert "has no split column" in capsys.readouterr().err
     assert not (tmp_path / "m.keras").exists()
+
+
+def test_settings_are_checked_before_activations_load(prepared, tmp_path, capsys, monkeypatch):
+    from pyimagesearch.training import split_fine_tuning
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("activations were loaded before the settings were checked")
+
+    monkeypatch.setattr(split_fine_tuning, "activation_generators", no_loading)
+    settings = {**prepared["settings"], "FINE_TUNE_MODEL_PATH": str(tmp_path / "m.h5")}
+    config = write_config(tmp_path / "c.py", **settings)
+    assert fine_tune.main(["--config", str(config), "--from-activations"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "error: FINE_TUNE_MODEL_PATH must end in .keras, got m.h5"
+    )
+    other = {**prepared["settings"], "FINE_TUNE_MODEL_PATH": str(tmp_path / "m.keras"),
+             "TEST_HDF5": prepared["settings"]["TRAIN_HDF5"]}  # fmt: skip
+    config = write_config(tmp_path / "c2.py", **other)
+    with h5py.File(other["TEST_HDF5"], "r+") as db:
+        build = db.attrs["build_id"]
+        db.attrs["build_id"] = "another build"
+    try:
+        assert fine_tune.main(["--config", str(config), "--from-activations"]) == 2
+    finally:
+        with h5py.File(other["TEST_HDF5"], "r+") as db:
+            db.attrs["build_id"] = build
+    assert "was extracted from another build than TEST_HDF5" in capsys.readouterr().err
