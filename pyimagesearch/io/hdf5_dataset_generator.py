@@ -143,6 +143,7 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         self.channel_order = str(self.db.attrs.get("channel_order", "RGB"))
         self._check_classes()
         self._order = self._epoch_order(self.epoch)
+        self._orders: dict[int, np.ndarray | None] = {}
 
     # -- checks -------------------------------------------------------------------------
     def _check_classes(self) -> None:
@@ -166,6 +167,20 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             return None
         return np.random.default_rng([self.seed, epoch, 0]).permutation(self.num_images)
 
+    def _order_of(self, epoch: int | None) -> np.ndarray | None:
+        """The shuffled order of ``epoch`` (None: the current one); the last few are kept."""
+        if epoch is None or epoch == self.epoch:
+            return self._order
+        if not self.shuffle:
+            return None
+        with self._lock:
+            order = self._orders.get(epoch)
+            if order is None:
+                order = self._orders[epoch] = self._epoch_order(epoch)
+                for old in sorted(self._orders)[:-2]:
+                    del self._orders[old]
+            return order
+
     def set_epoch(self, epoch: int) -> None:
         """Continue as epoch ``epoch`` (a resumed run gets the same shuffles)."""
         self.epoch = int(epoch)
@@ -174,15 +189,17 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
     def on_epoch_end(self) -> None:
         self.set_epoch(self.epoch + 1)
 
-    def _batch_positions(self, index: int) -> np.ndarray:
-        """Positions (among the rows used) of batch ``index`` of the current epoch, sorted."""
+    def _batch_positions(self, index: int, epoch: int | None = None) -> np.ndarray:
+        """Positions (among the rows used) of batch ``index`` of ``epoch`` (default: the
+        current one), sorted."""
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} out of range (0..{len(self) - 1})")
         start = index * self.batch_size
         stop = min(start + self.batch_size, self.num_images)
-        if self._order is None:
+        order = self._order_of(epoch)
+        if order is None:
             return np.arange(start, stop)
-        return np.sort(self._order[start:stop])
+        return np.sort(order[start:stop])
 
     def batch_indices(self, index: int) -> np.ndarray:
         """The file rows of batch ``index`` of the current epoch, in file order."""
@@ -204,11 +221,14 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             except (OSError, RuntimeError) as exc:  # a damaged chunk
                 raise damaged(self.db_path, self.data_key, exc) from None
 
-    def load_batch(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        positions = self._batch_positions(index)
+    def load_batch(self, index: int, epoch: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Batch ``index`` of ``epoch`` (default: the current one), preprocessed. Safe to
+        call from several threads for any epochs: it changes nothing in the generator."""
+        epoch = self.epoch if epoch is None else int(epoch)
+        positions = self._batch_positions(index, epoch)
         images = self.read_rows(positions if self._rows is None else self._rows[positions])
         labels = self.labels[positions]
-        rng = np.random.default_rng([self.seed, self.epoch, index + 1])
+        rng = np.random.default_rng([self.seed, epoch, index + 1])
         for step in self._steps:
             images = step(images, rng)
         if self._aug_fn is not None:

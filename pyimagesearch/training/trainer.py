@@ -411,6 +411,7 @@ def train_network(
     import keras
 
     from pyimagesearch.callbacks import BestModelCheckpoint, EpochCheckpoint, TrainingMonitor
+    from pyimagesearch.io.tf_feeding import fit_inputs
     from pyimagesearch.nn.conv.alexnet import has_mean_layer
 
     strategy = make_strategy(plan.strategy)  # before any other TensorFlow work
@@ -475,13 +476,12 @@ def train_network(
                 + ")"
             )
             model.fit(
-                train_gen,
-                validation_data=val_gen,
+                **fit_inputs(train_gen, val_gen, initial_epoch),  # tf.data over the generators
                 epochs=plan.epochs,
                 initial_epoch=initial_epoch,
                 callbacks=callbacks,
                 class_weight=plan.class_weight,
-                shuffle=False,  # the generator shuffles, seeded per epoch; Keras would not
+                shuffle=False,  # the generator shuffles, seeded per (epoch, batch)
                 verbose=verbose,
             )
         else:

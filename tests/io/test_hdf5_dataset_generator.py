@@ -182,3 +182,48 @@ def test_is_a_keras_py_dataset(coded_db: Path) -> None:
     with pytest.raises(IndexError):
         gen[4]
     gen.close()
+
+
+def test_tf_dataset_gives_the_generators_batches_epoch_after_epoch(coded_db: Path) -> None:
+    """What model.fit receives through tf.data: batch k of the run is batch k % steps of
+    epoch k // steps, as the generator makes it, from any thread; one pass for validation."""
+    pytest.importorskip("tensorflow")
+    from pyimagesearch.io.tf_feeding import as_tf_dataset, fit_inputs
+
+    steps_args = {"classes": CLASSES, "shuffle": True, "seed": 4, "workers": 2}
+    gen = HDF5DatasetGenerator(coded_db, 16, [PatchPreprocessor(12, 12)], **steps_args)
+    reference = HDF5DatasetGenerator(coded_db, 16, [PatchPreprocessor(12, 12)], **steps_args)
+    steps = len(gen)
+    dataset = as_tf_dataset(gen, initial_epoch=2)
+    assert dataset.element_spec[0].shape.as_list() == [None, 12, 12, 3]  # no retrace
+    reference.set_epoch(2)
+    for k, (images, labels) in enumerate(dataset.take(2 * steps)):
+        if k == steps:
+            reference.on_epoch_end()
+        expected_images, expected_labels = reference[k % steps]
+        np.testing.assert_array_equal(images.numpy(), expected_images)
+        np.testing.assert_array_equal(labels.numpy(), expected_labels)
+    assert gen.epoch == 0  # nothing in the generator changed
+    once = [len(x) for x, _ in as_tf_dataset(gen, repeat=False)]
+    assert once == [16, 16, 16, 5]
+    inputs = fit_inputs(gen, reference, initial_epoch=1)
+    assert inputs["steps_per_epoch"] == inputs["validation_steps"] == steps
+    gen.close()
+    reference.close()
+
+
+def test_fit_through_tf_dataset_with_integer_and_one_hot_labels(coded_db: Path) -> None:
+    keras = pytest.importorskip("keras")
+    from pyimagesearch.io.tf_feeding import fit_inputs
+
+    for binarize, loss in ((True, "categorical_crossentropy"),
+                           (False, "sparse_categorical_crossentropy")):  # fmt: skip
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((20, 20, 3)), keras.layers.Rescaling(1 / 255),
+                                  keras.layers.GlobalAveragePooling2D(),
+                                  keras.layers.Dense(CLASSES, activation="softmax")])  # fmt: skip
+        model.compile("adam", loss)
+        gen = HDF5DatasetGenerator(coded_db, 8, classes=CLASSES, binarize=binarize, shuffle=True)
+        history = model.fit(**fit_inputs(gen, gen), epochs=2, shuffle=False, verbose=0)
+        assert len(history.history["loss"]) == 2 and "val_loss" in history.history
+        gen.close()
