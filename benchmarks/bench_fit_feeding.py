@@ -1,0 +1,278 @@
+"""How fast do batches reach ``model.fit``? Our generator through tf.data, the same through
+Keras' PyDataset adapter, and a cached ``image_dataset_from_directory`` pipeline.
+
+1,800 real Kaggle photos of $PYIMAGESEARCH_SHARED built at 256x256 (the builder's train
+split), 227x227 inputs, batch 64; each figure is images/s, best of ``--rounds`` interleaved
+rounds, every contender in its own process:
+
+* ``ours``: ``HDF5DatasetGenerator`` as the training engine builds it (random 227 patch,
+  the book's augmentation when on, mean subtracted in the loader as float32, or, with
+  ``MEAN_IN_MODEL``, uint8 batches and the mean subtracted by the model), fed to ``fit``
+  through ``pyimagesearch.io.tf_feeding`` (what train.py does);
+* ``ours via PyDataset``: the same generator handed to ``fit`` directly (Keras' adapter);
+* ``tf.data``: ``image_dataset_from_directory`` (256x256, center crop to the aspect, as the
+  builder) -> uint8 -> ``.cache()`` -> ``RandomCrop(227)`` (+ Keras augmentation layers with
+  the book's settings) -> ``prefetch(AUTOTUNE)``.
+
+"iterating" is a pass over the batches with nothing else running; "fit" is the best epoch
+after the first of ``model.fit`` of a trivial model (global average pooling + one dense
+layer), or of AlexNet (``--alexnet-steps`` batches per epoch). On shared cores a model's
+work competes with the loader's, so the physical limit of feeding is
+``1 / (1 / iterating + 1 / model)``, with ``model`` the trivial model's speed on a batch
+already in memory (printed too).
+
+Usage:
+    python benchmarks/bench_fit_feeding.py [--rounds 3] [--alexnet-steps 6] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+SHARED = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO.parent / "shared"))
+SAMPLE = SHARED / "data" / "dogs-vs-cats-sample" / "train"
+SIZE, INPUT, BATCH, EPOCHS = 256, 227, 64, 3
+
+
+# -- the contenders (each runs in its own process) ------------------------------------------
+def trivial_model(dtype: str):
+    import keras
+
+    inputs = keras.Input((INPUT, INPUT, 3), dtype=dtype)
+    x = keras.layers.GlobalAveragePooling2D()(keras.ops.cast(inputs, "float32"))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
+    model.compile("adam", "categorical_crossentropy")
+    return model
+
+
+def alexnet_model(dtype: str):
+    import keras
+
+    from pyimagesearch.nn.conv import build_network
+
+    net = build_network("AlexNet", INPUT, INPUT, 3, 2)
+    inputs = keras.Input((INPUT, INPUT, 3), dtype=dtype)
+    model = keras.Model(inputs, net(keras.ops.cast(inputs, "float32")))
+    model.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy")
+    return model
+
+
+def fit_rate(model, steps: int, epochs: int = EPOCHS, **inputs) -> float:
+    import keras
+
+    times: list[float] = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.start)
+
+    model.fit(**inputs, epochs=epochs, steps_per_epoch=steps, callbacks=[Timer()],
+              shuffle=False, verbose=0)  # fmt: skip
+    return steps * BATCH / min(times[1:])
+
+
+def our_generator(work: Path, aug: bool, mean_in_model: bool):
+    from pyimagesearch.config import Config
+    from pyimagesearch.preprocessing import BOOK_AUGMENTATION
+    from pyimagesearch.training.trainer import make_generators
+
+    cfg = Config({
+        "TRAIN_HDF5": str(work / "hdf5" / "train.hdf5"),
+        "DATASET_MEAN": str(work / "mean.json"),
+        "INPUT_SIZE": INPUT,
+        "AUGMENTATION": BOOK_AUGMENTATION if aug else None,
+        "MEAN_IN_MODEL": mean_in_model,
+    })  # fmt: skip
+    gen, _ = make_generators(cfg, BATCH, 2, validation=False)
+    return gen
+
+
+def tfdata_pipeline(work: Path, aug: bool):
+    import keras
+    import tensorflow as tf
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_augment import keras_stack
+
+    dataset = keras.utils.image_dataset_from_directory(
+        work / "by_class", image_size=(SIZE, SIZE), batch_size=BATCH, crop_to_aspect_ratio=True,
+        label_mode="categorical", shuffle=True, seed=0, verbose=False,
+    )  # fmt: skip
+    dataset = dataset.map(lambda x, y: (tf.cast(x, tf.uint8), y)).cache()
+    layers = [keras.layers.RandomCrop(INPUT, INPUT, seed=0)]
+    if aug:
+        layers.append(keras_stack(seed=0))
+    stack = keras.Sequential(layers)
+    dataset = dataset.map(lambda x, y: (stack(x, training=True), y),
+                          num_parallel_calls=tf.data.AUTOTUNE)  # fmt: skip
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def measure(work: Path, contender: str, aug: bool, mean_in_model: bool, alexnet_steps: int):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
+
+    quiet_tensorflow()
+    import numpy as np
+    import tensorflow as tf
+
+    dtype = "uint8" if mean_in_model else "float32"
+    if contender == "model":  # the trivial model alone, on a batch already in memory
+        batch = np.random.default_rng(0).integers(0, 256, (BATCH, INPUT, INPUT, 3))
+        labels = np.eye(2, dtype=np.float32)[np.arange(BATCH) % 2]
+        data = tf.data.Dataset.from_tensors((batch.astype(dtype), labels)).repeat()
+        return fit_rate(trivial_model(dtype), 28, x=data)
+    if contender.startswith("tfdata"):
+        data = tfdata_pipeline(work, aug)
+        steps = sum(1 for _ in data)
+        if contender == "tfdata-iterate":
+            start = time.perf_counter()
+            n = sum(len(x) for x, _ in data)
+            return n / (time.perf_counter() - start)
+        model = alexnet_model("float32") if contender.endswith("alexnet") else None
+        steps = alexnet_steps if model else steps
+        return fit_rate(model or trivial_model("float32"), steps, x=data.repeat())
+    gen = our_generator(work, aug, mean_in_model)
+    if contender == "ours-iterate":  # the loader's own rate: its threads, nothing else
+        best = 0.0
+        for _ in range(2):
+            start = time.perf_counter()
+            with ThreadPoolExecutor(gen.workers) as pool:
+                n = sum(len(x) for x, _ in pool.map(gen.load_batch, range(len(gen))))
+            best = max(best, n / (time.perf_counter() - start))
+        return best
+    if contender == "ours-pydataset":
+        return fit_rate(trivial_model(dtype), len(gen), x=gen)
+    from pyimagesearch.io.tf_feeding import as_tf_dataset
+
+    if contender == "ours-alexnet":
+        return fit_rate(alexnet_model(dtype), alexnet_steps, x=as_tf_dataset(gen))
+    return fit_rate(trivial_model(dtype), len(gen), x=as_tf_dataset(gen))
+
+
+# -- the run -----------------------------------------------------------------------------------
+def prepare(work: Path) -> None:
+    """The builder's splits of the sample (1,800 training images) and a class-per-folder
+    view of the same training images for image_dataset_from_directory."""
+    import h5py
+
+    import build_dataset
+
+    config = work / "config.py"
+    settings = {
+        "IMAGES_PATH": str(SAMPLE), "NUM_VAL_IMAGES": 100, "NUM_TEST_IMAGES": 100,
+        "IMAGE_SIZE": SIZE, "TRAIN_HDF5": str(work / "hdf5" / "train.hdf5"),
+        "VAL_HDF5": str(work / "hdf5" / "val.hdf5"), "TEST_HDF5": str(work / "hdf5" / "test.hdf5"),
+        "DATASET_MEAN": str(work / "mean.json"), "OUTPUT_PATH": str(work / "out"),
+    }  # fmt: skip
+    config.write_text("".join(f"{k} = {v!r}\n" for k, v in settings.items()))
+    if not Path(settings["TRAIN_HDF5"]).exists():
+        build_dataset.main(["--config", str(config), "--quiet"])
+    by_class = work / "by_class"
+    if not by_class.exists():
+        with h5py.File(settings["TRAIN_HDF5"]) as db:
+            paths = [p.decode() if isinstance(p, bytes) else p for p in db["paths"][:]]
+        for path in paths:
+            name = Path(path).name
+            target = by_class / name.split(".")[0] / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+
+
+def run_contender(work: Path, alexnet_steps: int, *args: str) -> float:
+    command = [sys.executable, __file__, "--work", str(work), "--alexnet-steps",
+               str(alexnet_steps), "--measure", *args]  # fmt: skip
+    out = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO)
+    if out.returncode != 0:
+        sys.exit(f"{args} failed:\n{out.stderr[-2000:]}")
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["images_per_second"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--alexnet-steps", type=int, default=6)
+    parser.add_argument("--work", type=Path)
+    parser.add_argument("--measure", nargs=3, metavar=("CONTENDER", "AUG", "MEAN_IN_MODEL"),
+                        help=argparse.SUPPRESS)  # fmt: skip
+    args = parser.parse_args()
+    if args.measure:
+        contender, aug, mean_in_model = args.measure
+        rate = measure(args.work, contender, aug == "1", mean_in_model == "1", args.alexnet_steps)
+        print(json.dumps({"images_per_second": rate}))
+        return
+    if not SAMPLE.is_dir():
+        sys.exit(f"needs {SAMPLE} (set PYIMAGESEARCH_SHARED)")
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench_fit_feeding_"))
+    work.mkdir(parents=True, exist_ok=True)
+    prepare(work)
+    cases = [(c, a, m) for a in ("0", "1")
+             for c, m in (("ours-iterate", "0"), ("ours", "0"), ("ours-pydataset", "0"),
+                          ("ours-iterate", "1"), ("ours", "1"), ("ours-pydataset", "1"),
+                          ("tfdata-iterate", "0"), ("tfdata", "0"))]  # fmt: skip
+    cases += [("model", "0", "0"), ("model", "0", "1")]
+    cases += [("ours-alexnet", "0", "1"), ("ours-alexnet", "0", "0"), ("tfdata-alexnet", "0", "0")]
+    best: dict[tuple[str, str, str], float] = {}
+    for round_ in range(args.rounds):
+        for case in cases:
+            rate = run_contender(work, args.alexnet_steps, *case)
+            best[case] = max(best.get(case, 0.0), rate)
+        print(f"round {round_ + 1} of {args.rounds} done", file=sys.stderr)
+    report(best, args)
+    results = {" ".join(case): rate for case, rate in best.items()}
+    (work / "bench_fit_feeding.json").write_text(json.dumps(results, indent=1))
+
+
+def report(best: dict, args) -> None:
+    print(f"1,800 Kaggle photos at 256x256 -> 227x227, batch {BATCH}, images/s, best of "
+          f"{args.rounds} interleaved rounds, {os.cpu_count()} cores\n")  # fmt: skip
+    print("| pipeline | augmented, iterating | augmented, fit | no augmentation, iterating "
+          "| no augmentation, fit |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: |")
+    rows = [("ours, float32 batches (mean in the loader), via tf.data", "ours", "0"),
+            ("ours, uint8 batches (MEAN_IN_MODEL), via tf.data", "ours", "1"),
+            ("ours, float32, via Keras' PyDataset adapter", "ours-pydataset", "0"),
+            ("ours, uint8, via Keras' PyDataset adapter", "ours-pydataset", "1"),
+            ("image_dataset_from_directory, cached uint8", "tfdata", "0")]  # fmt: skip
+    for name, key, mim in rows:
+        iterate = "tfdata-iterate" if key == "tfdata" else "ours-iterate"
+        cells = []
+        for aug in ("1", "0"):
+            cells += [f"{best[(iterate, aug, mim)]:,.0f}", f"{best[(key, aug, mim)]:,.0f}"]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print()
+    for aug in ("1", "0"):
+        label = "augmented" if aug == "1" else "no augmentation"
+        tfdata = best[("tfdata", aug, "0")]
+        for mim, kind in (("0", "float32"), ("1", "uint8")):
+            ours, iterate = best[("ours", aug, mim)], best[("ours-iterate", aug, mim)]
+            model = best[("model", "0", mim)]
+            limit = 1 / (1 / iterate + 1 / model)
+            print(f"{label}, {kind}: fit {ours / iterate:.2f} of iterating, {ours / limit:.2f} "
+                  f"of the shared-core limit {limit:,.0f} (model alone {model:,.0f}), "
+                  f"{ours / tfdata:.2f}x cached tf.data, "
+                  f"{ours / best[('ours-pydataset', aug, mim)]:.2f}x via PyDataset")  # fmt: skip
+    print()
+    a8, a32, at = (best[("ours-alexnet", "0", "1")], best[("ours-alexnet", "0", "0")],
+                   best[("tfdata-alexnet", "0", "0")])  # fmt: skip
+    print(f"AlexNet fit, no augmentation: ours uint8 {a8:,.0f}, float32 {a32:,.0f}, cached "
+          f"tf.data {at:,.0f} images/s ({a8 / at:.2f}x, {a32 / at:.2f}x)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
