@@ -37,7 +37,7 @@ AUGMENTATION = {
     "horizontal_flip": True,
 }
 DENSE_UNITS = 4096  # the paper's fully connected layers
-MEAN_IN_MODEL = False  # True on a GPU: uint8 batches, the model subtracts the mean
+MEAN_IN_MODEL = True  # uint8 batches, the model subtracts the mean (faster feeding)
 EVAL_BATCH_SIZE = 256  # network inputs per predict call in evaluate.py (10-crop: 25 images)
 
 # --- transfer learning (extract_features.py, train_logreg.py, predict.py) -----------------
