@@ -2,14 +2,15 @@
 Keras' ``PyDataset`` adapter.
 
 Handed a ``PyDataset``, Keras 3 moves every batch through a thread pool, a queue and
-``tf.data.Dataset.from_generator``: on the 2-core reference machine that alone halves what
-reaches ``fit`` (uint8 batches that cost nothing to make: 5,800 images/s against 10,900
-through the dataset built here, ``benchmarks/bench_fit_feeding.py``). Here batch ``k`` of
-the run (epoch ``k // steps``, batch ``k % steps``) is made by the generator's own
-``load_batch`` inside ``tf.numpy_function``, ``workers`` at a time, in order, with
-prefetching: the same batches, the same per-(seed, epoch, batch) random numbers, whatever
-thread makes them, and a batch dimension of unknown size, so the last partial batch does
-not retrace the training step.
+``tf.data.Dataset.from_generator``: on the 2-core reference machine that alone costs
+nearly half of what reaches ``fit`` (uint8 batches that cost nothing to make: 6,672
+images/s against 11,742 through the dataset built here;
+``benchmarks/bench_fit_feeding.py``). Here batch ``k`` of the run (epoch ``k // steps``,
+batch ``k % steps``) is made by the generator's own ``load_batch`` inside
+``tf.numpy_function``, ``workers`` at a time, in order, with prefetching: the same
+batches, the same per-(seed, epoch, batch) random numbers, whatever thread makes them, and
+a batch dimension of unknown size, so the last partial batch does not retrace the
+training step.
 
 Example:
     >>> model.fit(**fit_inputs(train_gen, val_gen, initial_epoch=0), epochs=10)  # doctest: +SKIP
