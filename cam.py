@@ -7,7 +7,8 @@ Usage:
 CAM for networks ending in global average pooling + dense (and classifiers on pooled
 features, through their backbone), Grad-CAM otherwise (``--layer`` names the convolution;
 default: the last one). All images in one batched pass; one grid of overlays, each titled
-with the prediction and its probability.
+with the prediction and its probability. The grid is kept in a run folder of its own
+(OUTPUT_PATH/runs), linked to the model's run; ``--run [NAME]``: the model kept in a run.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pyimagesearch.utils import cli
 def main(argv: list[str] | None = None) -> None:
     parser = cli.config_parser(__doc__.splitlines()[0], config_required=False)
     parser.add_argument("-m", "--model", help="any trained model (default MODEL_PATH)")
+    cli.add_run_argument(parser)
     parser.add_argument("--image", nargs="+", help="image files")
     parser.add_argument("--split", choices=list(SPLITS), help="or images of a builder split")
     parser.add_argument("-n", "--count", type=int, default=16, help="images of the split")
@@ -31,9 +33,13 @@ def main(argv: list[str] | None = None) -> None:
     if bool(args.image) == bool(args.split):
         parser.error("give --image FILES or --split NAME")
     cfg = cli.load_script_config(args)
-    path, method = run_cam(cfg, cli.absolute_path(args.model), args.image, args.split,
-                           args.count, args.layer, cli.absolute_path(args.output))  # fmt: skip
+    model = cli.model_argument(args, cfg, "MODEL_PATH")
+    with cli.script_run(args, cfg, "cam", model) as run:
+        path, method = run_cam(cfg, model, args.image, args.split, args.count, args.layer,
+                               cli.absolute_path(args.output))  # fmt: skip
+        run.collect({"figures": [str(path)]}, {"cam_method": method})
     print(f"[INFO] {method} overlays: {path}")
+    print(f"[INFO] run folder: {run.path}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ Usage:
         [--split test|val|train] [--tencrop] [--output DIR] [-n 16]
 
 Writes confusion_matrix.png/.csv, errors.csv (every image, sorted by loss),
-top_losses.png and diagnosis.json into ``--output`` (default OUTPUT_PATH/diagnosis_<split>).
+top_losses.png and diagnosis.json into ``--output`` (default OUTPUT_PATH/diagnosis_<split>),
+and keeps them in a run folder of its own (OUTPUT_PATH/runs), linked to the model's run:
+``report.py`` shows them with that run. ``--run [NAME]``: the model kept in a run.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pyimagesearch.utils import cli
 def main(argv: list[str] | None = None) -> None:
     parser = cli.config_parser(__doc__.splitlines()[0])
     parser.add_argument("-m", "--model", help="any trained model (default MODEL_PATH)")
+    cli.add_run_argument(parser)
     parser.add_argument("--split", choices=list(SPLITS), default="test", help="which split")
     parser.add_argument("--tencrop", action="store_true", help="average 10 crops per image")
     parser.add_argument("-o", "--output", help="folder of the outputs")
@@ -27,8 +30,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     cfg = cli.load_script_config(args)
-    report = run_diagnosis(cfg, cli.absolute_path(args.model), args.split, args.tencrop,
-                           cli.absolute_path(args.output), args.top, not args.quiet)  # fmt: skip
+    model = cli.model_argument(args, cfg, "MODEL_PATH")
+    with cli.script_run(args, cfg, "diagnose", model) as run:
+        output = cli.absolute_path(args.output)
+        report = run_diagnosis(cfg, model, args.split, args.tencrop, output, args.top,
+                               not args.quiet)  # fmt: skip
+        run.collect(report)
     print(f"[INFO] {report['n_images']} {args.split} images: accuracy "
           f"{report['accuracy'] * 100:.2f}%, log loss {report['log_loss']:.4f}")  # fmt: skip
     for pair in report["top_confused_pairs"][:5]:
@@ -37,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"         loss {row['loss']:.2f}: {row['path']} ({row['true_label']} -> "
               f"{row['predicted_label']}, p={row['true_probability']:.3f})")  # fmt: skip
     print(f"[INFO] pictures and tables in {report['report_path'].rsplit('/', 1)[0]}")
+    print(f"[INFO] run folder: {run.path}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from pyimagesearch.utils.cli import (
     config_parser,
     friendly_errors,
     load_script_config,
+    script_run,
 )
 
 
@@ -73,12 +74,14 @@ def main(argv: list[str] | None = None) -> None:
         FINE_TUNE_EPOCHS=args.epochs,
         FINE_TUNE_BATCH_SIZE=args.batch_size,
     )
-    if split:
-        path = activations_path(cfg, absolute_path(args.from_activations or None))
-        print(f"[INFO] fine-tuning above the split point, from {path}")
-        report = fine_tune_from_activations(cfg, path, overwrite=args.overwrite)
-    else:
-        report = fine_tune(cfg, overwrite=args.overwrite)
+    with script_run(args, cfg, "fine_tune") as run:
+        if split:
+            path = activations_path(cfg, absolute_path(args.from_activations or None))
+            print(f"[INFO] fine-tuning above the split point, from {path}")
+            report = fine_tune_from_activations(cfg, path, overwrite=args.overwrite)
+        else:
+            report = fine_tune(cfg, overwrite=args.overwrite)
+        run.collect(report)
     test = report["test"]
     print(f"[INFO] validation accuracy {report['val_accuracy']:.4f}, loss {report['val_loss']:.4f}")
     print(
@@ -86,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{test['baseline_rank1'] * 100:.2f}%, 10-crop rank-1 {test['tencrop_rank1'] * 100:.2f}%"
     )
     print(f"[INFO] model {report['model']}, plot {report['plot']}, report {report['report_path']}")
+    print(f"[INFO] run folder: {run.path}")
 
 
 if __name__ == "__main__":

@@ -3,12 +3,14 @@ single images to their labels (drawn on them with --output).
 
 Usage:
     python predict.py --config config/dogs_vs_cats_config.py [--model PATH] [--tencrop]
+    python predict.py --config ... --run [NAME]     # the model of a run (newest: no NAME)
     python predict.py --model output/alexnet.keras --image a.jpg b.jpg [--output DIR]
 
 ``--model`` takes any trained model (default ``LOGREG_MODEL_PATH``; ``--head``:
 ``HEAD_MODEL_PATH``). The submission's ``label`` is the probability of ``POSITIVE_CLASS``
 clipped to ``CLIP_RANGE``; with labelled file names (``cat.1.jpg``) the log loss is
-reported too; an unreadable image gets 0.5 and is listed.
+reported too; an unreadable image gets 0.5 and is listed. A submission is a run of its own
+(OUTPUT_PATH/runs), linked to the run that trained the model.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ def build_parser():
     parser.add_argument("-i", "--images", help="test image folder (TEST_IMAGES_PATH)")
     parser.add_argument("--image", nargs="+", help="single image file(s) instead of a folder")
     parser.add_argument("-m", "--model", help="any trained model (default LOGREG_MODEL_PATH)")
+    cli.add_run_argument(parser)
     parser.add_argument("-o", "--output", help="submission CSV; with --image: a folder")
     parser.add_argument("-w", "--weights", help="backbone weights, if moved (WEIGHTS)")
     parser.add_argument("--head", action="store_true", help="use HEAD_MODEL_PATH")
@@ -45,16 +48,17 @@ def main(argv: list[str] | None = None) -> None:
         CLIP_RANGE=tuple(args.clip) if args.clip else None,
         FEATURE_BATCH_SIZE=args.batch_size,
     )
-    model = cli.absolute_path(args.model) or cfg.get(
-        "HEAD_MODEL_PATH" if args.head else "LOGREG_MODEL_PATH"
-    )
+    model = cli.model_argument(args, cfg, "HEAD_MODEL_PATH" if args.head else "LOGREG_MODEL_PATH")
     if args.image:
         for result in predict_images(model, args.image, args.tencrop, args.output, args.weights):
             shown = ", ".join(f"{name} {p:.1%}" for name, p in result.get("top", []))
             print(f"{result['path']}: {shown or 'unreadable: ' + result['error']}")
         return
-    report = run_prediction(cfg, model, args.weights, args.tencrop, not args.quiet)
+    with cli.script_run(args, cfg, "predict", model) as run:
+        report = run_prediction(cfg, model, args.weights, args.tencrop, not args.quiet)
+        run.collect(report)
     print("\n".join(cli.submission_lines(report)))
+    print(f"[INFO] run folder: {run.path}")
 
 
 if __name__ == "__main__":

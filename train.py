@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch.experiments.runs import summarise as run_summary
 from pyimagesearch.training.trainer import REQUIRED_SETTINGS, train_network
 from pyimagesearch.utils import cli
 
@@ -35,7 +36,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"[INFO] suggested learning rate {report['suggestion']:.3g} "
               f"(plot {report['plot']}, data {report['report_path']})")  # fmt: skip
         return
-    cli.print_training_summary(train_network(cfg, **cli.training_arguments(args)))
+    with cli.script_run(args, cfg, "train") as run:
+        summary = train_network(cfg, **cli.training_arguments(args))
+        run.collect(summary, {"network": cfg.get("NETWORK"), **run_summary(summary)})
+    cli.print_training_summary(summary)
+    print(f"[INFO] run folder: {run.path}")
 
 
 if __name__ == "__main__":

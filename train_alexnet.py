@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch.experiments.runs import summarise as run_summary
 from pyimagesearch.training.trainer import REQUIRED_SETTINGS, train_network
 from pyimagesearch.utils import cli
 
@@ -29,7 +30,11 @@ def main(argv: list[str] | None = None) -> None:
         args.strategy = "mirrored"
     cfg = cli.load_script_config(args, REQUIRED_SETTINGS, NETWORK="AlexNet",
                                  **cli.training_overrides(args))  # fmt: skip
-    cli.print_training_summary(train_network(cfg, **cli.training_arguments(args)))
+    with cli.script_run(args, cfg, "train_alexnet") as run:
+        summary = train_network(cfg, **cli.training_arguments(args))
+        run.collect(summary, {"network": "AlexNet", **run_summary(summary)})
+    cli.print_training_summary(summary)
+    print(f"[INFO] run folder: {run.path}")
 
 
 if __name__ == "__main__":

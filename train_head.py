@@ -29,7 +29,11 @@ def main(argv: list[str] | None = None) -> None:
         HEAD_MODEL_PATH=cli.absolute_path(args.model),
         HEAD_EPOCHS=args.epochs,
     )
-    cli.print_classifier_report(train_head(cfg, cli.absolute_path(args.report)), "head")
+    with cli.script_run(args, cfg, "train_head") as run:
+        report = train_head(cfg, cli.absolute_path(args.report))
+        run.collect(report)
+    cli.print_classifier_report(report, "head")
+    print(f"[INFO] run folder: {run.path}")
 
 
 if __name__ == "__main__":

@@ -31,8 +31,11 @@ def main(argv: list[str] | None = None) -> None:
         LOGREG_MODEL_PATH=cli.absolute_path(args.model),
         LOGREG_REPORT=cli.absolute_path(args.report),
     )
-    report = train_logreg(cfg, jobs=args.jobs)
+    with cli.script_run(args, cfg, "train_logreg") as run:
+        report = train_logreg(cfg, jobs=args.jobs)
+        run.collect(report)
     cli.print_classifier_report(report, f"classifier (best C {report['best_C']})")
+    print(f"[INFO] run folder: {run.path}")
 
 
 if __name__ == "__main__":

@@ -64,8 +64,12 @@ def data_fingerprint(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def write_record(model_path: str | os.PathLike[str], record: dict[str, Any]) -> Path:
     """Write the record of a finished model file (adds its sha256 and the time)."""
+    from pyimagesearch.experiments.runs import active_run
+
+    run = active_run()
     full = {
         "format": RECORD_FORMAT,
+        **({"run": str(run.path)} if run is not None else {}),
         **record,
         "model_file": Path(model_path).name,
         "sha256": file_sha256(model_path),

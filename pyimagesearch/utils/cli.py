@@ -4,10 +4,11 @@ with ``--set`` overrides, and turning user errors into one line and exit code 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,9 @@ def config_parser(description: str, config_required: bool = True) -> argparse.Ar
         default=[],
         metavar="KEY=VALUE",
         help="override one setting for this run (typed as in docs/SETTINGS.md); repeatable",
+    )
+    parser.add_argument(
+        "--name", help="name of this run's folder in OUTPUT_PATH/runs (default: the config's)"
     )
     return parser
 
@@ -207,3 +211,35 @@ def submission_lines(report: dict[str, Any]) -> list[str]:
                      f"{report['accuracy']:.4f}, log loss {report['log_loss']:.4f} unclipped, "
                      f"{report['log_loss_clipped']:.4f} clipped")  # fmt: skip
     return lines
+
+
+@contextlib.contextmanager
+def script_run(
+    args: argparse.Namespace, cfg: Config, script: str, model: str | os.PathLike[str] | None = None
+) -> Iterator[Any]:
+    """The run folder of one script's work (``OUTPUT_PATH/runs/<date-time>-<name>``);
+    ``model``: the trained model the script uses (its run becomes this run's parent)."""
+    from pyimagesearch.experiments.runs import note_input_model, recorded_run
+
+    with recorded_run(cfg, script, getattr(args, "name", None)) as run:
+        if model is not None:
+            note_input_model(run, model)
+        yield run
+
+
+def model_argument(args: argparse.Namespace, cfg: Config, default: str | None) -> str | None:
+    """The model a script uses: ``--run [NAME]`` (the model kept in that run; no NAME: the
+    newest run that trained one), else ``--model``, else the config's ``default`` setting."""
+    from pyimagesearch.experiments.runs import run_model
+
+    if getattr(args, "run", None):
+        if getattr(args, "model", None):
+            raise ConfigError("give --model or --run, not both")
+        return str(run_model(cfg.get("OUTPUT_PATH"), args.run))
+    return absolute_path(getattr(args, "model", None)) or (cfg.get(default) if default else None)
+
+
+def add_run_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--run", nargs="?", const="latest", metavar="NAME",
+                        help="use the model of run NAME in OUTPUT_PATH/runs "
+                             "(no NAME: the newest run that trained one)")  # fmt: skip

@@ -1,0 +1,337 @@
+"""Run folders: every training or evaluation keeps its own record of what it did.
+
+``output/runs/<date-time>-<name>/`` holds ``run.json`` (the script, its arguments, when,
+how long, what it produced and its key numbers), ``config.json`` (the settings as used,
+``--set`` overrides included), ``environment.json`` (Python and package versions, the git
+commit of the code) and a copy of every report, plot, history and model record the run
+wrote (files are hard-linked where the file system allows, so a model costs no space
+twice, and a later ``--overwrite`` of the fixed output path leaves the run's copy as it
+was). ``output/runs/latest`` points at the newest run. Nothing in a run folder is ever
+rewritten by another run, except that an evaluation of a model adds its results to the run
+that trained it.
+
+Example:
+    >>> with recorded_run(cfg, "train", name="alexnet-lr3") as run:   # doctest: +SKIP
+    ...     report = train_network(cfg)
+    ...     run.collect(report)
+    >>> find_run("output", "latest")                                  # doctest: +SKIP
+    PosixPath('output/runs/20261126-041502-alexnet-lr3')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import importlib.metadata
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pyimagesearch.config import Config
+from pyimagesearch.errors import ConfigError
+from pyimagesearch.utils.reports import read_json, write_json
+
+RUNS_FOLDER = "runs"
+LATEST = "latest"
+RUN_FILE = "run.json"
+PACKAGES = ("numpy", "h5py", "opencv-python-headless", "scikit-learn", "tensorflow",
+            "tensorflow-cpu", "keras", "optuna", "skops")  # fmt: skip
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_ACTIVE: list[Run] = []  # the run being recorded in this process (innermost last)
+# Report keys that name files a run produced; their files are kept in the run folder.
+OUTPUT_KEYS = ("model", "model_path", "record", "plot", "plot_path", "history_path",
+               "report_path", "submission", "figures", "predictions_csv")  # fmt: skip
+
+
+def runs_root(cfg: Config) -> Path:
+    return Path(cfg.get("OUTPUT_PATH")) / RUNS_FOLDER
+
+
+def run_name(cfg: Config, name: str | None) -> str:
+    """``--name``, or the config file's name (``dogs_vs_cats_config``), made file-safe."""
+    raw = name or (Path(cfg.source).stem if cfg.source else "run")
+    safe = _UNSAFE.sub("-", raw).strip("-.") or "run"
+    return safe[:80]
+
+
+def code_version() -> dict[str, Any]:
+    """The git commit of this code (and whether it had uncommitted changes), if known."""
+    repo = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"],
+                                capture_output=True, text=True, timeout=10, check=True)  # fmt: skip
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain"],
+                               capture_output=True, text=True, timeout=10, check=True)  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": None}
+    return {"git_commit": commit.stdout.strip(), "uncommitted_changes": bool(dirty.stdout.strip())}
+
+
+def environment() -> dict[str, Any]:
+    versions = {}
+    for package in PACKAGES:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions[package] = importlib.metadata.version(package)
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": versions,
+        **code_version(),
+    }
+
+
+class Run:
+    """One run folder (see the module doc)."""
+
+    def __init__(self, path: Path, info: dict[str, Any]) -> None:
+        self.path = path
+        self.info = info
+        self._started = time.perf_counter()
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def keep(self, source: str | os.PathLike[str], as_name: str | None = None) -> Path | None:
+        """Put a finished output file into the run folder (a hard link, else a copy);
+        return where, or None when ``source`` is not a file."""
+        source = Path(source)
+        if not source.is_file():
+            return None
+        if source.resolve().parent == self.path.resolve():
+            return source
+        target = self.path / (as_name or source.name)
+        if target.exists():
+            target = self.path / f"{source.stem}-{len(self.info['outputs'])}{source.suffix}"
+        try:
+            os.link(source, target)
+        except OSError:  # another file system, or links not allowed
+            shutil.copy2(source, target)
+        self.info["outputs"].append(target.name)
+        return target
+
+    def collect(self, report: Mapping[str, Any], summary: Mapping[str, Any] | None = None) -> None:
+        """Keep every file a script's report names (model, record, plots, reports), and
+        remember the report's key numbers for ``compare_runs.py``."""
+        used = self.info.get("input_model")
+        for key in OUTPUT_KEYS:
+            value = report.get(key)
+            values = value if isinstance(value, list | tuple) else [value]
+            for one in values:
+                if isinstance(one, str | os.PathLike) and not _same_file(one, used):
+                    kept = self.keep(one)
+                    if key in ("model", "model_path") and kept is not None:
+                        self.info["model"] = kept.name
+                        self.keep(Path(str(one) + ".json"))  # its record
+        files = report.get("files")
+        if isinstance(files, Mapping):  # a diagnosis: its pictures and tables
+            for one in files.values():
+                self.keep(one)
+        self.info["summary"].update(summary or summarise(report))
+
+    def write(self) -> None:
+        write_json(self.path / RUN_FILE, self.info)
+
+    def finish(self, status: str) -> None:
+        self.info["status"] = status
+        self.info["seconds"] = round(time.perf_counter() - self._started, 3)
+        self.info["finished"] = now()
+        self.write()
+
+
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str] | None) -> bool:
+    return b is not None and os.path.realpath(a) == os.path.realpath(b)
+
+
+def now() -> str:
+    return datetime.datetime.now().isoformat(timespec="seconds")
+
+
+SUMMARY_KEYS = ("network", "backbone", "backbones", "kind", "epochs", "epochs_run",
+                "head_epochs", "fine_tune_epochs", "best_val_loss", "val_loss", "val_accuracy",
+                "accuracy", "log_loss", "best_C", "baseline_rank1", "tencrop_rank1",
+                "baseline_rank5", "tencrop_rank5", "baseline_log_loss", "tencrop_log_loss",
+                "n_images", "n_test", "split_at")  # fmt: skip
+
+
+def summarise(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The numbers of a report worth a column in a comparison."""
+    found = {k: report[k] for k in SUMMARY_KEYS if isinstance(report.get(k), str | int | float)}
+    test = report.get("test")
+    if isinstance(test, Mapping):
+        found.update({k: test[k] for k in SUMMARY_KEYS if isinstance(test.get(k), int | float)})
+    history = report.get("history")
+    if isinstance(history, Mapping) and history.get("val_loss"):
+        found.setdefault("best_val_loss", float(min(history["val_loss"])))
+        found.setdefault("epochs", len(history["val_loss"]))
+    return found
+
+
+def _update_latest(root: Path, folder: Path) -> None:
+    """``root/latest`` -> ``folder``, replaced atomically (a text file where links fail)."""
+    link = root / LATEST
+    temporary = root / f".{LATEST}.{os.getpid()}"
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        temporary.symlink_to(folder.name, target_is_directory=True)
+        os.replace(temporary, link)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        (root / f"{LATEST}.txt").write_text(folder.name + "\n")
+
+
+def start_run(cfg: Config, script: str, name: str | None = None) -> Run:
+    """Create a new run folder (never an existing one) with its config and environment."""
+    root = runs_root(cfg)
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = f"{stamp}-{run_name(cfg, name)}"
+    for attempt in range(1000):
+        folder = root / (base if attempt == 0 else f"{base}-{attempt + 1}")
+        try:
+            folder.mkdir()
+            break
+        except FileExistsError:
+            continue
+    else:  # pragma: no cover - a thousand runs in one second
+        raise ConfigError(f"cannot create a new run folder in {root}")
+    info = {
+        "name": folder.name,
+        "script": script,
+        "argv": sys.argv[1:],
+        "config_file": str(cfg.source) if cfg.source else None,
+        "started": now(),
+        "status": "running",
+        "outputs": [],
+        "summary": {},
+    }
+    run = Run(folder, info)
+    write_json(folder / "config.json", cfg.snapshot())
+    write_json(folder / "environment.json", environment())
+    run.write()
+    _update_latest(root, folder)
+    return run
+
+
+@contextlib.contextmanager
+def recorded_run(cfg: Config, script: str, name: str | None = None) -> Iterator[Run]:
+    """A new run for the duration of a script's work; its status says how it ended."""
+    run = start_run(cfg, script, name)
+    _ACTIVE.append(run)
+    try:
+        yield run
+    except BaseException as exc:
+        if run.info["outputs"]:
+            run.finish("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+        else:  # stopped before producing anything (a refused setting): leave no trace
+            discard(run)
+        raise
+    else:
+        run.finish("finished")
+    finally:
+        _ACTIVE.remove(run)
+
+
+def discard(run: Run) -> None:
+    """Remove a run folder that holds nothing but its own records; ``latest`` goes back
+    to the newest remaining run."""
+    root = run.path.parent
+    shutil.rmtree(run.path, ignore_errors=True)
+    remaining = list_runs(root)
+    if remaining:
+        _update_latest(root, remaining[-1])
+    else:
+        for leftover in (root / LATEST, root / f"{LATEST}.txt"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        with contextlib.suppress(OSError):
+            root.rmdir()
+            root.parent.rmdir()  # OUTPUT_PATH, when the run made it and it is empty
+
+
+def active_run() -> Run | None:
+    """The run this process is recording, if any (model records name it)."""
+    return _ACTIVE[-1] if _ACTIVE else None
+
+
+def find_run(
+    output_path: str | os.PathLike[str], name: str | None = None, with_model: bool = False
+) -> Path:
+    """A run folder by name (a full folder name, or the end of one: ``alexnet-lr3``), or
+    ``latest``/None for the newest; ``with_model``: only runs that trained a model.
+
+    Raises:
+        ConfigError: no run of that name; the message lists the newest ones.
+    """
+    root = Path(output_path) / RUNS_FOLDER
+    runs = list_runs(root)
+    if with_model:
+        runs = [r for r in runs if read_json(r / RUN_FILE).get("model")]
+    if not runs:
+        what = "runs that trained a model" if with_model else "runs"
+        raise ConfigError(f"no {what} in {root}: train something first")
+    if name in (None, LATEST):
+        return runs[-1]
+    exact = [r for r in runs if r.name == name]
+    matches = exact or [r for r in runs if r.name.endswith(name) or r.name.startswith(name)]
+    if not matches:
+        shown = ", ".join(r.name for r in runs[-5:])
+        raise ConfigError(f"no run named {name!r} in {root}; the newest: {shown}")
+    return matches[-1]
+
+
+def list_runs(root: str | os.PathLike[str]) -> list[Path]:
+    """Run folders in ``root``, oldest first."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    found = [p for p in root.iterdir() if p.is_dir() and not p.is_symlink()
+             and (p / RUN_FILE).is_file()]  # fmt: skip
+    return sorted(found, key=lambda p: (read_json(p / RUN_FILE).get("started", ""), p.name))
+
+
+def open_run(folder: str | os.PathLike[str]) -> Run:
+    """An existing run, to add an evaluation of its model to it."""
+    folder = Path(folder)
+    return Run(folder, read_json(folder / RUN_FILE))
+
+
+def run_model(output_path: str | os.PathLike[str], name: str | None = None) -> Path:
+    """The model file kept in run ``name`` (the newest run that trained one for
+    ``latest``): ``evaluate.py --run NAME``."""
+    folder = find_run(output_path, name, with_model=True)
+    return folder / read_json(folder / RUN_FILE)["model"]
+
+
+def note_input_model(run: Run, model_path: str | os.PathLike[str]) -> None:
+    """Record which model a run used and, where known, the run that trained it (its
+    ``parent``: a comparison or report of that run includes this one's results)."""
+    model_path = Path(model_path)
+    run.info["input_model"] = str(model_path)
+    parent = None
+    if (model_path.parent / RUN_FILE).is_file():  # a model kept in a run folder
+        parent = model_path.parent
+    else:
+        with contextlib.suppress(OSError, ValueError):
+            recorded = read_json(Path(str(model_path) + ".json")).get("run")
+            if recorded and (Path(recorded) / RUN_FILE).is_file():
+                parent = Path(recorded)
+    if parent is not None and parent.resolve() != run.path.resolve():
+        run.info["parent"] = parent.name
+    run.write()
+
+
+def children(folder: str | os.PathLike[str]) -> list[Path]:
+    """Runs that used the model of run ``folder`` (evaluations, diagnoses), oldest first."""
+    folder = Path(folder)
+    return [r for r in list_runs(folder.parent)
+            if read_json(r / RUN_FILE).get("parent") == folder.name]  # fmt: skip
