@@ -41,6 +41,7 @@ from pyimagesearch.utils.reports import read_json, write_json
 RUNS_FOLDER = "runs"
 LATEST = "latest"
 RUN_FILE = "run.json"
+HISTORY_FILE = "history.json"
 PACKAGES = ("numpy", "h5py", "opencv-python-headless", "scikit-learn", "tensorflow",
             "tensorflow-cpu", "keras", "optuna", "skops")  # fmt: skip
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -110,12 +111,20 @@ class Run:
         target = self.path / (as_name or source.name)
         if target.exists():
             target = self.path / f"{source.stem}-{len(self.info['outputs'])}{source.suffix}"
-        try:
-            os.link(source, target)
-        except OSError:  # another file system, or links not allowed
-            shutil.copy2(source, target)
+        self.link(source, target.name)
         self.info["outputs"].append(target.name)
         return target
+
+    def link(self, source: Path, target_name: str) -> bool:
+        """Hard-link (else copy) ``source`` as ``target_name`` in the folder."""
+        target = self.path / target_name
+        try:
+            os.link(source, target)
+        except FileNotFoundError:
+            return False
+        except OSError:  # another file system, or links not allowed
+            shutil.copy2(source, target)
+        return True
 
     def collect(self, report: Mapping[str, Any], summary: Mapping[str, Any] | None = None) -> None:
         """Keep every file a script's report names (model, record, plots, reports), and
@@ -130,6 +139,10 @@ class Run:
                     if key in ("model", "model_path") and kept is not None:
                         self.info["model"] = kept.name
                         self.keep(Path(str(one) + ".json"))  # its record
+        history = report.get("history")
+        if isinstance(history, Mapping) and not (self.path / HISTORY_FILE).exists():
+            write_json(self.path / HISTORY_FILE, history)  # the curves, for report.py
+            self.info["outputs"].append(HISTORY_FILE)
         files = report.get("files")
         if isinstance(files, Mapping):  # a diagnosis: its pictures and tables
             for one in files.values():
@@ -164,6 +177,9 @@ SUMMARY_KEYS = ("network", "backbone", "backbones", "kind", "epochs", "epochs_ru
 def summarise(report: Mapping[str, Any]) -> dict[str, Any]:
     """The numbers of a report worth a column in a comparison."""
     found = {k: report[k] for k in SUMMARY_KEYS if isinstance(report.get(k), str | int | float)}
+    names = report.get("backbones")
+    if isinstance(names, list) and all(isinstance(n, str) for n in names):
+        found["backbones"] = names
     test = report.get("test")
     if isinstance(test, Mapping):
         found.update({k: test[k] for k in SUMMARY_KEYS if isinstance(test.get(k), int | float)})
@@ -172,6 +188,15 @@ def summarise(report: Mapping[str, Any]) -> dict[str, Any]:
         found.setdefault("best_val_loss", float(min(history["val_loss"])))
         found.setdefault("epochs", len(history["val_loss"]))
     return found
+
+
+# Reports about the data a run saw, kept in the run as they were when it started (the
+# builder and the audit replace their files atomically, so a hard link keeps that version).
+DATA_REPORTS = (("build_report.json", "build_report.json"), ("audit/audit.json", "audit.json"))
+
+
+def _data_reports(cfg: Config) -> list[tuple[Path, str]]:
+    return [(cfg.output_path(source), kept) for source, kept in DATA_REPORTS]
 
 
 def _update_latest(root: Path, folder: Path) -> None:
@@ -189,25 +214,18 @@ def _update_latest(root: Path, folder: Path) -> None:
         (root / f"{LATEST}.txt").write_text(folder.name + "\n")
 
 
-def start_run(cfg: Config, script: str, name: str | None = None) -> Run:
+def start_run(
+    cfg: Config, script: str, name: str | None = None, command: list[str] | None = None
+) -> Run:
     """Create a new run folder (never an existing one) with its config and environment."""
     root = runs_root(cfg)
-    root.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = f"{stamp}-{run_name(cfg, name)}"
-    for attempt in range(1000):
-        folder = root / (base if attempt == 0 else f"{base}-{attempt + 1}")
-        try:
-            folder.mkdir()
-            break
-        except FileExistsError:
-            continue
-    else:  # pragma: no cover - a thousand runs in one second
-        raise ConfigError(f"cannot create a new run folder in {root}")
+    folder = stamped_folder(root, run_name(cfg, name))
     info = {
         "name": folder.name,
         "script": script,
-        "argv": sys.argv[1:],
+        "command": [str(c) for c in command]
+        if command
+        else [Path(sys.argv[0]).name, *sys.argv[1:]],
         "config_file": str(cfg.source) if cfg.source else None,
         "started": now(),
         "status": "running",
@@ -215,6 +233,9 @@ def start_run(cfg: Config, script: str, name: str | None = None) -> Run:
         "summary": {},
     }
     run = Run(folder, info)
+    for source, kept_as in _data_reports(cfg):
+        if run.link(source, kept_as):
+            info.setdefault("inputs", []).append(kept_as)
     write_json(folder / "config.json", cfg.snapshot())
     write_json(folder / "environment.json", environment())
     run.write()
@@ -223,9 +244,11 @@ def start_run(cfg: Config, script: str, name: str | None = None) -> Run:
 
 
 @contextlib.contextmanager
-def recorded_run(cfg: Config, script: str, name: str | None = None) -> Iterator[Run]:
+def recorded_run(
+    cfg: Config, script: str, name: str | None = None, command: list[str] | None = None
+) -> Iterator[Run]:
     """A new run for the duration of a script's work; its status says how it ended."""
-    run = start_run(cfg, script, name)
+    run = start_run(cfg, script, name, command)
     _ACTIVE.append(run)
     try:
         yield run
@@ -335,3 +358,35 @@ def children(folder: str | os.PathLike[str]) -> list[Path]:
     folder = Path(folder)
     return [r for r in list_runs(folder.parent)
             if read_json(r / RUN_FILE).get("parent") == folder.name]  # fmt: skip
+
+
+def resolve_runs(output_path: str | os.PathLike[str], names: list[str] | None) -> list[Path]:
+    """Run folders from names or paths (``compare_runs.py``, ``report.py``); no names: every
+    run that trained a model (every run when none did), oldest first."""
+    if not names:
+        runs = list_runs(Path(output_path) / RUNS_FOLDER)
+        trained = [r for r in runs if read_json(r / RUN_FILE).get("model")]
+        if not (trained or runs):
+            raise ConfigError(
+                f"no runs in {Path(output_path) / RUNS_FOLDER}: train something first"
+            )
+        return trained or runs
+    found = []
+    for name in names:
+        path = Path(name)
+        found.append(path if (path / RUN_FILE).is_file() else find_run(output_path, name))
+    return found
+
+
+def stamped_folder(parent: str | os.PathLike[str], name: str) -> Path:
+    """A new folder ``parent/<date-time>-<name>`` (never an existing one)."""
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = f"{stamp}-{_UNSAFE.sub('-', name).strip('-.') or 'run'}"[:100]
+    for attempt in range(1000):
+        folder = parent / (base if attempt == 0 else f"{base}-{attempt + 1}")
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir()
+            return folder
+    raise ConfigError(f"cannot create a new folder in {parent}")  # pragma: no cover

@@ -65,6 +65,9 @@ def os_error_line(exc: OSError) -> str:
     return text + (f" ({hint})" if hint else "")
 
 
+_COMMAND: list[str] = []  # the script and arguments being run (for its run folder)
+
+
 def friendly_errors(main: Callable[..., Any]) -> Callable[..., int]:
     """Run ``main``; print user errors, failed reads/writes and Ctrl-C as one line and
     return an exit code (2 for errors, 130 for Ctrl-C).
@@ -77,6 +80,9 @@ def friendly_errors(main: Callable[..., Any]) -> Callable[..., int]:
 
     @functools.wraps(main)
     def wrapper(*args: Any, **kwargs: Any) -> int:
+        given = args[0] if args else kwargs.get("argv")
+        _COMMAND[:] = [Path(sys.argv[0]).name if given is None else f"{main.__module__}.py",
+                       *(sys.argv[1:] if given is None else given)]  # fmt: skip
         try:
             result = main(*args, **kwargs)
         except PyImageSearchError as exc:
@@ -221,7 +227,7 @@ def script_run(
     ``model``: the trained model the script uses (its run becomes this run's parent)."""
     from pyimagesearch.experiments.runs import note_input_model, recorded_run
 
-    with recorded_run(cfg, script, getattr(args, "name", None)) as run:
+    with recorded_run(cfg, script, getattr(args, "name", None), list(_COMMAND)) as run:
         if model is not None:
             note_input_model(run, model)
         yield run

@@ -55,6 +55,7 @@ def test_two_runs_of_one_command_keep_two_folders_and_leave_the_first_alone(
     assert first.name.endswith("-logreg_config")  # the config file's name by default
     info = json.loads((first / "run.json").read_text())
     assert info["status"] == "finished" and info["script"] == "train_logreg"
+    assert info["command"] == ["train_logreg.py", *command]
     assert info["model"] == "logreg.skops" and info["summary"]["best_C"] == 0.5
     assert {"logreg.skops", "logreg.skops.json", "logreg_report.json"} <= set(info["outputs"])
     assert json.loads((first / "config.json").read_text())["LOGREG_C_GRID"] == [0.5]  # --set

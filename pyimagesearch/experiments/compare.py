@@ -1,0 +1,164 @@
+"""Compare runs side by side: one row per run, the settings that differ, the key numbers.
+
+A training run's row also holds the numbers of the evaluations of its model (its child
+runs: ``evaluate.py --run``), so AlexNet's baseline and 10-crop accuracy sit beside the
+logistic regression's.
+
+Example:
+    >>> rows, differing = compare_runs([find_run("output", "lr-3"), find_run("output")])
+    >>> paths = write_comparison(rows, differing, "output/comparisons/lr")
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pyimagesearch.config import SETTINGS
+from pyimagesearch.experiments.runs import RUN_FILE, children
+from pyimagesearch.utils.atomic import atomic_write
+from pyimagesearch.utils.reports import read_json
+
+# (column, title) of the numbers shown for every run, after the differing settings.
+NUMBER_COLUMNS = (
+    ("epochs", "epochs"),
+    ("best_val_loss", "best val loss"),
+    ("baseline_rank1", "rank-1"),
+    ("tencrop_rank1", "10-crop rank-1"),
+    ("baseline_rank5", "rank-5"),
+    ("tencrop_rank5", "10-crop rank-5"),
+    ("log_loss", "log loss"),
+    ("tencrop_log_loss", "10-crop log loss"),
+    ("seconds", "seconds"),
+)
+# Settings that differ between runs without making them different experiments.
+IGNORED_SETTINGS = {"source"}
+
+
+def run_numbers(folder: Path) -> dict[str, Any]:
+    """A run's key numbers, with those of the evaluations of its model filled in."""
+    info = read_json(folder / RUN_FILE)
+    numbers = dict(info.get("summary", {}))
+    for child in children(folder):  # oldest first: the newest evaluation wins
+        summary = read_json(child / RUN_FILE).get("summary", {})
+        numbers.update({k: v for k, v in summary.items() if k.startswith(("baseline", "tencrop"))})
+    if "baseline_rank1" not in numbers and "accuracy" in numbers:  # a classifier's own test
+        numbers["baseline_rank1"] = numbers["accuracy"]
+    if "log_loss" not in numbers and "baseline_log_loss" in numbers:
+        numbers["log_loss"] = numbers["baseline_log_loss"]
+    numbers["seconds"] = info.get("seconds")
+    return numbers
+
+
+def model_name(info: dict[str, Any], numbers: dict[str, Any]) -> str:
+    """What was trained: the network, or the classifier and its backbone(s)."""
+    if numbers.get("network"):
+        return str(numbers["network"])
+    backbones = numbers.get("backbones") or (
+        [numbers["backbone"]] if numbers.get("backbone") else []
+    )
+    kind = {"train_logreg": "logreg", "train_head": "head", "fine_tune": "fine-tuned"}.get(
+        info.get("script", ""), info.get("script", "")
+    )
+    return f"{kind} on {'+'.join(map(str, backbones))}" if backbones else kind
+
+
+def settings_of(folder: Path) -> dict[str, Any]:
+    """The run's settings, every known one (defaults where the config did not set it)."""
+    snapshot = read_json(folder / "config.json")
+    output = str(snapshot.get("OUTPUT_PATH") or "output")
+    full = {name: s.default_value(output) for name, s in SETTINGS.items()}
+    full.update(snapshot)
+    return full
+
+
+def differing_settings(settings: Sequence[dict[str, Any]]) -> list[str]:
+    """Names of the settings whose values are not the same in every run (file paths aside:
+    every run names its own)."""
+    names = sorted(set().union(*settings)) if settings else []
+    differing = []
+    for name in names:
+        if name in IGNORED_SETTINGS or (name in SETTINGS and SETTINGS[name].path):
+            continue
+        values = {json.dumps(s.get(name), sort_keys=True, default=str) for s in settings}
+        if len(values) > 1:
+            differing.append(name)
+    return differing
+
+
+def compare_runs(folders: Sequence[Path]) -> tuple[list[dict[str, Any]], list[str]]:
+    """One row per run (run, script, model, each differing setting, the numbers) and the
+    names of the differing settings."""
+    settings = [settings_of(f) for f in folders]
+    differing = differing_settings(settings)
+    rows = []
+    for folder, values in zip(folders, settings, strict=True):
+        info = read_json(folder / RUN_FILE)
+        numbers = run_numbers(folder)
+        row: dict[str, Any] = {
+            "run": folder.name,
+            "script": info.get("script"),
+            "status": info.get("status"),
+            "model": model_name(info, numbers),
+        }
+        row.update({name: values.get(name) for name in differing})
+        row.update({key: numbers.get(key) for key, _ in NUMBER_COLUMNS})
+        rows.append(row)
+    return rows, differing
+
+
+def shown(value: Any) -> str:
+    """A table cell: fractions of 1 as percentages are left to the caller; floats to 4
+    significant digits; None as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def table_lines(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> list[str]:
+    """The table as aligned text for the terminal."""
+    columns = ["run", "model", *differing, *(key for key, _ in NUMBER_COLUMNS)]
+    titles = dict(NUMBER_COLUMNS)
+    cells = [[titles.get(c, c) for c in columns]]
+    cells += [[shown(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+            for r in cells]  # fmt: skip
+
+
+def markdown(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> str:
+    columns = ["run", "model", *differing, *(key for key, _ in NUMBER_COLUMNS)]
+    titles = dict(NUMBER_COLUMNS)
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(titles.get(c, c)) for c in columns) + " |",
+             "|" + "|".join("---" for _ in columns) + "|"]  # fmt: skip
+    lines += ["| " + " | ".join(cell(shown(row.get(c))) for c in columns) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_comparison(
+    rows: Sequence[dict[str, Any]], differing: Sequence[str], folder: str | os.PathLike[str]
+) -> dict[str, Path]:
+    """``comparison.csv`` and ``comparison.md`` in ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = ["run", "script", "status", "model", *differing, *(k for k, _ in NUMBER_COLUMNS)]
+    paths = {"csv": folder / "comparison.csv", "markdown": folder / "comparison.md"}
+    with atomic_write(paths["csv"]) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, columns)
+        writer.writeheader()
+        writer.writerows({c: shown(row.get(c)) for c in columns} for row in rows)
+    with atomic_write(paths["markdown"]) as tmp:
+        tmp.write_text(markdown(rows, differing))
+    return paths
