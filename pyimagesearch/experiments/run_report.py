@@ -1,0 +1,388 @@
+"""One self-contained HTML report of a run, or of a comparison of runs (``report.py``).
+
+A run's report gathers what the run and the runs that used its model (evaluations,
+diagnoses, class activation maps) left in their folders: the key numbers, the config, the
+build report and audit the run saw, the training curves, baseline vs 10-crop, the
+classification report, the confusion matrix, the top losses and the CAM grid, each where it
+exists. A comparison report puts the runs in one table (the settings that differ and the
+numbers) and their validation curves in one plot; a search adds its best settings.
+
+Example:
+    >>> path = write_run_report(find_run("output", "latest"))       # doctest: +SKIP
+    >>> path.name
+    'report.html'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pyimagesearch.config import SETTINGS
+from pyimagesearch.experiments.compare import (
+    NUMBER_COLUMNS,
+    compare_runs,
+    model_name,
+    run_numbers,
+)
+from pyimagesearch.experiments.html_page import (
+    Page,
+    esc,
+    figure_image,
+    image_file,
+    key_values,
+    paragraph,
+    pre,
+    table,
+)
+from pyimagesearch.experiments.runs import HISTORY_FILE, RUN_FILE, children
+from pyimagesearch.utils.atomic import atomic_write
+from pyimagesearch.utils.reports import read_json
+
+REPORT_FILE = "report.html"
+TOP_LOSS_ROWS = 200  # rows of the top-loss table
+LISTED = 20  # file names listed per finding of the build report and audit
+
+
+def _read(path: Path) -> Any:
+    try:
+        return read_json(path)
+    except (OSError, ValueError):
+        return None
+
+
+def newest_file(folders: Sequence[Path], name: str) -> Path | None:
+    """``name`` in the newest of ``folders`` that holds it."""
+    for folder in reversed(folders):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _summary_section(page: Page, folder: Path, info: dict[str, Any]) -> None:
+    numbers = run_numbers(folder)
+    facts = {
+        "script": info.get("script"),
+        "model": model_name(info, numbers),
+        "status": info.get("status"),
+        "started": info.get("started"),
+        "seconds": info.get("seconds"),
+        "command": " ".join(info.get("command", [])),
+        "model file": info.get("model") or info.get("input_model"),
+        "trained by run": info.get("parent"),
+    }
+    titles = dict(NUMBER_COLUMNS)
+    titles["baseline_log_loss"] = "baseline log loss"
+    shown = {titles.get(k, k.replace("_", " ")): v for k, v in numbers.items() if v is not None}
+    page.section(
+        "Summary",
+        key_values({k: v for k, v in facts.items() if v})
+        + "<h3>Key numbers</h3>"
+        + key_values(shown),
+    )
+
+
+def _config_section(page: Page, folder: Path) -> None:
+    snapshot = _read(folder / "config.json") or {}
+    rows = [
+        [name, value, SETTINGS[name].help if name in SETTINGS else ""]
+        for name, value in snapshot.items()
+        if name != "source"
+    ]
+    note = paragraph(
+        f"config file: {snapshot.get('source')}; settings not listed have "
+        "their defaults (docs/SETTINGS.md)",
+        muted=True,
+    )
+    page.section("Configuration", note + table(["setting", "value", "meaning"], rows))
+
+
+def _build_section(page: Page, build: Mapping[str, Any]) -> None:
+    totals = build.get("totals", {})
+    splits = build.get("splits", {})
+    rows = [
+        [name, s.get("listed"), s.get("written"), s.get("skipped"), s.get("images_per_second")]
+        for name, s in splits.items()
+    ]
+    parts = [
+        key_values(
+            {
+                "images": build.get("images_path"),
+                "build id": build.get("build_id"),
+                "classes": ", ".join(map(str, build.get("label_names", []))),
+                "label source": build.get("label_source"),
+                "image size": build.get("image_size"),
+            }
+        ),
+        table(["split", "listed", "written", "skipped", "images/s"], rows),
+        "<h3>Totals</h3>" + key_values(totals),
+    ]
+    skipped = [f for s in splits.values() for f in s.get("skipped_files", [])]
+    if skipped:
+        parts.append(
+            "<h3>Skipped files</h3>"
+            + table(
+                ["file", "reason"], [[f.get("path"), f.get("reason")] for f in skipped[:LISTED]]
+            )
+        )
+    page.section("Build report", "".join(parts))
+
+
+def _curves_section(page: Page, history: Mapping[str, Any], title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    curves = {k: v for k, v in history.items() if isinstance(v, list) and v}
+    losses = [k for k in curves if k.endswith("loss")]
+    others = [k for k in curves if not k.endswith("loss") and k not in ("lr", "learning_rate")]
+    figure, axes = plt.subplots(1, 2 if others else 1, figsize=(11 if others else 6, 3.8))
+    axes = list(axes) if others else [axes]
+    for axis, names, label in ((axes[0], losses, "loss"), (axes[-1], others, "metric")):
+        for name in names:
+            values = curves[name]
+            axis.plot(
+                range(1, len(values) + 1),
+                values,
+                label=name,
+                linestyle="--" if name.startswith("val_") else "-",
+            )
+        axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.set_ylabel(label)
+        axis.grid(alpha=0.3)
+        if names:
+            axis.legend(fontsize=8)
+    figure.suptitle(title)
+    page.section("Training curves", figure_image(figure, "training curves"))
+
+
+def _evaluation_section(
+    page: Page, evaluation: Mapping[str, Any] | None, numbers: Mapping[str, Any]
+) -> None:
+    rows = []
+    for name, label in (("baseline", "baseline (resized)"), ("tencrop", "10-crop")):
+        source = evaluation or numbers
+        if source.get(f"{name}_rank1") is None:
+            continue
+        rows.append(
+            [
+                label,
+                source.get(f"{name}_rank1"),
+                source.get(f"{name}_rank5"),
+                source.get(f"{name}_log_loss"),
+                source.get(f"{name}_seconds"),
+            ]
+        )
+    if not rows:
+        return
+    body = table(["prediction", "rank-1", "rank-5", "log loss", "seconds"], rows)
+    if evaluation:
+        body += paragraph(
+            f"{evaluation.get('n_images')} test images; 10-crop got "
+            f"{evaluation.get('tencrop_fixed')} right that the baseline got wrong and "
+            f"{evaluation.get('tencrop_broke')} wrong that the baseline got right."
+        )
+    page.section("Baseline vs 10-crop", body)
+
+
+def _classification_section(
+    page: Page, evaluation: Mapping[str, Any] | None, script_report: Mapping[str, Any] | None
+) -> None:
+    parts = []
+    if evaluation:
+        for name, label in (("baseline", "Baseline"), ("tencrop", "10-crop")):
+            if evaluation.get(f"{name}_report_text"):
+                parts.append(f"<h3>{label}</h3>" + pre(evaluation[f"{name}_report_text"]))
+    elif script_report and isinstance(script_report.get("classification_report"), str):
+        parts.append(pre(script_report["classification_report"]))
+    if parts:
+        page.section("Classification report", "".join(parts))
+
+
+SPLIT_ORDER = ("test", "val", "train")
+
+
+def _diagnoses(family: list[Path]) -> list[tuple[str, Path, dict[str, Any]]]:
+    """(split, folder, diagnosis) of the newest diagnosis of each split, test first."""
+    newest: dict[str, tuple[Path, dict[str, Any]]] = {}
+    for folder in family:  # oldest first: later ones replace earlier ones
+        diagnosis = _read(folder / "diagnosis.json")
+        if isinstance(diagnosis, dict):
+            newest[str(diagnosis.get("split", "test"))] = (folder, diagnosis)
+    order = sorted(newest, key=lambda s: SPLIT_ORDER.index(s) if s in SPLIT_ORDER else 9)
+    return [(split, *newest[split]) for split in order]
+
+
+def _diagnosis_sections(page: Page, family: list[Path]) -> None:
+    diagnoses = _diagnoses(family)
+    matrices, losses = [], []
+    for split, folder, diagnosis in diagnoses:
+        heading = f"<h3>{esc(split)} split{' (10-crop)' if diagnosis.get('tencrop') else ''}</h3>"
+        if (folder / "confusion_matrix.png").is_file():
+            picture = image_file(folder / "confusion_matrix.png", f"confusion matrix, {split}")
+            matrices.append(heading + picture)
+        rows = [
+            [r.get("path"), r.get("true_label"), r.get("predicted_label"),
+             r.get("true_probability"), r.get("loss")]
+            for r in diagnosis.get("top_losses", [])[:TOP_LOSS_ROWS]
+        ]  # fmt: skip
+        body = heading + paragraph(
+            f"{diagnosis.get('n_images')} images, accuracy {diagnosis.get('accuracy', 0):.4f}, "
+            f"log loss {diagnosis.get('log_loss', 0):.4f}"
+        )
+        if (folder / "top_losses.png").is_file():
+            body += image_file(folder / "top_losses.png", f"top losses of the {split} split")
+        losses.append(body + table(["file", "true", "predicted", "p(true)", "loss"], rows))
+    if matrices:
+        page.section("Confusion matrix", "".join(matrices))
+    if losses:
+        page.section("Top losses", "".join(losses))
+    cam = newest_file(family, "cam.png")
+    if cam:
+        page.section("Class activation maps", image_file(cam, "class activation maps"))
+
+
+def _audit_section(page: Page, audit: Mapping[str, Any]) -> None:
+    parts = [key_values({k: v for k, v in audit.get("summary", {}).items() if k != "notes"})]
+    parts += [paragraph(note) for note in audit.get("summary", {}).get("notes", [])]
+    members = [
+        [g + 1, m.get("path"), m.get("label"), m.get("split")]
+        for g, group in enumerate(audit.get("duplicates", [])[:LISTED])
+        for m in group.get("members", [])
+    ]
+    if members:
+        parts.append(
+            "<h3>Duplicate groups</h3>" + table(["group", "file", "label", "split"], members)
+        )
+    suspicious = [
+        [s.get("path"), s.get("split"), s.get("label"), s.get("predicted"), s.get("confidence")]
+        for s in audit.get("suspicious_labels", [])[:LISTED]
+    ]
+    if suspicious:
+        parts.append(
+            "<h3>Suspicious labels</h3>"
+            + table(["file", "split", "label", "predicted", "confidence"], suspicious)
+        )
+    page.section("Dataset audit", "".join(parts))
+
+
+def _environment_section(page: Page, folder: Path) -> None:
+    environment = _read(folder / "environment.json") or {}
+    packages = environment.get("packages", {})
+    facts = {k: v for k, v in environment.items() if k != "packages"}
+    page.section("Environment", key_values({**facts, **packages}))
+
+
+def _used_by_section(page: Page, kids: list[Path]) -> None:
+    rows = []
+    for kid in kids:
+        info = _read(kid / RUN_FILE) or {}
+        rows.append([kid.name, info.get("script"), info.get("status"), info.get("started")])
+    if rows:
+        page.section(
+            "Runs that used this model", table(["run", "script", "status", "started"], rows)
+        )
+
+
+def run_report(folder: str | os.PathLike[str]) -> str:
+    """The HTML of one run's report (see the module doc)."""
+    folder = Path(folder)
+    info = _read(folder / RUN_FILE) or {}
+    kids = children(folder)
+    family = [folder, *kids]  # oldest first; the newest file of each name wins
+    page = Page(f"Run {folder.name}", f"{info.get('script', '')} · {info.get('started', '')}")
+    _summary_section(page, folder, info)
+    _config_section(page, folder)
+    build = newest_file([folder], "build_report.json")
+    if build and _read(build):
+        _build_section(page, _read(build))
+    history = _read(folder / HISTORY_FILE)
+    if history:
+        _curves_section(page, history, folder.name)
+    evaluation_file = newest_file(family, "evaluation.json")
+    evaluation = _read(evaluation_file) if evaluation_file else None
+    _evaluation_section(page, evaluation, run_numbers(folder))
+    script_report = next(
+        (_read(folder / name) for name in info.get("outputs", []) if name.endswith("_report.json")),
+        None,
+    )
+    _classification_section(page, evaluation, script_report)
+    _diagnosis_sections(page, family)
+    audit = newest_file([folder], "audit.json")
+    if audit and _read(audit):
+        _audit_section(page, _read(audit))
+    search = _read(folder / "best.json")
+    if search:
+        page.section("Best settings of the search", key_values(search.get("settings", {})))
+    _used_by_section(page, kids)
+    _environment_section(page, folder)
+    return page.html()
+
+
+def comparison_report(folders: Sequence[Path], best: Mapping[str, Any] | None = None) -> str:
+    """The HTML of a comparison of runs: the table, the validation curves, the best
+    settings of a search (``best``)."""
+    rows, differing = compare_runs(folders)
+    page = Page(
+        f"Comparison of {len(rows)} runs",
+        ", ".join(f.name for f in folders[:4]) + (" ..." if len(folders) > 4 else ""),
+    )
+    columns = ["run", "model", *differing, *(k for k, _ in NUMBER_COLUMNS)]
+    titles = dict(NUMBER_COLUMNS)
+    losses = [r.get("best_val_loss") for r in rows]
+    known = [v for v in losses if isinstance(v, int | float)]
+    highlight = losses.index(min(known)) if known else None
+    body = table(
+        [titles.get(c, c) for c in columns], [[r.get(c) for c in columns] for r in rows], highlight
+    )
+    if not differing and len(rows) > 1:
+        body += paragraph("The runs' settings are the same (file paths aside).", muted=True)
+    if highlight is not None:
+        body += paragraph("Highlighted: the lowest validation loss.", muted=True)
+    page.section("Runs", body)
+    if best:
+        page.section(
+            "Best settings of the search",
+            key_values(best.get("settings", {}))
+            + paragraph(f"trial {best.get('trial')}, validation loss {best.get('val_loss')}"),
+        )
+    histories = {f.name: _read(f / HISTORY_FILE) for f in folders}
+    histories = {k: v for k, v in histories.items() if v and v.get("val_loss")}
+    if histories:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
+
+        figure, axis = plt.subplots(figsize=(9, 4.2))
+        for name, history in histories.items():
+            values = history["val_loss"]
+            axis.plot(range(1, len(values) + 1), values, label=name[:40])
+        axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.set_ylabel("validation loss")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
+        page.section("Validation curves", figure_image(figure, "validation loss of every run"))
+    return page.html()
+
+
+def write_report(html: str, path: str | os.PathLike[str]) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return path
+
+
+def write_run_report(
+    folder: str | os.PathLike[str], path: str | os.PathLike[str] | None = None
+) -> Path:
+    """``report.html`` of run ``folder`` (in the run folder unless ``path``)."""
+    return write_report(run_report(folder), path or Path(folder) / REPORT_FILE)
