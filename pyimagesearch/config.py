@@ -374,15 +374,27 @@ _group(
     ("LOGREG_MODEL_PATH", PathValue(), "{OUTPUT_PATH}/logreg.skops", "logistic-regression classifier", True),
     ("LOGREG_REPORT", PathValue(), "{OUTPUT_PATH}/logreg_report.json", "JSON report of train_logreg.py", True),
     ("LOGREG_C_GRID", Numbers(None, Float(0.0, open_low=True)), (0.0001, 0.001, 0.01, 0.1, 1.0, 10.0, 100.0), "values of C searched"),
+    ("LOGREG_C", Float(0.0, open_low=True), None, "a fixed C (search.py sets it); None: the best of LOGREG_C_GRID by cross-validation"),
+    ("LOGREG_PENALTY", Str(("l2", "l1")), "l2", "penalty of the logistic regression ('l1': sparse weights)"),
     ("LOGREG_TEST_SIZE", Float(0.0, 0.99, open_low=True), 0.25, "held-out fraction when no TEST_FEATURES_HDF5 is given"),
     ("HEAD_MODEL_PATH", PathValue(), "{OUTPUT_PATH}/head.keras", "Keras head trained on features", True),
     ("HEAD_EPOCHS", POSITIVE, 30, "most epochs of the head (early stopping)"),
+    ("HEAD_LEARNING_RATE", LEARNING_RATE, 1e-3, "Adam learning rate of the head"),
+    ("HEAD_DROPOUT", Float(0.0, 0.99), 0.5, "dropout rate on the features (and on the hidden layer) of the head"),
+    ("HEAD_UNITS", Int(0), 0, "units of a hidden ReLU layer of the head; 0: none (dropout, then the output layer)"),
     ("HEAD_BATCH_SIZE", POSITIVE, 64, "feature rows per batch of the head"),
     ("HEAD_VAL_SPLIT", Float(0.0, 0.9, open_low=True), 0.1, "validation fraction of the head's training rows"),
     ("TEST_IMAGES_PATH", PathValue(), None, "unlabeled Kaggle-style test folder (1.jpg ... 12500.jpg)", True),
     ("SUBMISSION_PATH", PathValue(), "{OUTPUT_PATH}/submission.csv", "submission CSV written by predict.py", True),
     ("CLIP_RANGE", Numbers(2, Float(0.0, 1.0)), (0.005, 0.995), "(low, high) clipping of submitted probabilities"),
     ("POSITIVE_CLASS", Str(), "dog", "class whose probability is submitted"),
+)
+_group(
+    "search.py",
+    ("SEARCH_MODEL", Str(("head", "logreg")), "head", "what search.py tunes on the features: 'head' (train_head.py's settings) or 'logreg' (train_logreg.py's)"),
+    ("SEARCH_SPACE", Dict(), None, "settings searched and their ranges: ('log', low, high) log-uniform, (low, high) or ('float', low, high) uniform, ('int', low, high) integers, [a, b, ...] choices; e.g. {'HEAD_LEARNING_RATE': ('log', 1e-4, 1e-1), 'HEAD_UNITS': [0, 256]}; None: the model's default space (docs/EXPERIMENTS.md)"),
+    ("SEARCH_TRIALS", POSITIVE, 30, "trials of search.py (each a run of its own)"),
+    ("SEARCH_PRUNING", Bool(), True, "stop a head trial after an epoch whose validation loss is worse than the median of earlier trials at that epoch"),
 )
 _group(
     "fine_tune.py",

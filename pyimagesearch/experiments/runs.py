@@ -199,7 +199,7 @@ def _data_reports(cfg: Config) -> list[tuple[Path, str]]:
     return [(cfg.output_path(source), kept) for source, kept in DATA_REPORTS]
 
 
-def _update_latest(root: Path, folder: Path) -> None:
+def point_latest(root: Path, folder: Path) -> None:
     """``root/latest`` -> ``folder``, replaced atomically (a text file where links fail)."""
     link = root / LATEST
     temporary = root / f".{LATEST}.{os.getpid()}"
@@ -212,6 +212,18 @@ def _update_latest(root: Path, folder: Path) -> None:
         with contextlib.suppress(OSError):
             temporary.unlink()
         (root / f"{LATEST}.txt").write_text(folder.name + "\n")
+
+
+def _latest_target(root: Path) -> Path | None:
+    """The run ``root/latest`` points at (a search points it at itself, not its last
+    trial), if any."""
+    link, text = root / LATEST, root / f"{LATEST}.txt"
+    with contextlib.suppress(OSError):
+        if link.is_symlink():
+            return root / os.readlink(link)
+        if text.is_file():
+            return root / text.read_text().strip()
+    return None
 
 
 def start_run(
@@ -239,7 +251,7 @@ def start_run(
     write_json(folder / "config.json", cfg.snapshot())
     write_json(folder / "environment.json", environment())
     run.write()
-    _update_latest(root, folder)
+    point_latest(root, folder)
     return run
 
 
@@ -253,7 +265,7 @@ def recorded_run(
     try:
         yield run
     except BaseException as exc:
-        if run.info["outputs"]:
+        if run.info["outputs"] or run.info.get("trials"):
             run.finish("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
         else:  # stopped before producing anything (a refused setting): leave no trace
             discard(run)
@@ -271,7 +283,7 @@ def discard(run: Run) -> None:
     shutil.rmtree(run.path, ignore_errors=True)
     remaining = list_runs(root)
     if remaining:
-        _update_latest(root, remaining[-1])
+        point_latest(root, remaining[-1])
     else:
         for leftover in (root / LATEST, root / f"{LATEST}.txt"):
             with contextlib.suppress(OSError):
@@ -303,7 +315,8 @@ def find_run(
         what = "runs that trained a model" if with_model else "runs"
         raise ConfigError(f"no {what} in {root}: train something first")
     if name in (None, LATEST):
-        return runs[-1]
+        pointed = _latest_target(root)
+        return pointed if pointed in runs else runs[-1]
     exact = [r for r in runs if r.name == name]
     matches = exact or [r for r in runs if r.name.endswith(name) or r.name.startswith(name)]
     if not matches:

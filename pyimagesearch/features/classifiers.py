@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, classification_report, log_loss
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
@@ -53,6 +54,7 @@ def fit_logreg(
     seed: int = 42,
     n_jobs: int | None = None,
     scoring: str = "neg_log_loss",
+    penalty: str = "l2",
 ) -> GridSearchCV:
     """Grid-search C for ``LogisticRegression`` with stratified k-fold cross-validation.
 
@@ -65,7 +67,7 @@ def fit_logreg(
     counts = np.bincount(labels[labels >= 0])
     folds = max(2, min(folds, int(counts[counts > 0].min())))
     search = GridSearchCV(
-        LogisticRegression(max_iter=2000),
+        logistic_regression(penalty, len(np.unique(labels[labels >= 0])), seed=seed),
         {"C": c_grid},
         cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
         scoring=scoring,
@@ -73,6 +75,25 @@ def fit_logreg(
     )
     search.fit(np.asarray(features, dtype=np.float64), labels)  # float32 -> inexact probs
     return search
+
+
+_SKLEARN = tuple(int(p) for p in sklearn.__version__.split(".")[:2])
+
+
+def logistic_regression(
+    penalty: str = "l2", classes: int = 2, C: float = 1.0, seed: int = 42
+) -> LogisticRegression:
+    """The classifier: L2 with lbfgs, L1 with liblinear (two classes) or saga (more); the
+    seed makes the L1 solvers' coordinate order repeatable."""
+    if penalty not in ("l1", "l2"):
+        raise DatasetError(f"LOGREG_PENALTY must be 'l1' or 'l2', got {penalty!r}")
+    if penalty == "l2":
+        return LogisticRegression(C=C, max_iter=2000, random_state=seed)
+    solver = "liblinear" if classes <= 2 else "saga"
+    if _SKLEARN < (1, 8):  # before 1.8 the penalty is named; from 1.8 l1_ratio says it
+        return LogisticRegression(C=C, penalty="l1", solver=solver, max_iter=2000,
+                                  random_state=seed)  # fmt: skip
+    return LogisticRegression(C=C, l1_ratio=1.0, solver=solver, max_iter=2000, random_state=seed)
 
 
 def predict_proba(model: Any, features: np.ndarray) -> np.ndarray:

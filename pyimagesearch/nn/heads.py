@@ -25,10 +25,16 @@ def loss_for(num_classes: int) -> str:
     return "binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy"
 
 
-def build_feature_head(input_dim: int, num_classes: int, dropout: float = 0.5) -> keras.Model:
-    """Dropout + Dense on pooled features: a neural alternative to logistic regression."""
+def build_feature_head(
+    input_dim: int, num_classes: int, dropout: float = 0.5, units: int = 0
+) -> keras.Model:
+    """Dropout + Dense on pooled features: a neural alternative to logistic regression;
+    ``units`` > 0 adds a hidden ReLU layer (and dropout after it)."""
     inputs = keras.Input((int(input_dim),), name="features")
     x = layers.Dropout(dropout, name="dropout")(inputs)
+    if units:
+        x = layers.Dense(int(units), activation="relu", name="hidden")(x)
+        x = layers.Dropout(dropout, name="hidden_dropout")(x)
     return keras.Model(inputs, output_layer(num_classes)(x), name="feature_head")
 
 

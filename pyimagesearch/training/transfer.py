@@ -130,8 +130,14 @@ def train_logreg(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
     seed = int(cfg.get("RANDOM_SEED"))
     train = data.train if data.val is None else _concat(data.train, data.val)
     print(f"[INFO] training on {len(train)} rows of {train.features.shape[1]} features")
+    fixed_c = cfg.get("LOGREG_C")
     search = fit_logreg(
-        train.features, train.labels, c_grid=cfg.get("LOGREG_C_GRID"), seed=seed, n_jobs=jobs
+        train.features,
+        train.labels,
+        c_grid=[fixed_c] if fixed_c is not None else cfg.get("LOGREG_C_GRID"),
+        seed=seed,
+        n_jobs=jobs,
+        penalty=str(cfg.get("LOGREG_PENALTY")),
     )
     results = evaluate(
         search.best_estimator_, data.test.features, data.test.labels, train.label_names
@@ -181,9 +187,12 @@ def train_head(cfg: Config, report_path: str | Path | None = None) -> dict[str, 
     if val is None:
         train, val = _stratified_part(train, float(cfg.get("HEAD_VAL_SPLIT")), seed)
     classes = len(train.label_names)
-    model = build_feature_head(train.features.shape[1], classes)
+    dropout, units = float(cfg.get("HEAD_DROPOUT")), int(cfg.get("HEAD_UNITS"))
+    model = build_feature_head(train.features.shape[1], classes, dropout, units)
     model.compile(
-        optimizer=keras.optimizers.Adam(1e-3), loss=loss_for(classes), metrics=["accuracy"]
+        optimizer=keras.optimizers.Adam(float(cfg.get("HEAD_LEARNING_RATE"))),
+        loss=loss_for(classes),
+        metrics=["accuracy"],
     )
     history = model.fit(
         train.features,

@@ -68,6 +68,11 @@ def os_error_line(exc: OSError) -> str:
 _COMMAND: list[str] = []  # the script and arguments being run (for its run folder)
 
 
+def current_command() -> list[str]:
+    """The script and arguments being run (as ``friendly_errors`` saw them)."""
+    return list(_COMMAND)
+
+
 def friendly_errors(main: Callable[..., Any]) -> Callable[..., int]:
     """Run ``main``; print user errors, failed reads/writes and Ctrl-C as one line and
     return an exit code (2 for errors, 130 for Ctrl-C).

@@ -112,3 +112,28 @@ def test_features_of_the_builder_splits_test_on_its_test_split(tmp_path: Path) -
     report = json.loads(report_path.read_text())
     assert (report["n_train"], report["n_test"]) == (80, 20)
     assert report["split"] == "the builder's splits (train / val / test)"
+
+
+def test_a_fixed_c_and_an_l1_penalty_are_used(features_file: Path, tmp_path: Path) -> None:
+    import skops.io
+
+    model_path = tmp_path / "m.skops"
+    code = train_logreg.main(["--db", str(features_file), "--model", str(model_path),
+                              "--report", str(tmp_path / "r.json"), "--set", "LOGREG_C=0.05",
+                              "--set", "LOGREG_PENALTY=l1"])  # fmt: skip
+    assert code == 0
+    assert json.loads((tmp_path / "r.json").read_text())["best_C"] == 0.05
+    model = skops.io.load(model_path, trusted=[])
+    assert model.C == 0.05 and model.solver == "liblinear"
+    assert (model.coef_ == 0).any()  # l1 at a small C zeroes some of the 8 weights
+
+
+def test_the_head_takes_its_width_dropout_and_rate_from_the_settings() -> None:
+    pytest.importorskip("keras")
+    from pyimagesearch.nn.heads import build_feature_head
+
+    plain = build_feature_head(16, 3, dropout=0.2)
+    wide = build_feature_head(16, 3, dropout=0.3, units=8)
+    assert [layer.name for layer in plain.layers] == ["features", "dropout", "predictions"]
+    assert wide.get_layer("hidden").units == 8 and wide.get_layer("dropout").rate == 0.3
+    assert wide.count_params() == 16 * 8 + 8 + 8 * 3 + 3

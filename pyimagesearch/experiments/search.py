@@ -1,0 +1,365 @@
+"""Hyperparameter search of the classifier on extracted features (``search.py``).
+
+Optuna's TPE sampler proposes settings of ``train_head.py`` (learning rate, dropout, hidden
+units, epochs) or ``train_logreg.py`` (C, penalty) from ``SEARCH_SPACE``; each trial trains
+on the training rows and is scored by its loss on the validation rows (never the test
+rows: those stay for the final, honest number). Head trials report their validation loss
+after every epoch, and a trial worse than the median of earlier trials at the same epoch
+is stopped (``SEARCH_PRUNING``). Every trial is a run of its own (its settings in its
+``config.json``, its curves in ``history.json``); the search's run holds
+``search_results.csv`` (every trial), ``best.json`` (the best settings, and the command
+that trains with them) and ``report.html`` (the trials compared).
+
+Optuna rather than hyperopt: it is maintained, its TPE is seeded, and it prunes trials by
+their intermediate values, which hyperopt cannot.
+
+Example:
+    >>> result = run_search(load_config("config/dogs_vs_cats_config.py"))   # doctest: +SKIP
+    >>> result["best"]["settings"]                                           # doctest: +SKIP
+    {'HEAD_LEARNING_RATE': 0.0021, 'HEAD_DROPOUT': 0.31, 'HEAD_UNITS': 256, 'HEAD_EPOCHS': 17}
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pyimagesearch.config import SETTINGS, Config, validate
+from pyimagesearch.errors import ConfigError
+from pyimagesearch.experiments.runs import (
+    Run,
+    point_latest,
+    recorded_run,
+    run_name,
+    start_run,
+)
+from pyimagesearch.utils.atomic import atomic_write
+from pyimagesearch.utils.reports import write_json
+
+DEFAULT_SPACES: dict[str, dict[str, Any]] = {
+    "head": {
+        "HEAD_LEARNING_RATE": ("log", 1e-4, 1e-1),
+        "HEAD_DROPOUT": (0.0, 0.7),
+        "HEAD_UNITS": [0, 128, 256, 512],
+        "HEAD_EPOCHS": ("int", 5, 40),
+    },
+    "logreg": {"LOGREG_C": ("log", 1e-4, 1e2), "LOGREG_PENALTY": ["l2", "l1"]},
+}
+# The settings each model's trials use (anything else in SEARCH_SPACE would change nothing).
+SEARCHABLE = {
+    "head": ("HEAD_LEARNING_RATE", "HEAD_DROPOUT", "HEAD_UNITS", "HEAD_EPOCHS", "HEAD_BATCH_SIZE"),
+    "logreg": ("LOGREG_C", "LOGREG_PENALTY"),
+}
+SCRIPTS = {"head": "train_head.py", "logreg": "train_logreg.py"}
+RESULTS_FILE = "search_results.csv"
+BEST_FILE = "best.json"
+PRUNER_STARTUP_TRIALS = 3  # trials that always finish before any is pruned
+PRUNER_WARMUP_EPOCHS = 1  # epochs every trial runs before it can be pruned
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One searched setting: ``kind`` is 'log', 'float', 'int' or 'choice'."""
+
+    name: str
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[Any, ...] = ()
+
+    def suggest(self, trial: Any) -> Any:
+        if self.kind == "choice":
+            return trial.suggest_categorical(self.name, list(self.choices))
+        if self.kind == "int":
+            return trial.suggest_int(self.name, int(self.low), int(self.high))
+        return trial.suggest_float(self.name, self.low, self.high, log=self.kind == "log")
+
+
+def parse_dimension(name: str, spec: Any) -> Dimension:
+    """A ``SEARCH_SPACE`` entry; its bounds or choices checked against the setting's range.
+
+    Raises:
+        ConfigError: one line naming the setting and what is wrong.
+    """
+    where = f"SEARCH_SPACE[{name!r}]"
+    if isinstance(spec, list) or (isinstance(spec, tuple) and spec and spec[0] == "choice"):
+        choices = tuple(spec[1:] if isinstance(spec, tuple) else spec)
+        if not choices:
+            raise ConfigError(f"{where}: give at least one choice")
+        for choice in choices:
+            validate(name, choice, "SEARCH_SPACE")
+        return Dimension(name, "choice", choices=choices)
+    if isinstance(spec, tuple) and len(spec) == 2:
+        spec = ("float", *spec)
+    if not (isinstance(spec, tuple) and len(spec) == 3 and spec[0] in ("log", "float", "int")):
+        raise ConfigError(
+            f"{where} = {spec!r}: expected ('log', low, high), (low, high), ('int', low, high) "
+            "or a list of choices"
+        )
+    kind, low, high = spec
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high)):
+        raise ConfigError(f"{where} = {spec!r}: the bounds must be numbers")
+    if not low < high:
+        raise ConfigError(f"{where} = {spec!r}: low must be below high")
+    if kind == "log" and low <= 0:
+        raise ConfigError(f"{where} = {spec!r}: a log scale needs low > 0")
+    if kind == "int" and not all(float(v).is_integer() for v in (low, high)):
+        raise ConfigError(f"{where} = {spec!r}: integer bounds expected")
+    for value in (low, high):
+        validate(name, int(value) if kind == "int" else value, "SEARCH_SPACE")
+    return Dimension(name, kind, float(low), float(high))
+
+
+def parse_space(space: Mapping[str, Any] | None, model: str) -> list[Dimension]:
+    """The dimensions of ``SEARCH_SPACE`` (None: the model's default space)."""
+    space = DEFAULT_SPACES[model] if space is None else space
+    if not space:
+        raise ConfigError("SEARCH_SPACE is empty: name at least one setting to search")
+    dimensions = []
+    for name, spec in space.items():
+        if name not in SETTINGS:
+            raise ConfigError(f"SEARCH_SPACE names {name!r}, not a setting (docs/SETTINGS.md)")
+        if name not in SEARCHABLE[model]:
+            raise ConfigError(
+                f"SEARCH_SPACE names {name}, which the {model} does not use; searchable: "
+                f"{', '.join(SEARCHABLE[model])} (or set SEARCH_MODEL)"
+            )
+        dimensions.append(parse_dimension(name, spec))
+    return dimensions
+
+
+@dataclass
+class TrialResult:
+    val_loss: float
+    val_accuracy: float
+    epochs: int | None = None
+    history: dict[str, list[float]] | None = None
+    pruned_at: int | None = None
+
+
+def _logreg_trial(cfg: Config, train: Any, val: Any, trial: Any) -> TrialResult:
+    from sklearn.metrics import log_loss
+
+    from pyimagesearch.features.classifiers import logistic_regression
+
+    classes = len(train.label_names)
+    model = logistic_regression(
+        str(cfg.get("LOGREG_PENALTY")),
+        classes,
+        float(cfg.get("LOGREG_C")),
+        int(cfg.get("RANDOM_SEED")),
+    )
+    model.fit(np.asarray(train.features, np.float64), train.labels)
+    probs = model.predict_proba(np.asarray(val.features, np.float64))
+    loss = float(log_loss(val.labels, probs, labels=list(range(classes))))
+    return TrialResult(loss, float((probs.argmax(axis=1) == val.labels).mean()))
+
+
+def _head_trial(cfg: Config, train: Any, val: Any, trial: Any, pruning: bool) -> TrialResult:
+    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
+
+    quiet_tensorflow()
+    import keras
+
+    from pyimagesearch.nn.heads import build_feature_head, loss_for
+
+    class Pruning(keras.callbacks.Callback):
+        """Report each epoch's validation loss; stop when Optuna says the trial is bad."""
+
+        pruned_at: int | None = None
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            trial.report(float((logs or {})["val_loss"]), epoch)
+            if pruning and trial.should_prune():
+                self.pruned_at = epoch + 1
+                self.model.stop_training = True
+
+    keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
+    classes = len(train.label_names)
+    model = build_feature_head(
+        train.features.shape[1], classes, float(cfg.get("HEAD_DROPOUT")), int(cfg.get("HEAD_UNITS"))
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(float(cfg.get("HEAD_LEARNING_RATE"))),
+        loss=loss_for(classes),
+        metrics=["accuracy"],
+    )
+    pruner = Pruning()
+    history = model.fit(
+        train.features,
+        train.labels,
+        validation_data=(val.features, val.labels),
+        epochs=int(cfg.get("HEAD_EPOCHS")),
+        batch_size=int(cfg.get("HEAD_BATCH_SIZE")),
+        callbacks=[pruner],
+        shuffle=True,
+        verbose=0,
+    ).history
+    history = {k: [float(v) for v in vs] for k, vs in history.items()}
+    best = int(np.nanargmin(history["val_loss"]))
+    return TrialResult(
+        history["val_loss"][best],
+        history["val_accuracy"][best],
+        best + 1,
+        history,
+        pruner.pruned_at,
+    )
+
+
+def _validation_rows(cfg: Config) -> tuple[Any, Any, str]:
+    """Training and validation rows of the features (the builder's validation split, or a
+    seeded stratified ``HEAD_VAL_SPLIT`` of the training rows)."""
+    from pyimagesearch.training.transfer import _stratified_part, transfer_data
+
+    data = transfer_data(cfg)
+    if data.val is not None and len(data.val):
+        return data.train, data.val, "the builder's validation split"
+    fraction = float(cfg.get("HEAD_VAL_SPLIT"))
+    train, val = _stratified_part(data.train, fraction, int(cfg.get("RANDOM_SEED")))
+    return train, val, f"a stratified {fraction:.0%} of the training rows (HEAD_VAL_SPLIT)"
+
+
+def _shown_value(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else repr(value)
+
+
+def run_search(
+    cfg: Config,
+    trials: int | None = None,
+    model: str | None = None,
+    name: str | None = None,
+    command: list[str] | None = None,
+) -> dict[str, Any]:
+    """Search, write the results into the search's run folder, return the summary."""
+    import optuna
+
+    model = model or str(cfg.get("SEARCH_MODEL"))
+    if model not in SEARCHABLE:
+        raise ConfigError(f"SEARCH_MODEL must be one of {', '.join(SEARCHABLE)}, got {model!r}")
+    dimensions = parse_space(cfg.get("SEARCH_SPACE"), model)
+    trials = int(trials or cfg.get("SEARCH_TRIALS"))
+    pruning = bool(cfg.get("SEARCH_PRUNING")) and model == "head"
+    seed = int(cfg.get("RANDOM_SEED"))
+    train, val, val_source = _validation_rows(cfg)
+    print(
+        f"[SEARCH] {model}: {trials} trials of {', '.join(d.name for d in dimensions)}; "
+        f"{len(train)} training rows, validation loss on {len(val)} rows of {val_source}"
+    )
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        direction="minimize",
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.MedianPruner(PRUNER_STARTUP_TRIALS, PRUNER_WARMUP_EPOCHS)
+        if pruning
+        else optuna.pruners.NopPruner(),
+    )
+    rows: list[dict[str, Any]] = []
+    with recorded_run(cfg, "search", name, command) as search:
+        base = run_name(cfg, name)
+
+        def objective(trial: Any) -> float:
+            params = {d.name: d.suggest(trial) for d in dimensions}
+            trial_cfg = cfg.replace(**params)
+            run = start_run(
+                trial_cfg, "search_trial", f"{base}-trial-{trial.number + 1:03d}", command
+            )
+            run.info.update(parent=search.name, trial=trial.number + 1, params=params)
+            search.info.setdefault("trials", []).append(run.name)
+            started = time.perf_counter()
+            try:
+                result = (
+                    _head_trial(trial_cfg, train, val, trial, pruning)
+                    if model == "head"
+                    else _logreg_trial(trial_cfg, train, val, trial)
+                )
+            except BaseException:
+                run.finish("failed")
+                raise
+            state = "pruned" if result.pruned_at else "finished"
+            _finish_trial(run, result, params, state)
+            rows.append(
+                {
+                    "trial": trial.number + 1,
+                    "state": state,
+                    "val_loss": result.val_loss,
+                    "val_accuracy": result.val_accuracy,
+                    "epochs": result.epochs,
+                    **params,
+                    "seconds": round(time.perf_counter() - started, 3),
+                    "run": run.name,
+                }
+            )
+            shown = ", ".join(f"{k}={_shown_value(v)}" for k, v in params.items())
+            ending = f"pruned after epoch {result.pruned_at}" if result.pruned_at else "done"
+            print(
+                f"[SEARCH] trial {trial.number + 1}/{trials}: val loss {result.val_loss:.4f} "
+                f"({shown}) {ending}"
+            )
+            if result.pruned_at:
+                raise optuna.TrialPruned()
+            return result.val_loss
+
+        study.optimize(objective, n_trials=trials, catch=())
+        best = _best(rows, model, cfg)
+        _write_results(search, rows, [d.name for d in dimensions], best)
+        search.info["summary"].update(
+            best_val_loss=best["val_loss"],
+            trials=len(rows),
+            pruned=sum(r["state"] == "pruned" for r in rows),
+            search_model=model,
+        )
+    point_latest(search.path.parent, search.path)  # the search, not its last trial
+    return {"run": search.path, "best": best, "rows": rows}
+
+
+def _finish_trial(run: Run, result: TrialResult, params: dict[str, Any], state: str) -> None:
+    if result.history:
+        run.collect({"history": result.history})
+    run.info["summary"].update(
+        best_val_loss=result.val_loss,
+        val_accuracy=result.val_accuracy,
+        **({"epochs": result.epochs} if result.epochs else {}),
+        **params,
+    )
+    run.finish(state)
+
+
+def _best(rows: list[dict[str, Any]], model: str, cfg: Config) -> dict[str, Any]:
+    """The finished trial of the lowest validation loss, and the command that trains with
+    its settings."""
+    finished = [r for r in rows if r["state"] == "finished" and math.isfinite(r["val_loss"])]
+    if not finished:
+        raise ConfigError("no trial finished: widen SEARCH_SPACE or add SEARCH_TRIALS")
+    winner = min(finished, key=lambda r: (r["val_loss"], r["trial"]))
+    settings = {k: winner[k] for k in SEARCHABLE[model] if k in winner}
+    sets = " ".join(f"--set {k}={v}" for k, v in settings.items())  # strings bare: l2
+    config = str(cfg.source) if cfg.source else "CONFIG"
+    return {
+        "trial": winner["trial"],
+        "run": winner["run"],
+        "val_loss": winner["val_loss"],
+        "val_accuracy": winner["val_accuracy"],
+        "settings": settings,
+        "config_lines": [f"{k} = {v!r}" for k, v in settings.items()],
+        "command": f"python {SCRIPTS[model]} --config {config} {sets}",
+    }
+
+
+def _write_results(search: Run, rows: list[dict[str, Any]], names: list[str], best: dict) -> None:
+    from pyimagesearch.experiments.run_report import comparison_report, write_report
+
+    columns = ["trial", "state", "val_loss", "val_accuracy", "epochs", *names, "seconds", "run"]
+    with atomic_write(search.path / RESULTS_FILE) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    write_json(search.path / BEST_FILE, best)
+    trials = [search.path.parent / r["run"] for r in rows]
+    write_report(comparison_report(trials, best), search.path / "report.html")
+    search.info["outputs"] += [RESULTS_FILE, BEST_FILE, "report.html"]

@@ -1,0 +1,49 @@
+"""Search the classifier on extracted features with Optuna (TPE, pruning of bad trials).
+
+Usage:
+    python search.py --config config/dogs_vs_cats_config.py [--trials N] [--model head|logreg]
+        [--name NAME] [--set SEARCH_SPACE="{'HEAD_LEARNING_RATE': ('log', 1e-4, 1e-1)}"]
+
+Tunes train_head.py's HEAD_LEARNING_RATE, HEAD_DROPOUT, HEAD_UNITS and HEAD_EPOCHS, or
+train_logreg.py's LOGREG_C and LOGREG_PENALTY (SEARCH_MODEL), over SEARCH_SPACE, by the
+validation loss (the test rows are never used). Each trial is a run of its own; the
+search's run folder holds search_results.csv, best.json (with the command that trains with
+the best settings) and report.html (the trials compared).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from pyimagesearch.experiments.search import SEARCHABLE, run_search
+from pyimagesearch.utils import cli
+
+
+@cli.friendly_errors
+def main(argv: list[str] | None = None) -> None:
+    parser = cli.config_parser(__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, help="number of trials (SEARCH_TRIALS)")
+    parser.add_argument("--model", choices=list(SEARCHABLE), help="what to tune (SEARCH_MODEL)")
+    parser.add_argument("-d", "--db", nargs="+", help="features HDF5 file(s) (FEATURES_HDF5)")
+    args = parser.parse_args(argv)
+    cfg = cli.load_script_config(
+        args,
+        SEARCH_TRIALS=args.trials,
+        SEARCH_MODEL=args.model,
+        FEATURES_HDF5=cli.absolute_paths(args.db),
+    )
+    result = run_search(cfg, name=args.name, command=list(cli.current_command()))
+    best = result["best"]
+    pruned = sum(r["state"] == "pruned" for r in result["rows"])
+    print(
+        f"[SEARCH] {len(result['rows'])} trials ({pruned} pruned); best: trial {best['trial']}, "
+        f"val loss {best['val_loss']:.4f}, val accuracy {best['val_accuracy']:.4f}"
+    )
+    for line in best["config_lines"]:
+        print(f"         {line}")
+    print(f"[SEARCH] train with them: {best['command']}")
+    print(f"[SEARCH] results, best.json and report.html in {result['run']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

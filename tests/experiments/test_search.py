@@ -1,0 +1,107 @@
+"""search.py: a seeded Optuna search of the classifier on features; every trial a run."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import search
+from pyimagesearch.config import Config
+from pyimagesearch.errors import ConfigError
+from pyimagesearch.experiments.runs import children, find_run, list_runs
+from pyimagesearch.experiments.search import parse_space
+from tests.helpers import separable_features, write_config, write_features
+
+
+@pytest.fixture
+def tiny_features(tmp_path: Path) -> Path:
+    features, labels, paths = separable_features(120, dim=6, seed=5, noise=2.0)
+    splits = np.arange(120) % 3  # train / val / test
+    return write_features(tmp_path / "features.hdf5", features, labels, paths, splits=splits)
+
+
+def search_once(folder: Path, features: Path, *settings: str) -> list[dict]:
+    folder.mkdir(exist_ok=True)
+    config = write_config(folder / "search_config.py", FEATURES_HDF5=str(features),
+                          OUTPUT_PATH=str(folder / "out"), RANDOM_SEED=7)  # fmt: skip
+    sets = [item for setting in settings for item in ("--set", setting)]
+    assert search.main(["--config", str(config), *sets]) == 0
+    folder = find_run(folder / "out")  # latest: the search, not its last trial
+    with open(folder / "search_results.csv", newline="") as handle:
+        return [dict(row, folder=str(folder)) for row in csv.DictReader(handle)]
+
+
+def comparable(rows: list[dict]) -> list[tuple]:
+    return [tuple((k, v) for k, v in row.items() if k not in ("seconds", "run", "folder"))
+            for row in rows]  # fmt: skip
+
+
+def test_a_seeded_3_trial_search_picks_the_lowest_validation_loss_and_repeats(
+    tmp_path: Path, tiny_features: Path
+) -> None:
+    settings = ("SEARCH_MODEL='logreg'", "SEARCH_TRIALS=3")
+    rows = search_once(tmp_path / "a", tiny_features, *settings)
+    assert [r["trial"] for r in rows] == ["1", "2", "3"]
+    assert all(r["state"] == "finished" and r["LOGREG_PENALTY"] in ("l1", "l2") for r in rows)
+    assert len({r["LOGREG_C"] for r in rows}) == 3  # three different proposals
+    folder = Path(rows[0]["folder"])
+    best = json.loads((folder / "best.json").read_text())
+    lowest = min(rows, key=lambda r: float(r["val_loss"]))
+    assert best["trial"] == int(lowest["trial"])
+    assert best["settings"]["LOGREG_C"] == pytest.approx(float(lowest["LOGREG_C"]))
+    assert best["command"].startswith("python train_logreg.py --config ")
+    trials = children(folder)
+    assert [json.loads((t / "run.json").read_text())["trial"] for t in trials] == [1, 2, 3]
+    trial_config = json.loads((trials[0] / "config.json").read_text())
+    assert trial_config["LOGREG_C"] == pytest.approx(float(rows[0]["LOGREG_C"]))
+    report = (folder / "report.html").read_text()
+    assert "Best settings of the search" in report and report.count("trial-00") >= 3
+    again = search_once(tmp_path / "b", tiny_features, *settings)
+    assert comparable(again) == comparable(rows)  # the same seed, the same search
+
+
+def test_head_trials_report_each_epoch_and_bad_ones_are_pruned(
+    tmp_path: Path, tiny_features: Path
+) -> None:
+    space = "SEARCH_SPACE={'HEAD_LEARNING_RATE': [0.05, 1e-6], 'HEAD_EPOCHS': [6]}"
+    rows = search_once(tmp_path, tiny_features, space, "SEARCH_TRIALS=8", "HEAD_BATCH_SIZE=16")
+    states = [r["state"] for r in rows]
+    assert states[:3] == ["finished"] * 3  # the pruner's start-up trials always finish
+    pruned = [r for r in rows if r["state"] == "pruned"]
+    assert pruned and all(float(r["HEAD_LEARNING_RATE"]) == 1e-6 for r in pruned)
+    for row in pruned:
+        trial = Path(rows[0]["folder"]).parent / row["run"]
+        info = json.loads((trial / "run.json").read_text())
+        history = json.loads((trial / "history.json").read_text())
+        assert info["status"] == "pruned" and 2 <= len(history["val_loss"]) < 6
+    best = min((r for r in rows if r["state"] == "finished"), key=lambda r: float(r["val_loss"]))
+    assert float(best["HEAD_LEARNING_RATE"]) == 0.05
+
+
+@pytest.mark.parametrize(
+    ("space", "message"),
+    [
+        ({"HEAD_LERNING_RATE": (1e-4, 1e-1)}, "not a setting"),
+        ({"HEAD_DROPOUT": (0.0, 1.5)}, r"HEAD_DROPOUT = 1\.5 in SEARCH_SPACE: expected"),
+        ({"LOGREG_C": ("log", 1e-3, 1.0)}, "which the head does not use"),
+        ({"HEAD_LEARNING_RATE": ("log", 0.0, 1.0)}, "a log scale needs low > 0"),
+        ({"HEAD_UNITS": ("int", 8.5, 64)}, "integer bounds"),
+        ({"HEAD_EPOCHS": "5-40"}, "expected .'log', low, high."),
+    ],
+)
+def test_a_bad_search_space_is_one_line_naming_the_setting(space: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_space(space, "head")
+
+
+def test_a_refused_space_starts_no_run(tmp_path: Path, tiny_features: Path) -> None:
+    config = write_config(tmp_path / "c.py", FEATURES_HDF5=str(tiny_features),
+                          OUTPUT_PATH=str(tmp_path / "out"),
+                          SEARCH_SPACE={"HEAD_DROPOUT": (0.0, 1.5)})  # fmt: skip
+    assert search.main(["--config", str(config)]) == 2
+    assert list_runs(tmp_path / "out" / "runs") == []
+    assert Config({}).get("SEARCH_TRIALS") == 30
