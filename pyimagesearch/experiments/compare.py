@@ -21,7 +21,7 @@ from typing import Any
 from pyimagesearch.config import SETTINGS
 from pyimagesearch.experiments.runs import RUN_FILE, children
 from pyimagesearch.utils.atomic import atomic_write
-from pyimagesearch.utils.reports import read_json
+from pyimagesearch.utils.reports import cell_text, read_json
 
 # (column, title) of the numbers shown for every run, after the differing settings.
 NUMBER_COLUMNS = (
@@ -111,24 +111,12 @@ def compare_runs(folders: Sequence[Path]) -> tuple[list[dict[str, Any]], list[st
     return rows, differing
 
 
-def shown(value: Any) -> str:
-    """A table cell: fractions of 1 as percentages are left to the caller; floats to 4
-    significant digits; None as an empty cell."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, list | tuple | dict):
-        return json.dumps(value, default=str)
-    return str(value)
-
-
 def table_lines(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> list[str]:
     """The table as aligned text for the terminal."""
     columns = ["run", "model", *differing, *(key for key, _ in NUMBER_COLUMNS)]
     titles = dict(NUMBER_COLUMNS)
     cells = [[titles.get(c, c) for c in columns]]
-    cells += [[shown(row.get(c)) for c in columns] for row in rows]
+    cells += [[cell_text(row.get(c)) for c in columns] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
             for r in cells]  # fmt: skip
@@ -143,7 +131,9 @@ def markdown(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> str:
 
     lines = ["| " + " | ".join(cell(titles.get(c, c)) for c in columns) + " |",
              "|" + "|".join("---" for _ in columns) + "|"]  # fmt: skip
-    lines += ["| " + " | ".join(cell(shown(row.get(c))) for c in columns) + " |" for row in rows]
+    lines += [
+        "| " + " | ".join(cell(cell_text(row.get(c))) for c in columns) + " |" for row in rows
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -158,7 +148,7 @@ def write_comparison(
     with atomic_write(paths["csv"]) as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.DictWriter(handle, columns)
         writer.writeheader()
-        writer.writerows({c: shown(row.get(c)) for c in columns} for row in rows)
+        writer.writerows({c: cell_text(row.get(c)) for c in columns} for row in rows)
     with atomic_write(paths["markdown"]) as tmp:
         tmp.write_text(markdown(rows, differing))
     return paths

@@ -17,13 +17,14 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from pyimagesearch.utils.reports import cell_text
 
 # Pictures wider than this are downscaled; a PNG larger than PNG_LIMIT bytes is sent as a
 # JPEG instead, of at most IMAGE_BUDGET bytes (a 200-photo top-loss grid: about 1 MB at
@@ -61,16 +62,6 @@ img{max-width:100%;height:auto;border:1px solid #e3e6eb}
 def esc(value: Any) -> str:
     """``value`` as text safe inside HTML elements and quoted attributes."""
     return html.escape(str(value), quote=True)
-
-
-def cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, list | tuple | dict):
-        return json.dumps(value, default=str)
-    return str(value)
 
 
 def table(

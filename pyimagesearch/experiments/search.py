@@ -167,7 +167,7 @@ def _head_trial(cfg: Config, train: Any, val: Any, trial: Any, pruning: bool) ->
     quiet_tensorflow()
     import keras
 
-    from pyimagesearch.nn.heads import build_feature_head, loss_for
+    from pyimagesearch.training.transfer import compiled_head
 
     class Pruning(keras.callbacks.Callback):
         """Report each epoch's validation loss; stop when Optuna says the trial is bad."""
@@ -181,15 +181,7 @@ def _head_trial(cfg: Config, train: Any, val: Any, trial: Any, pruning: bool) ->
                 self.model.stop_training = True
 
     keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
-    classes = len(train.label_names)
-    model = build_feature_head(
-        train.features.shape[1], classes, float(cfg.get("HEAD_DROPOUT")), int(cfg.get("HEAD_UNITS"))
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(float(cfg.get("HEAD_LEARNING_RATE"))),
-        loss=loss_for(classes),
-        metrics=["accuracy"],
-    )
+    model = compiled_head(cfg, train.features.shape[1], len(train.label_names))
     pruner = Pruning()
     history = model.fit(
         train.features,
@@ -215,13 +207,13 @@ def _head_trial(cfg: Config, train: Any, val: Any, trial: Any, pruning: bool) ->
 def _validation_rows(cfg: Config) -> tuple[Any, Any, str]:
     """Training and validation rows of the features (the builder's validation split, or a
     seeded stratified ``HEAD_VAL_SPLIT`` of the training rows)."""
-    from pyimagesearch.training.transfer import _stratified_part, transfer_data
+    from pyimagesearch.training.transfer import stratified_part, transfer_data
 
     data = transfer_data(cfg)
     if data.val is not None and len(data.val):
         return data.train, data.val, "the builder's validation split"
     fraction = float(cfg.get("HEAD_VAL_SPLIT"))
-    train, val = _stratified_part(data.train, fraction, int(cfg.get("RANDOM_SEED")))
+    train, val = stratified_part(data.train, fraction, int(cfg.get("RANDOM_SEED")))
     return train, val, f"a stratified {fraction:.0%} of the training rows (HEAD_VAL_SPLIT)"
 
 

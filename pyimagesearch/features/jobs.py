@@ -121,7 +121,7 @@ def plan_extraction(
     if backbone_flag and not output_flag and names != configured:
         outputs = None  # the config's files hold other backbones' features: never overwrite
     if outputs is None:
-        outputs = [str(cfg.output_path(f"features_{n.lower()}.hdf5")) for n in names]
+        outputs = [default_features_file(cfg, n) for n in names]
     elif len(outputs) != len(names):
         raise ConfigError(
             f"{len(names)} backbone(s) ({', '.join(names)}) but {len(outputs)} features "
@@ -132,6 +132,22 @@ def plan_extraction(
     dataset, description = choose_dataset(cfg, dataset_flag)
     jobs = [Job(n, o, w) for n, o, w in zip(names, outputs, chosen, strict=True)]
     return ExtractionPlan(dataset, description, jobs)
+
+
+def default_features_file(cfg: Config, backbone: str) -> str:
+    """Where a backbone's features go when FEATURES_HDF5 is not set."""
+    return str(Path(cfg.get("OUTPUT_PATH")) / f"features_{backbone.lower()}.hdf5")
+
+
+def features_files(cfg: Config) -> list[str]:
+    """The features a classifier trains on: ``FEATURES_HDF5``, or the files
+    ``extract_features.py`` writes by default (``features_<backbone>.hdf5`` in OUTPUT_PATH,
+    one per ``BACKBONES``/``BACKBONE``)."""
+    given = cfg.path_list("FEATURES_HDF5")
+    if given:
+        return given
+    names = cfg.get("BACKBONES") or [cfg.get("BACKBONE")]
+    return [default_features_file(cfg, get_backbone_spec(n).name) for n in names]
 
 
 def _chosen_weights(cfg: Config, backbone: str, weights_flag: bool) -> Any:

@@ -53,10 +53,15 @@ class TransferData:
 def transfer_data(cfg: Config) -> TransferData:
     """The rows to train and test on (see the module doc)."""
     from pyimagesearch.features.classifiers import held_out_split
+    from pyimagesearch.features.jobs import features_files
 
-    files = cfg.path_list("FEATURES_HDF5")
-    if not files:
-        raise ConfigError("no features: pass --db FILE.hdf5 or set FEATURES_HDF5 in --config")
+    files = features_files(cfg)
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing and not cfg.get("FEATURES_HDF5"):  # the defaults; named files say it below
+        raise ConfigError(
+            f"no features at {missing[0]}: run extract_features.py first, or pass --db "
+            "FILE.hdf5 or set FEATURES_HDF5 in --config"
+        )
     data = load_features(files)
     test_files = cfg.path_list("TEST_FEATURES_HDF5")
     seed = int(cfg.get("RANDOM_SEED"))
@@ -179,21 +184,13 @@ def train_head(cfg: Config, report_path: str | Path | None = None) -> dict[str, 
     import keras
 
     from pyimagesearch.features.classifiers import evaluate
-    from pyimagesearch.nn.heads import build_feature_head, loss_for
 
     seed = int(cfg.get("RANDOM_SEED"))
     keras.utils.set_random_seed(seed)
     train, val = data.train, data.val
     if val is None:
-        train, val = _stratified_part(train, float(cfg.get("HEAD_VAL_SPLIT")), seed)
-    classes = len(train.label_names)
-    dropout, units = float(cfg.get("HEAD_DROPOUT")), int(cfg.get("HEAD_UNITS"))
-    model = build_feature_head(train.features.shape[1], classes, dropout, units)
-    model.compile(
-        optimizer=keras.optimizers.Adam(float(cfg.get("HEAD_LEARNING_RATE"))),
-        loss=loss_for(classes),
-        metrics=["accuracy"],
-    )
+        train, val = stratified_part(train, float(cfg.get("HEAD_VAL_SPLIT")), seed)
+    model = compiled_head(cfg, train.features.shape[1], len(train.label_names))
     history = model.fit(
         train.features,
         train.labels,
@@ -218,6 +215,23 @@ def train_head(cfg: Config, report_path: str | Path | None = None) -> dict[str, 
     write_json(report_path, report)
     report["report_path"] = str(report_path)
     return report
+
+
+def compiled_head(cfg: Config, input_dim: int, classes: int):
+    """The head of ``HEAD_DROPOUT``, ``HEAD_UNITS`` and ``HEAD_LEARNING_RATE`` (Adam),
+    compiled (train_head.py and search.py's trials)."""
+    import keras
+
+    from pyimagesearch.nn.heads import build_feature_head, loss_for
+
+    dropout, units = float(cfg.get("HEAD_DROPOUT")), int(cfg.get("HEAD_UNITS"))
+    model = build_feature_head(input_dim, classes, dropout, units)
+    model.compile(
+        optimizer=keras.optimizers.Adam(float(cfg.get("HEAD_LEARNING_RATE"))),
+        loss=loss_for(classes),
+        metrics=["accuracy"],
+    )
+    return model
 
 
 def _summary(results: dict[str, Any], data: TransferData) -> dict[str, Any]:
@@ -246,7 +260,7 @@ def _concat(a: FeatureSet, b: FeatureSet) -> FeatureSet:
     return rows
 
 
-def _stratified_part(data: FeatureSet, fraction: float, seed: int) -> tuple[FeatureSet, FeatureSet]:
+def stratified_part(data: FeatureSet, fraction: float, seed: int) -> tuple[FeatureSet, FeatureSet]:
     from sklearn.model_selection import train_test_split
 
     try:

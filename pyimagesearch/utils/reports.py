@@ -34,5 +34,17 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
     return Path(path)
 
 
+def cell_text(value: Any) -> str:
+    """A value as a table cell (terminal, CSV, Markdown, HTML): None empty, floats to 4
+    significant digits, lists and dicts as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
 def read_json(path: str | os.PathLike[str]) -> Any:
     return json.loads(Path(path).read_text())

@@ -137,3 +137,19 @@ def test_the_head_takes_its_width_dropout_and_rate_from_the_settings() -> None:
     assert [layer.name for layer in plain.layers] == ["features", "dropout", "predictions"]
     assert wide.get_layer("hidden").units == 8 and wide.get_layer("dropout").rate == 0.3
     assert wide.count_params() == 16 * 8 + 8 + 8 * 3 + 3
+
+
+def test_the_features_extract_features_writes_by_default_are_found(
+    features_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.helpers import write_config
+
+    out = tmp_path / "out"
+    config = write_config(tmp_path / "c.py", OUTPUT_PATH=str(out), BACKBONE="MobileNetV2")
+    assert train_logreg.main(["--config", str(config)]) == 2
+    assert f"no features at {out / 'features_mobilenetv2.hdf5'}: run extract_features.py" in (
+        capsys.readouterr().err
+    )
+    out.mkdir(exist_ok=True)
+    features_file.rename(out / "features_mobilenetv2.hdf5")  # where extraction writes it
+    assert train_logreg.main(["--config", str(config)]) == 0
