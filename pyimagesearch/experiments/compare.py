@@ -111,9 +111,17 @@ def compare_runs(folders: Sequence[Path]) -> tuple[list[dict[str, Any]], list[st
     return rows, differing
 
 
+def shown_columns(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> list[str]:
+    """The columns of a table for people: run, model, the differing settings, and the
+    numbers that at least one run has (rank-5 only with more than 5 classes, ...). The
+    CSV keeps every column, for programs."""
+    numbers = [k for k, _ in NUMBER_COLUMNS if any(r.get(k) is not None for r in rows)]
+    return ["run", "model", *differing, *numbers]
+
+
 def table_lines(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> list[str]:
     """The table as aligned text for the terminal."""
-    columns = ["run", "model", *differing, *(key for key, _ in NUMBER_COLUMNS)]
+    columns = shown_columns(rows, differing)
     titles = dict(NUMBER_COLUMNS)
     cells = [[titles.get(c, c) for c in columns]]
     cells += [[cell_text(row.get(c)) for c in columns] for row in rows]
@@ -123,7 +131,7 @@ def table_lines(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> lis
 
 
 def markdown(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> str:
-    columns = ["run", "model", *differing, *(key for key, _ in NUMBER_COLUMNS)]
+    columns = shown_columns(rows, differing)
     titles = dict(NUMBER_COLUMNS)
 
     def cell(text: str) -> str:

@@ -26,6 +26,7 @@ from pyimagesearch.experiments.compare import (
     compare_runs,
     model_name,
     run_numbers,
+    shown_columns,
 )
 from pyimagesearch.experiments.html_page import (
     Page,
@@ -332,7 +333,7 @@ def comparison_report(folders: Sequence[Path], best: Mapping[str, Any] | None = 
         f"Comparison of {len(rows)} runs",
         ", ".join(f.name for f in folders[:4]) + (" ..." if len(folders) > 4 else ""),
     )
-    columns = ["run", "model", *differing, *(k for k, _ in NUMBER_COLUMNS)]
+    columns = shown_columns(rows, differing)
     titles = dict(NUMBER_COLUMNS)
     losses = [r.get("best_val_loss") for r in rows]
     known = [v for v in losses if isinstance(v, int | float)]

@@ -45,6 +45,7 @@ HISTORY_FILE = "history.json"
 PACKAGES = ("numpy", "h5py", "opencv-python-headless", "scikit-learn", "tensorflow",
             "tensorflow-cpu", "keras", "optuna", "skops")  # fmt: skip
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_STAMP = re.compile(r"^\d{8}-\d{6}-")
 _ACTIVE: list[Run] = []  # the run being recorded in this process (innermost last)
 # Report keys that name files a run produced; their files are kept in the run folder.
 OUTPUT_KEYS = ("model", "model_path", "record", "plot", "plot_path", "history_path",
@@ -240,6 +241,7 @@ def start_run(
         else [Path(sys.argv[0]).name, *sys.argv[1:]],
         "config_file": str(cfg.source) if cfg.source else None,
         "started": now(),
+        "created": time.time(),  # orders runs started within one second
         "status": "running",
         "outputs": [],
         "summary": {},
@@ -332,7 +334,12 @@ def list_runs(root: str | os.PathLike[str]) -> list[Path]:
         return []
     found = [p for p in root.iterdir() if p.is_dir() and not p.is_symlink()
              and (p / RUN_FILE).is_file()]  # fmt: skip
-    return sorted(found, key=lambda p: (read_json(p / RUN_FILE).get("started", ""), p.name))
+
+    def started(folder: Path) -> tuple[str, float, str]:
+        info = read_json(folder / RUN_FILE)
+        return info.get("started", ""), float(info.get("created", 0.0)), folder.name
+
+    return sorted(found, key=started)
 
 
 def open_run(folder: str | os.PathLike[str]) -> Run:
@@ -348,19 +355,29 @@ def run_model(output_path: str | os.PathLike[str], name: str | None = None) -> P
     return folder / read_json(folder / RUN_FILE)["model"]
 
 
+def model_parent(model_path: str | os.PathLike[str]) -> Path | None:
+    """The run that trained a model: the run folder it is kept in, or the run its record
+    names (None when it was trained outside any run)."""
+    model_path = Path(model_path)
+    if (model_path.parent / RUN_FILE).is_file():  # a model kept in a run folder
+        return model_path.parent
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        recorded = read_json(Path(str(model_path) + ".json")).get("run")
+        if recorded and (Path(recorded) / RUN_FILE).is_file():
+            return Path(recorded)
+    return None
+
+
+def short_name(folder: str | os.PathLike[str]) -> str:
+    """A run folder's name without its date-time: ``alexnet-lr3``."""
+    return _STAMP.sub("", Path(folder).name)
+
+
 def note_input_model(run: Run, model_path: str | os.PathLike[str]) -> None:
     """Record which model a run used and, where known, the run that trained it (its
     ``parent``: a comparison or report of that run includes this one's results)."""
-    model_path = Path(model_path)
     run.info["input_model"] = str(model_path)
-    parent = None
-    if (model_path.parent / RUN_FILE).is_file():  # a model kept in a run folder
-        parent = model_path.parent
-    else:
-        with contextlib.suppress(OSError, ValueError):
-            recorded = read_json(Path(str(model_path) + ".json")).get("run")
-            if recorded and (Path(recorded) / RUN_FILE).is_file():
-                parent = Path(recorded)
+    parent = model_parent(model_path)
     if parent is not None and parent.resolve() != run.path.resolve():
         run.info["parent"] = parent.name
     run.write()

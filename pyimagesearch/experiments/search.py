@@ -3,7 +3,9 @@
 Optuna's TPE sampler proposes settings of ``train_head.py`` (learning rate, dropout, hidden
 units, epochs) or ``train_logreg.py`` (C, penalty) from ``SEARCH_SPACE``; each trial trains
 on the training rows and is scored by its loss on the validation rows (never the test
-rows: those stay for the final, honest number). Head trials report their validation loss
+rows: those stay for the final, honest number). A head trial trains exactly as
+``train_head.py`` does (early stopping, the best epoch kept), so its score is the validation
+loss ``train_head.py`` gets with the same settings. Head trials report their validation loss
 after every epoch, and a trial worse than the median of earlier trials at the same epoch
 is stopped (``SEARCH_PRUNING``). Every trial is a run of its own (its settings in its
 ``config.json``, its curves in ``history.json``); the search's run holds
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import math
+import shlex
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -60,7 +63,8 @@ SCRIPTS = {"head": "train_head.py", "logreg": "train_logreg.py"}
 RESULTS_FILE = "search_results.csv"
 BEST_FILE = "best.json"
 PRUNER_STARTUP_TRIALS = 3  # trials that always finish before any is pruned
-PRUNER_WARMUP_EPOCHS = 1  # epochs every trial runs before it can be pruned
+PRUNER_WARMUP_EPOCHS = 3  # epochs every trial runs before it can be pruned (the first
+# two epochs of a head say little: 20 of 30 trials were pruned after epoch 2 with 1)
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,7 @@ def _head_trial(cfg: Config, train: Any, val: Any, trial: Any, pruning: bool) ->
     quiet_tensorflow()
     import keras
 
-    from pyimagesearch.training.transfer import compiled_head
+    from pyimagesearch.training.transfer import compiled_head, head_early_stopping
 
     class Pruning(keras.callbacks.Callback):
         """Report each epoch's validation loss; stop when Optuna says the trial is bad."""
@@ -189,7 +193,7 @@ def _head_trial(cfg: Config, train: Any, val: Any, trial: Any, pruning: bool) ->
         validation_data=(val.features, val.labels),
         epochs=int(cfg.get("HEAD_EPOCHS")),
         batch_size=int(cfg.get("HEAD_BATCH_SIZE")),
-        callbacks=[pruner],
+        callbacks=[head_early_stopping(), pruner],
         shuffle=True,
         verbose=0,
     ).history
@@ -298,7 +302,7 @@ def run_search(
             return result.val_loss
 
         study.optimize(objective, n_trials=trials, catch=())
-        best = _best(rows, model, cfg)
+        best = _best(rows, model, cfg, command or [])
         _write_results(search, rows, [d.name for d in dimensions], best)
         search.info["summary"].update(
             best_val_loss=best["val_loss"],
@@ -322,15 +326,24 @@ def _finish_trial(run: Run, result: TrialResult, params: dict[str, Any], state: 
     run.finish(state)
 
 
-def _best(rows: list[dict[str, Any]], model: str, cfg: Config) -> dict[str, Any]:
+def _best(
+    rows: list[dict[str, Any]], model: str, cfg: Config, command: list[str]
+) -> dict[str, Any]:
     """The finished trial of the lowest validation loss, and the command that trains with
-    its settings."""
+    its settings (and the search's own ``--set`` overrides, but SEARCH_*)."""
     finished = [r for r in rows if r["state"] == "finished" and math.isfinite(r["val_loss"])]
     if not finished:
         raise ConfigError("no trial finished: widen SEARCH_SPACE or add SEARCH_TRIALS")
     winner = min(finished, key=lambda r: (r["val_loss"], r["trial"]))
     settings = {k: winner[k] for k in SEARCHABLE[model] if k in winner}
-    sets = " ".join(f"--set {k}={v}" for k, v in settings.items())  # strings bare: l2
+    given = [value for flag, value in zip(command, command[1:], strict=False) if flag == "--set"]
+    kept = [g for g in given if not g.startswith("SEARCH_") and g.split("=")[0] not in settings]
+    sets = " ".join(
+        [
+            *(f"--set {shlex.quote(g)}" for g in kept),
+            *(f"--set {k}={v}" for k, v in settings.items()),
+        ]
+    )  # strings bare: l2
     config = str(cfg.source) if cfg.source else "CONFIG"
     return {
         "trial": winner["trial"],

@@ -197,7 +197,7 @@ def train_head(cfg: Config, report_path: str | Path | None = None) -> dict[str, 
         validation_data=(val.features, val.labels),
         epochs=int(cfg.get("HEAD_EPOCHS")),
         batch_size=int(cfg.get("HEAD_BATCH_SIZE")),
-        callbacks=[keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)],
+        callbacks=[head_early_stopping()],
         verbose=2,
     )
     results = evaluate(model, data.test.features, data.test.labels, train.label_names)
@@ -215,6 +215,17 @@ def train_head(cfg: Config, report_path: str | Path | None = None) -> dict[str, 
     write_json(report_path, report)
     report["report_path"] = str(report_path)
     return report
+
+
+HEAD_PATIENCE = 5  # epochs without a better validation loss before the head stops
+
+
+def head_early_stopping():
+    """Stop after ``HEAD_PATIENCE`` epochs without progress; keep the best epoch's weights
+    (train_head.py, and search.py's trials, so a trial scores what train_head.py keeps)."""
+    import keras
+
+    return keras.callbacks.EarlyStopping(patience=HEAD_PATIENCE, restore_best_weights=True)
 
 
 def compiled_head(cfg: Config, input_dim: int, classes: int):

@@ -230,9 +230,18 @@ def script_run(
 ) -> Iterator[Any]:
     """The run folder of one script's work (``OUTPUT_PATH/runs/<date-time>-<name>``);
     ``model``: the trained model the script uses (its run becomes this run's parent)."""
-    from pyimagesearch.experiments.runs import note_input_model, recorded_run
+    from pyimagesearch.experiments.runs import (
+        model_parent,
+        note_input_model,
+        recorded_run,
+        short_name,
+    )
 
-    with recorded_run(cfg, script, getattr(args, "name", None), list(_COMMAND)) as run:
+    name = getattr(args, "name", None)
+    if name is None and model is not None:  # "alexnet-lr3-evaluate": whose model it used
+        parent = model_parent(model)
+        name = f"{short_name(parent)}-{script}" if parent is not None else None
+    with recorded_run(cfg, script, name, list(_COMMAND)) as run:
         if model is not None:
             note_input_model(run, model)
         yield run

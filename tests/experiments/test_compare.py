@@ -26,7 +26,8 @@ def test_compare_shows_the_settings_that_differ_and_the_numbers(
     assert compare_runs.main([*base, "small-c", "large-c", "--output", str(out)]) == 0
     printed = capsys.readouterr().out
     header = printed.splitlines()[0]
-    assert "LOGREG_C_GRID" in header and "10-crop rank-1" in header
+    assert "LOGREG_C_GRID" in header and "rank-1" in header and "log loss" in header
+    assert "10-crop" not in header and "rank-5" not in header  # no run has them: not shown
     assert "OUTPUT_PATH" not in header and "RANDOM_SEED" not in header  # the same in both
     with open(out / "comparison.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -36,7 +37,9 @@ def test_compare_shows_the_settings_that_differ_and_the_numbers(
     assert float(rows[0]["log_loss"]) != float(rows[1]["log_loss"])
     assert all(0.5 <= float(r["baseline_rank1"]) <= 1 for r in rows)
     markdown = (out / "comparison.md").read_text().splitlines()
-    assert markdown[0].startswith("| run | model | LOGREG_C_GRID |") and len(markdown) == 4
+    assert markdown[0] == "| run | model | LOGREG_C_GRID | rank-1 | log loss | seconds |"
+    assert len(markdown) == 4
+    assert "tencrop_rank1" in rows[0]  # the CSV keeps every column, for programs
     # no names: every run that trained a model, into a new folder of its own
     assert compare_runs.main(base) == 0
     (made,) = (tmp_path / "out" / "comparisons").iterdir()

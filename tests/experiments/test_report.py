@@ -84,6 +84,8 @@ def test_a_run_report_gathers_the_runs_of_its_model(hostile_run: dict) -> None:
     scripts = [r["script"] for r in runs]
     assert scripts == ["train", "evaluate", "diagnose", "diagnose", "diagnose", "cam"]
     assert {r.get("parent") for r in runs[1:]} == {hostile_run["run"].name}
+    for run in runs[1:]:  # named after whose model they used
+        assert re.search(rf"-shallow-{run['script']}(-\d+)?$", run["name"]), run["name"]
 
 
 @pytest.mark.slow

@@ -105,3 +105,20 @@ def test_a_refused_space_starts_no_run(tmp_path: Path, tiny_features: Path) -> N
     assert search.main(["--config", str(config)]) == 2
     assert list_runs(tmp_path / "out" / "runs") == []
     assert Config({}).get("SEARCH_TRIALS") == 30
+
+
+def test_train_head_with_the_best_settings_gets_the_best_trials_validation_loss(
+    tmp_path: Path, tiny_features: Path
+) -> None:
+    import train_head
+
+    space = "SEARCH_SPACE={'HEAD_LEARNING_RATE': ('log', 1e-3, 1e-1), 'HEAD_UNITS': [0, 8]}"
+    rows = search_once(tmp_path, tiny_features, space, "SEARCH_TRIALS=3", "HEAD_EPOCHS=8")
+    best = json.loads((Path(rows[0]["folder"]) / "best.json").read_text())
+    assert "--set HEAD_EPOCHS=8 --set HEAD_LEARNING_RATE=" in best["command"]  # + the search's
+    command = best["command"].split()
+    assert command[:2] == ["python", "train_head.py"]
+    report = tmp_path / "head_report.json"
+    assert train_head.main([*command[2:], "--report", str(report)]) == 0
+    history = json.loads(report.read_text())["history"]
+    assert min(history["val_loss"]) == pytest.approx(best["val_loss"], rel=1e-5)
