@@ -58,6 +58,8 @@ def model_name(info: dict[str, Any], numbers: dict[str, Any]) -> str:
     """What was trained: the network, or the classifier and its backbone(s)."""
     if numbers.get("network"):
         return str(numbers["network"])
+    if info.get("search_model"):  # a trial of search.py
+        return f"{info['search_model']} trial"
     backbones = numbers.get("backbones") or (
         [numbers["backbone"]] if numbers.get("backbone") else []
     )

@@ -52,6 +52,8 @@ th,td{border-bottom:1px solid #e3e6eb;padding:4px 10px;text-align:left;vertical-
 th{background:#f0f2f5;font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.best td{background:#e8f5e9}
+details{margin:6px 0}
+summary{cursor:pointer;color:#27408b;font-size:13px}
 pre{background:#f3f4f6;padding:10px;overflow:auto;font-size:12px}
 img{max-width:100%;height:auto;border:1px solid #e3e6eb}
 .muted{color:#6b7280}

@@ -38,12 +38,13 @@ from pyimagesearch.experiments.html_page import (
     pre,
     table,
 )
-from pyimagesearch.experiments.runs import HISTORY_FILE, RUN_FILE, children
+from pyimagesearch.experiments.runs import HISTORY_FILE, RUN_FILE, children, short_name
 from pyimagesearch.utils.atomic import atomic_write
 from pyimagesearch.utils.reports import read_json
 
 REPORT_FILE = "report.html"
 TOP_LOSS_ROWS = 200  # rows of the top-loss table
+SHOWN_ROWS = 20  # rows of a long table shown before the rest (in a <details>)
 LISTED = 20  # file names listed per finding of the build report and audit
 
 
@@ -181,7 +182,9 @@ def _evaluation_section(
         )
     if not rows:
         return
-    body = table(["prediction", "rank-1", "rank-5", "log loss", "seconds"], rows)
+    headers = ["prediction", "rank-1", "rank-5", "log loss", "seconds"]
+    keep = [i for i in range(len(headers)) if any(row[i] is not None for row in rows)]
+    body = table([headers[i] for i in keep], [[row[i] for i in keep] for row in rows])
     if evaluation:
         body += paragraph(
             f"{evaluation.get('n_images')} test images; 10-crop got "
@@ -238,7 +241,12 @@ def _diagnosis_sections(page: Page, family: list[Path]) -> None:
         )
         if (folder / "top_losses.png").is_file():
             body += image_file(folder / "top_losses.png", f"top losses of the {split} split")
-        losses.append(body + table(["file", "true", "predicted", "p(true)", "loss"], rows))
+        headers = ["file", "true", "predicted", "p(true)", "loss"]
+        body += table(headers, rows[:SHOWN_ROWS])
+        if len(rows) > SHOWN_ROWS:  # the rest one click away (no script: <details>)
+            body += (f"<details><summary>the other {len(rows) - SHOWN_ROWS} rows</summary>"
+                     f"{table(headers, rows[SHOWN_ROWS:])}</details>")  # fmt: skip
+        losses.append(body)
     if matrices:
         page.section("Confusion matrix", "".join(matrices))
     if losses:
@@ -295,6 +303,8 @@ def run_report(folder: str | os.PathLike[str]) -> str:
     folder = Path(folder)
     info = _read(folder / RUN_FILE) or {}
     kids = children(folder)
+    if info.get("script") == "search" and kids:  # a search: its trials compared
+        return comparison_report(kids, _read(folder / "best.json"), f"Search {folder.name}")
     family = [folder, *kids]  # oldest first; the newest file of each name wins
     page = Page(f"Run {folder.name}", f"{info.get('script', '')} · {info.get('started', '')}")
     _summary_section(page, folder, info)
@@ -325,18 +335,98 @@ def run_report(folder: str | os.PathLike[str]) -> str:
     return page.html()
 
 
-def comparison_report(folders: Sequence[Path], best: Mapping[str, Any] | None = None) -> str:
-    """The HTML of a comparison of runs: the table, the validation curves, the best
-    settings of a search (``best``)."""
+LEGEND_RUNS = 10  # more runs than this: no legend, the best run drawn in black
+LOG_SPAN = 20.0  # validation losses spanning more than this factor: a log scale
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _curves_figure(histories: Mapping[str, Mapping[str, Any]], best: str | None) -> Any:
+    """Every run's validation loss by epoch; the best run stands out."""
+    from matplotlib.ticker import MaxNLocator
+
+    plt = _pyplot()
+    many = len(histories) > LEGEND_RUNS
+    figure, axis = plt.subplots(figsize=(10, 4.4))
+    for name, history in histories.items():
+        values = history["val_loss"]
+        chosen = name == best
+        style = (
+            {"color": "black", "linewidth": 2.2, "zorder": 3}
+            if chosen and many
+            else ({"color": "0.65", "linewidth": 0.9, "alpha": 0.8} if many else {"linewidth": 1.4})
+        )
+        axis.plot(range(1, len(values) + 1), values, label=short_name(name), **style)
+    finite = [v for h in histories.values() for v in h["val_loss"] if v is not None and v > 0]
+    if finite and max(finite) / min(finite) > LOG_SPAN:
+        axis.set_yscale("log")
+    axis.set_xlabel("epoch")
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_ylabel("validation loss")
+    axis.grid(alpha=0.3)
+    if many:
+        axis.set_title(f"{len(histories)} runs; black: {short_name(best or '')}, the lowest "
+                       "validation loss", fontsize=10)  # fmt: skip
+    else:
+        axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return figure
+
+
+def _search_figure(rows: Sequence[Mapping[str, Any]]) -> Any:
+    """Each trial's validation loss in order (pruned trials as crosses) and the best so far."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(10, 3.8))
+    numbers = list(range(1, len(rows) + 1))
+    losses = [r.get("best_val_loss") for r in rows]
+    pruned = [r.get("status") == "pruned" for r in rows]
+    for flag, marker, label in ((False, "o", "finished"), (True, "x", "pruned")):
+        points = [(n, v) for n, v, p in zip(numbers, losses, pruned, strict=True)
+                  if p == flag and v is not None]  # fmt: skip
+        if points:
+            axis.scatter(*zip(*points, strict=True), marker=marker, label=label, s=28)
+    best, running = float("inf"), []
+    for value, was_pruned in zip(losses, pruned, strict=True):
+        if value is not None and not was_pruned:
+            best = min(best, value)
+        running.append(best if best < float("inf") else None)
+    axis.step(numbers, running, where="post", color="black", label="best so far")
+    finite = [v for v in losses if v is not None and v > 0]
+    if finite and max(finite) / min(finite) > LOG_SPAN:
+        axis.set_yscale("log")
+    axis.set_xlabel("trial")
+    axis.set_ylabel("validation loss")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8)
+    return figure
+
+
+def comparison_report(
+    folders: Sequence[Path], best: Mapping[str, Any] | None = None, title: str | None = None
+) -> str:
+    """The HTML of a comparison of runs: the table, the validation curves, and for a search
+    (``best``) its progress and best settings."""
     rows, differing = compare_runs(folders)
-    page = Page(
-        f"Comparison of {len(rows)} runs",
-        ", ".join(f.name for f in folders[:4]) + (" ..." if len(folders) > 4 else ""),
-    )
+    if best:
+        pruned = sum(r.get("status") == "pruned" for r in rows)
+        subtitle = f"{len(rows)} trials, {pruned} pruned"
+    else:
+        subtitle = ", ".join(short_name(f) for f in folders[:6]) + (
+            " ..." if len(folders) > 6 else "")  # fmt: skip
+    page = Page(title or f"Comparison of {len(rows)} runs", subtitle)
     columns = shown_columns(rows, differing)
+    if any(r.get("status") != "finished" for r in rows):
+        columns.insert(2, "status")
     titles = dict(NUMBER_COLUMNS)
     losses = [r.get("best_val_loss") for r in rows]
-    known = [v for v in losses if isinstance(v, int | float)]
+    known = [v for v, r in zip(losses, rows, strict=True)
+             if isinstance(v, int | float) and r.get("status") == "finished"]  # fmt: skip
     highlight = losses.index(min(known)) if known else None
     body = table(
         [titles.get(c, c) for c in columns], [[r.get(c) for c in columns] for r in rows], highlight
@@ -350,26 +440,19 @@ def comparison_report(folders: Sequence[Path], best: Mapping[str, Any] | None = 
         page.section(
             "Best settings of the search",
             key_values(best.get("settings", {}))
-            + paragraph(f"trial {best.get('trial')}, validation loss {best.get('val_loss')}"),
+            + paragraph(
+                f"trial {best.get('trial')}, validation loss "
+                f"{float(best.get('val_loss', float('nan'))):.4g}"
+            )  # fmt: skip
+            + paragraph("train with them:")
+            + pre(str(best.get("command", ""))),
         )
+        page.section("Search progress", figure_image(_search_figure(rows), "search progress"))
     histories = {f.name: _read(f / HISTORY_FILE) for f in folders}
     histories = {k: v for k, v in histories.items() if v and v.get("val_loss")}
     if histories:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from matplotlib.ticker import MaxNLocator
-
-        figure, axis = plt.subplots(figsize=(9, 4.2))
-        for name, history in histories.items():
-            values = history["val_loss"]
-            axis.plot(range(1, len(values) + 1), values, label=name[:40])
-        axis.set_xlabel("epoch")
-        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axis.set_ylabel("validation loss")
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize=7)
+        chosen = rows[highlight]["run"] if highlight is not None else None
+        figure = _curves_figure(histories, chosen)
         page.section("Validation curves", figure_image(figure, "validation loss of every run"))
     return page.html()
 

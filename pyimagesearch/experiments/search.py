@@ -265,7 +265,8 @@ def run_search(
             run = start_run(
                 trial_cfg, "search_trial", f"{base}-trial-{trial.number + 1:03d}", command
             )
-            run.info.update(parent=search.name, trial=trial.number + 1, params=params)
+            run.info.update(parent=search.name, trial=trial.number + 1, params=params,
+                            search_model=model)  # fmt: skip
             search.info.setdefault("trials", []).append(run.name)
             started = time.perf_counter()
             try:
@@ -366,5 +367,6 @@ def _write_results(search: Run, rows: list[dict[str, Any]], names: list[str], be
         writer.writerows(rows)
     write_json(search.path / BEST_FILE, best)
     trials = [search.path.parent / r["run"] for r in rows]
-    write_report(comparison_report(trials, best), search.path / "report.html")
+    title = f"Search {search.name}"
+    write_report(comparison_report(trials, best, title), search.path / "report.html")
     search.info["outputs"] += [RESULTS_FILE, BEST_FILE, "report.html"]
