@@ -4,12 +4,13 @@ Usage:
     python report.py --config config/dogs_vs_cats_config.py [--run [NAME]] [--output FILE]
     python report.py --config config/dogs_vs_cats_config.py --compare RUN RUN ... [--output FILE]
 
-``--run NAME`` (default: the newest run): the run's numbers, config, the build report and
-audit it saw, training curves, baseline vs 10-crop, classification report, confusion
-matrix, top losses and CAM grid (from the evaluations and diagnoses of its model), written
-to ``report.html`` in the run folder. ``--compare`` (no names: every run that trained a
-model): one table and the validation curves, in OUTPUT_PATH/comparisons/<date-time>-<n>-runs.
-The page needs no server and no network: images are embedded, no script runs.
+``--run NAME`` (default: the newest run; when that one evaluated a model, the run that
+trained it): the run's numbers, config, the build report and audit it saw, training
+curves, baseline vs 10-crop, classification report, confusion matrix, top losses and CAM
+grid (from the evaluations and diagnoses of its model), written to ``report.html`` in the
+run folder. ``--compare`` (no names: every run that trained a model): one table and the
+validation curves, in OUTPUT_PATH/comparisons/<date-time>-<n>-runs. The page needs no
+server and no network: images are embedded, no script runs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pyimagesearch.experiments.run_report import (
     write_report,
     write_run_report,
 )
-from pyimagesearch.experiments.runs import find_run, resolve_runs, stamped_folder
+from pyimagesearch.experiments.runs import find_run, parent_run, resolve_runs, stamped_folder
 from pyimagesearch.utils import cli
 
 
@@ -44,7 +45,10 @@ def main(argv: list[str] | None = None) -> None:
         )
         path = write_report(comparison_report(folders), target)
     else:
-        path = write_run_report(find_run(cfg.get("OUTPUT_PATH"), args.run), output)
+        folder = find_run(cfg.get("OUTPUT_PATH"), args.run)
+        if args.run in (None, "latest"):  # an evaluation's report is its model's run's
+            folder = parent_run(folder) or folder
+        path = write_run_report(folder, output)
     size = path.stat().st_size
     print(f"[INFO] report: {path} ({size / 1e6:.2f} MB); open it in a browser")
 

@@ -383,6 +383,15 @@ def note_input_model(run: Run, model_path: str | os.PathLike[str]) -> None:
     run.write()
 
 
+def parent_run(folder: str | os.PathLike[str]) -> Path | None:
+    """The run whose model run ``folder`` used, when it still exists."""
+    folder = Path(folder)
+    parent = read_json(folder / RUN_FILE).get("parent")
+    if parent and (folder.parent / parent / RUN_FILE).is_file():
+        return folder.parent / parent
+    return None
+
+
 def children(folder: str | os.PathLike[str]) -> list[Path]:
     """Runs that used the model of run ``folder`` (evaluations, diagnoses), oldest first."""
     folder = Path(folder)

@@ -187,3 +187,12 @@ def test_the_report_renders_in_a_headless_browser_and_runs_no_script(
     assert shot is not None and shot.shape[0] > 100 and shot.shape[1] > 100
     assert shot.std() > 10  # not a blank page: text, tables and a dark title bar
     assert (shot.reshape(-1, 3).min(axis=1) < 100).mean() > 0.01  # dark pixels of text
+
+
+@pytest.mark.slow
+def test_report_without_a_name_shows_the_run_whose_model_was_used_last(
+    hostile_run: dict, tmp_path: Path
+) -> None:
+    page = tmp_path / "page.html"
+    assert report.main(["--config", str(hostile_run["config"]), "--output", str(page)]) == 0
+    assert f"<h1>Run {hostile_run['run'].name}</h1>" in page.read_text()  # not the cam run
