@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pyimagesearch.config import SETTINGS
-from pyimagesearch.experiments.runs import RUN_FILE, children
+from pyimagesearch.experiments.runs import children, children_index, run_info
 from pyimagesearch.utils.atomic import atomic_write
 from pyimagesearch.utils.reports import cell_text, read_json
 
@@ -39,12 +39,14 @@ NUMBER_COLUMNS = (
 IGNORED_SETTINGS = {"source"}
 
 
-def run_numbers(folder: Path) -> dict[str, Any]:
-    """A run's key numbers, with those of the evaluations of its model filled in."""
-    info = read_json(folder / RUN_FILE)
+def run_numbers(folder: Path, index: dict[str, list[Path]] | None = None) -> dict[str, Any]:
+    """A run's key numbers, with those of the evaluations of its model filled in
+    (``index``: :func:`children_index` of its folder, when many runs are compared)."""
+    info = run_info(folder)
     numbers = dict(info.get("summary", {}))
-    for child in children(folder):  # oldest first: the newest evaluation wins
-        summary = read_json(child / RUN_FILE).get("summary", {})
+    kids = index.get(folder.name, []) if index is not None else children(folder)
+    for child in kids:  # oldest first: the newest evaluation wins
+        summary = run_info(child).get("summary", {})
         numbers.update({k: v for k, v in summary.items() if k.startswith(("baseline", "tencrop"))})
     if "baseline_rank1" not in numbers and "accuracy" in numbers:  # a classifier's own test
         numbers["baseline_rank1"] = numbers["accuracy"]
@@ -98,9 +100,12 @@ def compare_runs(folders: Sequence[Path]) -> tuple[list[dict[str, Any]], list[st
     settings = [settings_of(f) for f in folders]
     differing = differing_settings(settings)
     rows = []
+    indexes: dict[Path, dict[str, list[Path]]] = {}
     for folder, values in zip(folders, settings, strict=True):
-        info = read_json(folder / RUN_FILE)
-        numbers = run_numbers(folder)
+        info = run_info(folder)
+        if folder.parent not in indexes:
+            indexes[folder.parent] = children_index(folder.parent)
+        numbers = run_numbers(folder, indexes[folder.parent])
         row: dict[str, Any] = {
             "run": folder.name,
             "script": info.get("script"),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import importlib.metadata
 import os
 import platform
@@ -312,7 +313,7 @@ def find_run(
     root = Path(output_path) / RUNS_FOLDER
     runs = list_runs(root)
     if with_model:
-        runs = [r for r in runs if read_json(r / RUN_FILE).get("model")]
+        runs = [r for r in runs if run_info(r).get("model")]
     if not runs:
         what = "runs that trained a model" if with_model else "runs"
         raise ConfigError(f"no {what} in {root}: train something first")
@@ -327,6 +328,19 @@ def find_run(
     return matches[-1]
 
 
+@functools.lru_cache(maxsize=4096)
+def _cached_info(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    return read_json(path)
+
+
+def run_info(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """A run's ``run.json`` (read once per version of the file: comparing hundreds of runs
+    reads each once). Do not change the returned dict."""
+    path = Path(folder) / RUN_FILE
+    stat = path.stat()
+    return _cached_info(str(path), stat.st_mtime_ns, stat.st_size)
+
+
 def list_runs(root: str | os.PathLike[str]) -> list[Path]:
     """Run folders in ``root``, oldest first."""
     root = Path(root)
@@ -336,7 +350,7 @@ def list_runs(root: str | os.PathLike[str]) -> list[Path]:
              and (p / RUN_FILE).is_file()]  # fmt: skip
 
     def started(folder: Path) -> tuple[str, float, str]:
-        info = read_json(folder / RUN_FILE)
+        info = run_info(folder)
         return info.get("started", ""), float(info.get("created", 0.0)), folder.name
 
     return sorted(found, key=started)
@@ -352,7 +366,7 @@ def run_model(output_path: str | os.PathLike[str], name: str | None = None) -> P
     """The model file kept in run ``name`` (the newest run that trained one for
     ``latest``): ``evaluate.py --run NAME``."""
     folder = find_run(output_path, name, with_model=True)
-    return folder / read_json(folder / RUN_FILE)["model"]
+    return folder / run_info(folder)["model"]
 
 
 def model_parent(model_path: str | os.PathLike[str]) -> Path | None:
@@ -386,17 +400,27 @@ def note_input_model(run: Run, model_path: str | os.PathLike[str]) -> None:
 def parent_run(folder: str | os.PathLike[str]) -> Path | None:
     """The run whose model run ``folder`` used, when it still exists."""
     folder = Path(folder)
-    parent = read_json(folder / RUN_FILE).get("parent")
+    parent = run_info(folder).get("parent")
     if parent and (folder.parent / parent / RUN_FILE).is_file():
         return folder.parent / parent
     return None
+
+
+def children_index(root: str | os.PathLike[str]) -> dict[str, list[Path]]:
+    """Every run of ``root`` by the name of its parent (one pass: for comparing many runs)."""
+    index: dict[str, list[Path]] = {}
+    for run in list_runs(root):
+        parent = run_info(run).get("parent")
+        if parent:
+            index.setdefault(parent, []).append(run)
+    return index
 
 
 def children(folder: str | os.PathLike[str]) -> list[Path]:
     """Runs that used the model of run ``folder`` (evaluations, diagnoses), oldest first."""
     folder = Path(folder)
     return [r for r in list_runs(folder.parent)
-            if read_json(r / RUN_FILE).get("parent") == folder.name]  # fmt: skip
+            if run_info(r).get("parent") == folder.name]  # fmt: skip
 
 
 def resolve_runs(output_path: str | os.PathLike[str], names: list[str] | None) -> list[Path]:
@@ -404,7 +428,7 @@ def resolve_runs(output_path: str | os.PathLike[str], names: list[str] | None) -
     run that trained a model (every run when none did), oldest first."""
     if not names:
         runs = list_runs(Path(output_path) / RUNS_FOLDER)
-        trained = [r for r in runs if read_json(r / RUN_FILE).get("model")]
+        trained = [r for r in runs if run_info(r).get("model")]
         if not (trained or runs):
             raise ConfigError(
                 f"no runs in {Path(output_path) / RUNS_FOLDER}: train something first"
