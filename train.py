@@ -32,9 +32,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.find_lr:
         from pyimagesearch.training.lr_finder import find_learning_rate
 
-        report = find_learning_rate(cfg, verbose=0 if args.quiet else 1)
+        with cli.script_run(args, cfg, "find_lr") as run:
+            report = find_learning_rate(cfg, verbose=0 if args.quiet else 1)
+            run.collect(report, {"network": cfg.get("NETWORK"), "suggestion": report["suggestion"]})
         print(f"[INFO] suggested learning rate {report['suggestion']:.3g} "
               f"(plot {report['plot']}, data {report['report_path']})")  # fmt: skip
+        print(f"[INFO] run folder: {run.path}")
         return
     with cli.script_run(args, cfg, "train") as run:
         summary = train_network(cfg, **cli.training_arguments(args))

@@ -129,6 +129,9 @@ def test_learning_rate_finder_writes_its_plot_and_a_suggestion(config, tmp_path)
     assert 1e-5 <= report["suggestion"] <= 10.0
     assert len(report["losses"]) >= 4 and (tmp_path / "out" / "lr_finder.png").stat().st_size
     assert not (tmp_path / "out" / "net.keras").exists()  # the finder trains no model
+    (run,) = (tmp_path / "out" / "runs").glob("*-*-*")  # a run of its own, with both files
+    assert {"lr_finder.json", "lr_finder.png"} <= {p.name for p in run.iterdir()}
+    assert read_json(run / "run.json")["summary"]["suggestion"] == report["suggestion"]
 
 
 @pytest.mark.slow
