@@ -320,12 +320,29 @@ def find_run(
     if name in (None, LATEST):
         pointed = _latest_target(root)
         return pointed if pointed in runs else runs[-1]
-    exact = [r for r in runs if r.name == name]
-    matches = exact or [r for r in runs if r.name.endswith(name) or r.name.startswith(name)]
+    matches = _named(runs, name)
     if not matches:
         shown = ", ".join(r.name for r in runs[-5:])
+        found = find_run_or_none(root, name) if with_model else None
+        if found is not None:
+            raise ConfigError(
+                f"run {found.name} trained no model (it ran {run_info(found).get('script')}); "
+                f"the newest runs that did: {shown}"
+            )
         raise ConfigError(f"no run named {name!r} in {root}; the newest: {shown}")
     return matches[-1]
+
+
+def find_run_or_none(root: Path, name: str) -> Path | None:
+    """The newest run of ``root`` named ``name`` (or ending or starting with it), or None."""
+    matches = _named(list_runs(root), name)
+    return matches[-1] if matches else None
+
+
+def _named(runs: list[Path], name: str) -> list[Path]:
+    """Runs called ``name``; else those whose name ends or starts with it."""
+    exact = [r for r in runs if r.name == name]
+    return exact or [r for r in runs if r.name.endswith(name) or r.name.startswith(name)]
 
 
 @functools.lru_cache(maxsize=4096)

@@ -97,3 +97,5 @@ def test_runs_are_found_by_name_latest_or_model(tmp_path: Path) -> None:
     }
     with pytest.raises(ConfigError, match=r"no run named 'lr-4'.*the newest: .*lr-3-eval"):
         find_run(tmp_path, "lr-4")
+    with pytest.raises(ConfigError, match=r"lr-3-eval trained no model \(it ran evaluate\)"):
+        run_model(tmp_path, "lr-3-eval")
