@@ -1,14 +1,17 @@
-"""Search the classifier on extracted features with Optuna (TPE, pruning of bad trials).
+"""Search with Optuna (TPE, pruning of bad trials): the classifier on features, or a
+network's training settings on a short budget.
 
 Usage:
-    python search.py --config config/dogs_vs_cats_config.py [--trials N] [--model head|logreg]
-        [--name NAME] [--set SEARCH_SPACE="{'HEAD_LEARNING_RATE': ('log', 1e-4, 1e-1)}"]
+    python search.py --config config/dogs_vs_cats_config.py [--trials N] [--name NAME]
+        [--model head|logreg|network] [--epochs N]
+        [--set SEARCH_SPACE="{'HEAD_LEARNING_RATE': ('log', 1e-4, 1e-1)}"]
 
-Tunes train_head.py's HEAD_LEARNING_RATE, HEAD_DROPOUT, HEAD_UNITS and HEAD_EPOCHS, or
-train_logreg.py's LOGREG_C and LOGREG_PENALTY (SEARCH_MODEL), over SEARCH_SPACE, by the
-validation loss (the test rows are never used). Each trial is a run of its own; the
-search's run folder holds search_results.csv, best.json (with the command that trains with
-the best settings) and report.html (the trials compared).
+SEARCH_MODEL 'head': train_head.py's HEAD_LEARNING_RATE, HEAD_DROPOUT, HEAD_UNITS and
+HEAD_EPOCHS; 'logreg': train_logreg.py's LOGREG_C and LOGREG_PENALTY; 'network':
+train.py's LEARNING_RATE, WEIGHT_DECAY, BATCH_SIZE, OPTIMIZER (SEARCH_EPOCHS epochs a
+trial, ``--epochs``). Trials are scored by validation loss (the test rows are never used);
+each is a run of its own. The search's run folder holds search_results.csv, best.json
+(with the command that trains with the best settings) and report.html.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = cli.config_parser(__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, help="number of trials (SEARCH_TRIALS)")
     parser.add_argument("--model", choices=list(SEARCHABLE), help="what to tune (SEARCH_MODEL)")
+    parser.add_argument("--epochs", type=int, help="epochs of a network trial (SEARCH_EPOCHS)")
     parser.add_argument("-d", "--db", nargs="+", help="features HDF5 file(s) (FEATURES_HDF5)")
     args = parser.parse_args(argv)
     cfg = cli.load_script_config(
         args,
         SEARCH_TRIALS=args.trials,
         SEARCH_MODEL=args.model,
+        SEARCH_EPOCHS=args.epochs,
         FEATURES_HDF5=cli.absolute_paths(args.db),
     )
     result = run_search(cfg, name=args.name, command=list(cli.current_command()))

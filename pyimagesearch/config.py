@@ -391,10 +391,11 @@ _group(
 )
 _group(
     "search.py",
-    ("SEARCH_MODEL", Str(("head", "logreg")), "head", "what search.py tunes on the features: 'head' (train_head.py's settings) or 'logreg' (train_logreg.py's)"),
+    ("SEARCH_MODEL", Str(("head", "logreg", "network")), "head", "what search.py tunes: 'head' (train_head.py's settings on the features), 'logreg' (train_logreg.py's), or 'network' (train.py's training settings, SEARCH_EPOCHS each)"),
     ("SEARCH_SPACE", Dict(), None, "settings searched and their ranges: ('log', low, high) log-uniform, (low, high) or ('float', low, high) uniform, ('int', low, high) integers, [a, b, ...] choices; e.g. {'HEAD_LEARNING_RATE': ('log', 1e-4, 1e-1), 'HEAD_UNITS': [0, 256]}; None: the model's default space (docs/EXPERIMENTS.md)"),
     ("SEARCH_TRIALS", POSITIVE, 30, "trials of search.py (each a run of its own)"),
-    ("SEARCH_PRUNING", Bool(), True, "stop a head trial after an epoch whose validation loss is worse than the median of earlier trials at that epoch"),
+    ("SEARCH_EPOCHS", POSITIVE, 5, "epochs of each trial of a network search (a short budget; the best settings are then trained for EPOCHS)"),
+    ("SEARCH_PRUNING", Bool(), True, "stop a head or network trial after an epoch whose validation loss is worse than the median of earlier trials at that epoch"),
 )
 _group(
     "fine_tune.py",

@@ -61,7 +61,7 @@ def model_name(info: dict[str, Any], numbers: dict[str, Any]) -> str:
     if numbers.get("network"):
         return str(numbers["network"])
     if info.get("search_model"):  # a trial of search.py
-        return f"{info['search_model']} trial"
+        return f"{numbers.get('network') or info['search_model']} trial"
     backbones = numbers.get("backbones") or (
         [numbers["backbone"]] if numbers.get("backbone") else []
     )

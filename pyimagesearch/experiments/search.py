@@ -1,14 +1,17 @@
-"""Hyperparameter search of the classifier on extracted features (``search.py``).
+"""Hyperparameter search (``search.py``): the classifier on extracted features, or a
+network's training settings on a short budget.
 
 Optuna's TPE sampler proposes settings of ``train_head.py`` (learning rate, dropout, hidden
-units, epochs) or ``train_logreg.py`` (C, penalty) from ``SEARCH_SPACE``; each trial trains
-on the training rows and is scored by its loss on the validation rows (never the test
-rows: those stay for the final, honest number). A head trial trains exactly as
+units, epochs), ``train_logreg.py`` (C, penalty) or ``train.py`` (learning rate, weight
+decay, batch size, optimizer, ... for ``SEARCH_EPOCHS`` epochs) from ``SEARCH_SPACE``; each
+trial trains on the training rows and is scored by its loss on the validation rows (never
+the test rows: those stay for the final, honest number). A head trial trains exactly as
 ``train_head.py`` does (early stopping, the best epoch kept), so its score is the validation
-loss ``train_head.py`` gets with the same settings. Head trials report their validation loss
-after every epoch, and a trial worse than the median of earlier trials at the same epoch
-is stopped (``SEARCH_PRUNING``). Every trial is a run of its own (its settings in its
-``config.json``, its curves in ``history.json``); the search's run holds
+loss ``train_head.py`` gets with the same settings; a network trial is ``train.py``'s own
+training, its best epoch by validation loss. Head and network trials report their
+validation loss after every epoch, and a trial worse than the median of earlier trials at
+the same epoch is stopped (``SEARCH_PRUNING``). Every trial is a run of its own (its
+settings in its ``config.json``, its curves in ``history.json``); the search's run holds
 ``search_results.csv`` (every trial), ``best.json`` (the best settings, and the command
 that trains with them) and ``report.html`` (the trials compared).
 
@@ -29,6 +32,7 @@ import shlex
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -53,13 +57,21 @@ DEFAULT_SPACES: dict[str, dict[str, Any]] = {
         "HEAD_EPOCHS": ("int", 5, 40),
     },
     "logreg": {"LOGREG_C": ("log", 1e-4, 1e2), "LOGREG_PENALTY": ["l2", "l1"]},
+    "network": {
+        "LEARNING_RATE": ("log", 1e-4, 1e-1),
+        "WEIGHT_DECAY": ("log", 1e-5, 1e-2),
+        "BATCH_SIZE": [32, 64, 128],
+        "OPTIMIZER": ["adam", "sgd"],
+    },
 }
 # The settings each model's trials use (anything else in SEARCH_SPACE would change nothing).
 SEARCHABLE = {
     "head": ("HEAD_LEARNING_RATE", "HEAD_DROPOUT", "HEAD_UNITS", "HEAD_EPOCHS", "HEAD_BATCH_SIZE"),
     "logreg": ("LOGREG_C", "LOGREG_PENALTY"),
-}
-SCRIPTS = {"head": "train_head.py", "logreg": "train_logreg.py"}
+    "network": ("LEARNING_RATE", "WEIGHT_DECAY", "BATCH_SIZE", "OPTIMIZER", "MOMENTUM",
+                "NESTEROV", "LR_SCHEDULE", "DENSE_UNITS", "NETWORK", "INPUT_SIZE"),
+}  # fmt: skip
+SCRIPTS = {"head": "train_head.py", "logreg": "train_logreg.py", "network": "train.py"}
 RESULTS_FILE = "search_results.csv"
 BEST_FILE = "best.json"
 PRUNER_STARTUP_TRIALS = 3  # trials that always finish before any is pruned
@@ -165,17 +177,13 @@ def _logreg_trial(cfg: Config, train: Any, val: Any, trial: Any) -> TrialResult:
     return TrialResult(loss, float((probs.argmax(axis=1) == val.labels).mean()))
 
 
-def _head_trial(cfg: Config, train: Any, val: Any, trial: Any, pruning: bool) -> TrialResult:
-    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
-
-    quiet_tensorflow()
+def pruning_callback(trial: Any, pruning: bool) -> Any:
+    """A Keras callback that reports each epoch's validation loss to the trial and stops
+    training when Optuna says the trial is worse than the median (``pruned_at``: the
+    epoch)."""
     import keras
 
-    from pyimagesearch.training.transfer import compiled_head, head_early_stopping
-
     class Pruning(keras.callbacks.Callback):
-        """Report each epoch's validation loss; stop when Optuna says the trial is bad."""
-
         pruned_at: int | None = None
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -184,9 +192,43 @@ def _head_trial(cfg: Config, train: Any, val: Any, trial: Any, pruning: bool) ->
                 self.pruned_at = epoch + 1
                 self.model.stop_training = True
 
+    return Pruning()
+
+
+def _network_trial(cfg: Config, trial: Any, pruning: bool) -> TrialResult:
+    """Train the config's network for ``SEARCH_EPOCHS`` with the trial's settings. Its
+    model and checkpoints go to a scratch folder, removed after the trial (the command in
+    best.json trains the best settings again); the curves are kept in the trial's run."""
+    import tempfile
+
+    from pyimagesearch.training.trainer import train_network
+
+    with tempfile.TemporaryDirectory(prefix="pyis-trial-") as scratch:
+        trial_cfg = cfg.replace(
+            OUTPUT_PATH=scratch,
+            MODEL_PATH=str(Path(scratch) / "model.keras"),
+            CHECKPOINT_PATH=str(Path(scratch) / "checkpoints"),
+            EPOCHS=int(cfg.get("SEARCH_EPOCHS") or cfg.get("EPOCHS")),
+        )
+        pruner = pruning_callback(trial, pruning)
+        summary = train_network(trial_cfg, verbose=0, callbacks=[pruner])
+    history = {k: [float(v) for v in vs] for k, vs in summary["history"].items()}
+    best = int(np.nanargmin(history["val_loss"]))
+    accuracy = history.get("val_accuracy", [float("nan")] * len(history["val_loss"]))[best]
+    return TrialResult(history["val_loss"][best], accuracy, best + 1, history, pruner.pruned_at)
+
+
+def _head_trial(cfg: Config, train: Any, val: Any, trial: Any, pruning: bool) -> TrialResult:
+    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
+
+    quiet_tensorflow()
+    import keras
+
+    from pyimagesearch.training.transfer import compiled_head, head_early_stopping
+
     keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
     model = compiled_head(cfg, train.features.shape[1], len(train.label_names))
-    pruner = Pruning()
+    pruner = pruning_callback(trial, pruning)
     history = model.fit(
         train.features,
         train.labels,
@@ -221,6 +263,18 @@ def _validation_rows(cfg: Config) -> tuple[Any, Any, str]:
     return train, val, f"a stratified {fraction:.0%} of the training rows (HEAD_VAL_SPLIT)"
 
 
+def _check_network_search(cfg: Config) -> None:
+    """A network search needs the builder's files and a validation split to score by."""
+    from pyimagesearch.training.trainer import REQUIRED_SETTINGS
+
+    cfg.require([name for name in REQUIRED_SETTINGS if name != "MODEL_PATH"])
+    if not cfg.get("VAL_HDF5") or not Path(cfg.VAL_HDF5).is_file():
+        raise ConfigError(
+            "a network search scores trials by their validation loss: set VAL_HDF5 to the "
+            "builder's validation split (NUM_VAL_IMAGES > 0)"
+        )
+
+
 def _shown_value(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else repr(value)
 
@@ -240,13 +294,19 @@ def run_search(
         raise ConfigError(f"SEARCH_MODEL must be one of {', '.join(SEARCHABLE)}, got {model!r}")
     dimensions = parse_space(cfg.get("SEARCH_SPACE"), model)
     trials = int(trials or cfg.get("SEARCH_TRIALS"))
-    pruning = bool(cfg.get("SEARCH_PRUNING")) and model == "head"
+    pruning = bool(cfg.get("SEARCH_PRUNING")) and model in ("head", "network")
     seed = int(cfg.get("RANDOM_SEED"))
-    train, val, val_source = _validation_rows(cfg)
-    print(
-        f"[SEARCH] {model}: {trials} trials of {', '.join(d.name for d in dimensions)}; "
-        f"{len(train)} training rows, validation loss on {len(val)} rows of {val_source}"
-    )
+    searched = ", ".join(d.name for d in dimensions)
+    if model == "network":
+        train = val = None
+        _check_network_search(cfg)
+        print(f"[SEARCH] {cfg.get('NETWORK')}: {trials} trials of {searched}, "
+              f"{cfg.get('SEARCH_EPOCHS') or cfg.get('EPOCHS')} epochs each; validation loss "
+              f"on {cfg.VAL_HDF5}")  # fmt: skip
+    else:
+        train, val, val_source = _validation_rows(cfg)
+        print(f"[SEARCH] {model}: {trials} trials of {searched}; {len(train)} training rows, "
+              f"validation loss on {len(val)} rows of {val_source}")  # fmt: skip
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         direction="minimize",
@@ -270,15 +330,18 @@ def run_search(
             search.info.setdefault("trials", []).append(run.name)
             started = time.perf_counter()
             try:
-                result = (
-                    _head_trial(trial_cfg, train, val, trial, pruning)
-                    if model == "head"
-                    else _logreg_trial(trial_cfg, train, val, trial)
-                )
+                if model == "network":
+                    result = _network_trial(trial_cfg, trial, pruning)
+                elif model == "head":
+                    result = _head_trial(trial_cfg, train, val, trial, pruning)
+                else:
+                    result = _logreg_trial(trial_cfg, train, val, trial)
             except BaseException:
                 run.finish("failed")
                 raise
             state = "pruned" if result.pruned_at else "finished"
+            if model == "network":
+                run.info["summary"]["network"] = trial_cfg.get("NETWORK")
             _finish_trial(run, result, params, state)
             rows.append(
                 {

@@ -394,8 +394,10 @@ def train_network(
     overwrite: bool = False,
     start_epoch: int | None = None,
     learning_rate: float | None = None,
+    callbacks: list | None = None,
 ) -> dict[str, Any]:
-    """Train (or continue) the config's network; returns a summary dict.
+    """Train (or continue) the config's network; returns a summary dict. ``callbacks``:
+    Keras callbacks run after the trainer's own (search.py's pruning).
 
     Raises:
         ConfigError, DatasetError, OutputError, ResumeError: see :func:`plan_training`.
@@ -465,6 +467,7 @@ def train_network(
                 files.plot, files.history, initial_epoch, title=plan.network, monitor=plan.monitor
             ),  # fmt: skip
             EpochCheckpoint(files.checkpoints, every, initial_epoch, keep),
+            *(callbacks or []),
         ]
         if initial_epoch < plan.epochs:
             print(

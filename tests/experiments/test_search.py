@@ -125,3 +125,38 @@ def test_train_head_with_the_best_settings_gets_the_best_trials_validation_loss(
     assert train_head.main([*command[2:], "--report", str(report)]) == 0
     history = json.loads(report.read_text())["history"]
     assert min(history["val_loss"]) == pytest.approx(best["val_loss"], rel=1e-5)
+
+
+@pytest.mark.slow
+def test_a_network_search_trains_briefly_keeps_curves_and_no_models(
+    tmp_path: Path, synthetic_images: Path
+) -> None:
+    from tests.helpers import build_splits
+
+    settings = build_splits(tmp_path / "data", synthetic_images, IMAGE_SIZE=40)
+    model_path = tmp_path / "out" / "net.keras"
+    config = write_config(tmp_path / "net.py", **{**settings, "OUTPUT_PATH": str(tmp_path / "out")},
+                          NETWORK="ShallowNet", INPUT_SIZE=32, BATCH_SIZE=16,
+                          MODEL_PATH=str(model_path), SEARCH_MODEL="network",
+                          SEARCH_SPACE={"LEARNING_RATE": ("log", 1e-3, 1e-2),
+                                        "OPTIMIZER": ["adam", "sgd"]})  # fmt: skip
+    assert search.main(["--config", str(config), "--trials", "2", "--epochs", "2"]) == 0
+    folder = find_run(tmp_path / "out")
+    with open(folder / "search_results.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["state"] for r in rows] == ["finished", "finished"]
+    for row in rows:
+        history = json.loads((folder.parent / row["run"] / "history.json").read_text())
+        assert len(history["val_loss"]) == 2 and float(row["val_loss"]) == min(history["val_loss"])
+    best = json.loads((folder / "best.json").read_text())
+    assert best["command"].startswith(f"python train.py --config {config} --set LEARNING_RATE=")
+    assert not model_path.exists()  # trials train in scratch folders: no model, no checkpoints
+    assert not (tmp_path / "out" / "checkpoints").exists()
+
+
+def test_a_network_search_needs_a_validation_split(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.py", TRAIN_HDF5=str(tmp_path / "train.hdf5"),
+                          DATASET_MEAN=str(tmp_path / "mean.json"), SEARCH_MODEL="network",
+                          OUTPUT_PATH=str(tmp_path / "out"))  # fmt: skip
+    assert search.main(["--config", str(config)]) == 2
+    assert list_runs(tmp_path / "out" / "runs") == []
