@@ -336,8 +336,8 @@ def run_search(
                     result = _head_trial(trial_cfg, train, val, trial, pruning)
                 else:
                     result = _logreg_trial(trial_cfg, train, val, trial)
-            except BaseException:
-                run.finish("failed")
+            except BaseException as exc:
+                run.finish("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
                 raise
             state = "pruned" if result.pruned_at else "finished"
             if model == "network":

@@ -160,3 +160,28 @@ def test_a_network_search_needs_a_validation_split(tmp_path: Path) -> None:
                           OUTPUT_PATH=str(tmp_path / "out"))  # fmt: skip
     assert search.main(["--config", str(config)]) == 2
     assert list_runs(tmp_path / "out" / "runs") == []
+
+
+def test_ctrl_c_keeps_the_finished_trials_and_marks_the_search_interrupted(
+    tmp_path: Path, tiny_features: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pyimagesearch.experiments import search as engine
+
+    real, calls = engine._logreg_trial, []
+
+    def interrupted_second(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(engine, "_logreg_trial", interrupted_second)
+    config = write_config(tmp_path / "c.py", FEATURES_HDF5=str(tiny_features),
+                          OUTPUT_PATH=str(tmp_path / "out"), SEARCH_MODEL="logreg")  # fmt: skip
+    assert search.main(["--config", str(config), "--trials", "5"]) == 130
+    runs = [json.loads((r / "run.json").read_text()) for r in list_runs(tmp_path / "out" / "runs")]
+    assert [(r["script"], r["status"]) for r in runs] == [
+        ("search", "interrupted"),
+        ("search_trial", "finished"),
+        ("search_trial", "interrupted"),
+    ]
