@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     pruned = sum(r["state"] == "pruned" for r in result["rows"])
     print(
         f"[SEARCH] {len(result['rows'])} trials ({pruned} pruned); best: trial {best['trial']}, "
-        f"val loss {best['val_loss']:.4f}, val accuracy {best['val_accuracy']:.4f}"
+        f"{best['scored_by']} {best['val_loss']:.4f}, val accuracy {best['val_accuracy']:.4f}"
     )
     for line in best["config_lines"]:
         print(f"         {line}")

@@ -27,6 +27,7 @@ from pyimagesearch.utils.reports import cell_text, read_json
 NUMBER_COLUMNS = (
     ("epochs", "epochs"),
     ("best_val_loss", "best val loss"),
+    ("best_val_crossentropy", "best val cross-entropy"),
     ("baseline_rank1", "rank-1"),
     ("tencrop_rank1", "10-crop rank-1"),
     ("baseline_rank5", "rank-5"),
@@ -116,6 +117,14 @@ def compare_runs(folders: Sequence[Path]) -> tuple[list[dict[str, Any]], list[st
         row.update({key: numbers.get(key) for key, _ in NUMBER_COLUMNS})
         rows.append(row)
     return rows, differing
+
+
+def score_key(rows: Sequence[dict[str, Any]]) -> str:
+    """What ranks runs: the validation cross-entropy when every run has it (a network's
+    loss holds its weight-decay penalty, which differs between runs), else the loss."""
+    if rows and all(r.get("best_val_crossentropy") is not None for r in rows):
+        return "best_val_crossentropy"
+    return "best_val_loss"
 
 
 def shown_columns(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> list[str]:

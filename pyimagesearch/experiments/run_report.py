@@ -26,6 +26,7 @@ from pyimagesearch.experiments.compare import (
     compare_runs,
     model_name,
     run_numbers,
+    score_key,
     shown_columns,
 )
 from pyimagesearch.experiments.html_page import (
@@ -140,8 +141,8 @@ def _curves_section(page: Page, history: Mapping[str, Any], title: str) -> None:
     from matplotlib.ticker import MaxNLocator
 
     curves = {k: v for k, v in history.items() if isinstance(v, list) and v}
-    losses = [k for k in curves if k.endswith("loss")]
-    others = [k for k in curves if not k.endswith("loss") and k not in ("lr", "learning_rate")]
+    losses = [k for k in curves if k.endswith(("loss", "crossentropy"))]
+    others = [k for k in curves if k not in losses and k not in ("lr", "learning_rate")]
     figure, axes = plt.subplots(1, 2 if others else 1, figsize=(11 if others else 6, 3.8))
     axes = list(axes) if others else [axes]
     for axis, names, label in ((axes[0], losses, "loss"), (axes[-1], others, "metric")):
@@ -348,15 +349,17 @@ def _pyplot():
     return plt
 
 
-def _curves_figure(histories: Mapping[str, Mapping[str, Any]], best: str | None) -> Any:
-    """Every run's validation loss by epoch; the best run stands out."""
+def _curves_figure(
+    histories: Mapping[str, Mapping[str, Any]], best: str | None, curve: str = "val_loss"
+) -> Any:
+    """Every run's validation loss (or ``curve``) by epoch; the best run stands out."""
     from matplotlib.ticker import MaxNLocator
 
     plt = _pyplot()
     many = len(histories) > LEGEND_RUNS
     figure, axis = plt.subplots(figsize=(10, 4.4))
     for name, history in histories.items():
-        values = history["val_loss"]
+        values = history.get(curve) or history["val_loss"]
         chosen = name == best
         style = (
             {"color": "black", "linewidth": 2.2, "zorder": 3}
@@ -364,16 +367,19 @@ def _curves_figure(histories: Mapping[str, Mapping[str, Any]], best: str | None)
             else ({"color": "0.65", "linewidth": 0.9, "alpha": 0.8} if many else {"linewidth": 1.4})
         )
         axis.plot(range(1, len(values) + 1), values, label=short_name(name), **style)
-    finite = [v for h in histories.values() for v in h["val_loss"] if v is not None and v > 0]
+    finite = [v for h in histories.values() for v in (h.get(curve) or h["val_loss"])
+              if v is not None and v > 0]  # fmt: skip
     if finite and max(finite) / min(finite) > LOG_SPAN:
         axis.set_yscale("log")
     axis.set_xlabel("epoch")
     axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axis.set_ylabel("validation loss")
+    axis.set_ylabel(
+        "validation cross-entropy" if curve == "val_crossentropy" else "validation loss"
+    )
     axis.grid(alpha=0.3)
     if many:
-        axis.set_title(f"{len(histories)} runs; black: {short_name(best or '')}, the lowest "
-                       "validation loss", fontsize=10)  # fmt: skip
+        axis.set_title(f"{len(histories)} runs; black: {short_name(best or '')}, the best "
+                       "(highlighted in the table)", fontsize=10)  # fmt: skip
     else:
         axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return figure
@@ -384,7 +390,8 @@ def _search_figure(rows: Sequence[Mapping[str, Any]]) -> Any:
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(10, 3.8))
     numbers = list(range(1, len(rows) + 1))
-    losses = [r.get("best_val_loss") for r in rows]
+    key = score_key(rows)
+    losses = [r.get(key) for r in rows]
     pruned = [r.get("status") == "pruned" for r in rows]
     for flag, marker, label in ((False, "o", "finished"), (True, "x", "pruned")):
         points = [(n, v) for n, v, p in zip(numbers, losses, pruned, strict=True)
@@ -401,7 +408,7 @@ def _search_figure(rows: Sequence[Mapping[str, Any]]) -> Any:
     if finite and max(finite) / min(finite) > LOG_SPAN:
         axis.set_yscale("log")
     axis.set_xlabel("trial")
-    axis.set_ylabel("validation loss")
+    axis.set_ylabel(dict(NUMBER_COLUMNS)[key].replace("best ", ""))
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8)
     return figure
@@ -424,7 +431,8 @@ def comparison_report(
     if any(r.get("status") != "finished" for r in rows):
         columns.insert(2, "status")
     titles = dict(NUMBER_COLUMNS)
-    losses = [r.get("best_val_loss") for r in rows]
+    key = score_key(rows)
+    losses = [r.get(key) for r in rows]
     known = [v for v, r in zip(losses, rows, strict=True)
              if isinstance(v, int | float) and r.get("status") == "finished"]  # fmt: skip
     highlight = losses.index(min(known)) if known else None
@@ -434,14 +442,14 @@ def comparison_report(
     if not differing and len(rows) > 1:
         body += paragraph("The runs' settings are the same (file paths aside).", muted=True)
     if highlight is not None:
-        body += paragraph("Highlighted: the lowest validation loss.", muted=True)
+        body += paragraph(f"Highlighted: the lowest {dict(NUMBER_COLUMNS)[key][5:]}.", muted=True)
     page.section("Runs", body)
     if best:
         page.section(
             "Best settings of the search",
             key_values(best.get("settings", {}))
             + paragraph(
-                f"trial {best.get('trial')}, validation loss "
+                f"trial {best.get('trial')}, {best.get('scored_by', 'val loss')} "
                 f"{float(best.get('val_loss', float('nan'))):.4g}"
             )  # fmt: skip
             + paragraph("train with them:")
@@ -450,9 +458,10 @@ def comparison_report(
         page.section("Search progress", figure_image(_search_figure(rows), "search progress"))
     histories = {f.name: _read(f / HISTORY_FILE) for f in folders}
     histories = {k: v for k, v in histories.items() if v and v.get("val_loss")}
+    curve = "val_crossentropy" if key == "best_val_crossentropy" else "val_loss"
     if histories:
         chosen = rows[highlight]["run"] if highlight is not None else None
-        figure = _curves_figure(histories, chosen)
+        figure = _curves_figure(histories, chosen, curve)
         page.section("Validation curves", figure_image(figure, "validation loss of every run"))
     return page.html()
 

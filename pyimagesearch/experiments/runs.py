@@ -189,6 +189,8 @@ def summarise(report: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(history, Mapping) and history.get("val_loss"):
         found.setdefault("best_val_loss", float(min(history["val_loss"])))
         found.setdefault("epochs", len(history["val_loss"]))
+    if isinstance(history, Mapping) and history.get("val_crossentropy"):  # no weight decay
+        found.setdefault("best_val_crossentropy", float(min(history["val_crossentropy"])))
     return found
 
 

@@ -72,6 +72,14 @@ SEARCHABLE = {
                 "NESTEROV", "LR_SCHEDULE", "DENSE_UNITS", "NETWORK", "INPUT_SIZE"),
 }  # fmt: skip
 SCRIPTS = {"head": "train_head.py", "logreg": "train_logreg.py", "network": "train.py"}
+# What a trial is scored by (its run's summary key, and in words). A network's loss holds
+# the weight-decay penalty, which differs between trials of different WEIGHT_DECAY: its
+# trials are scored by the cross-entropy alone.
+SCORES = {
+    "head": ("best_val_loss", "val loss"),
+    "logreg": ("best_val_loss", "val loss"),
+    "network": ("best_val_crossentropy", "val cross-entropy"),
+}
 RESULTS_FILE = "search_results.csv"
 BEST_FILE = "best.json"
 PRUNER_STARTUP_TRIALS = 3  # trials that always finish before any is pruned
@@ -181,13 +189,17 @@ def pruning_callback(trial: Any, pruning: bool) -> Any:
     """A Keras callback that reports each epoch's validation loss to the trial and stops
     training when Optuna says the trial is worse than the median (``pruned_at``: the
     epoch)."""
+    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
+
+    quiet_tensorflow()  # before the first TensorFlow import
     import keras
 
     class Pruning(keras.callbacks.Callback):
         pruned_at: int | None = None
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            trial.report(float((logs or {})["val_loss"]), epoch)
+            logs = logs or {}
+            trial.report(float(logs.get("val_crossentropy", logs["val_loss"])), epoch)
             if pruning and trial.should_prune():
                 self.pruned_at = epoch + 1
                 self.model.stop_training = True
@@ -213,9 +225,10 @@ def _network_trial(cfg: Config, trial: Any, pruning: bool) -> TrialResult:
         pruner = pruning_callback(trial, pruning)
         summary = train_network(trial_cfg, verbose=0, callbacks=[pruner])
     history = {k: [float(v) for v in vs] for k, vs in summary["history"].items()}
-    best = int(np.nanargmin(history["val_loss"]))
-    accuracy = history.get("val_accuracy", [float("nan")] * len(history["val_loss"]))[best]
-    return TrialResult(history["val_loss"][best], accuracy, best + 1, history, pruner.pruned_at)
+    scores = history.get("val_crossentropy", history["val_loss"])  # without weight decay
+    best = int(np.nanargmin(scores))
+    accuracy = history.get("val_accuracy", [float("nan")] * len(scores))[best]
+    return TrialResult(scores[best], accuracy, best + 1, history, pruner.pruned_at)
 
 
 def _head_trial(cfg: Config, train: Any, val: Any, trial: Any, pruning: bool) -> TrialResult:
@@ -342,7 +355,7 @@ def run_search(
             state = "pruned" if result.pruned_at else "finished"
             if model == "network":
                 run.info["summary"]["network"] = trial_cfg.get("NETWORK")
-            _finish_trial(run, result, params, state)
+            _finish_trial(run, result, params, state, SCORES[model][0])
             rows.append(
                 {
                     "trial": trial.number + 1,
@@ -358,7 +371,8 @@ def run_search(
             shown = ", ".join(f"{k}={_shown_value(v)}" for k, v in params.items())
             ending = f"pruned after epoch {result.pruned_at}" if result.pruned_at else "done"
             print(
-                f"[SEARCH] trial {trial.number + 1}/{trials}: val loss {result.val_loss:.4f} "
+                f"[SEARCH] trial {trial.number + 1}/{trials}: {SCORES[model][1]} "
+                f"{result.val_loss:.4f} "
                 f"({shown}) {ending}"
             )
             if result.pruned_at:
@@ -369,7 +383,7 @@ def run_search(
         best = _best(rows, model, cfg, command or [])
         _write_results(search, rows, [d.name for d in dimensions], best)
         search.info["summary"].update(
-            best_val_loss=best["val_loss"],
+            {SCORES[model][0]: best["val_loss"]},
             trials=len(rows),
             pruned=sum(r["state"] == "pruned" for r in rows),
             search_model=model,
@@ -378,11 +392,13 @@ def run_search(
     return {"run": search.path, "best": best, "rows": rows}
 
 
-def _finish_trial(run: Run, result: TrialResult, params: dict[str, Any], state: str) -> None:
+def _finish_trial(
+    run: Run, result: TrialResult, params: dict[str, Any], state: str, score_key: str
+) -> None:
     if result.history:
         run.collect({"history": result.history})
     run.info["summary"].update(
-        best_val_loss=result.val_loss,
+        {score_key: result.val_loss},
         val_accuracy=result.val_accuracy,
         **({"epochs": result.epochs} if result.epochs else {}),
         **params,
@@ -413,6 +429,7 @@ def _best(
         "trial": winner["trial"],
         "run": winner["run"],
         "val_loss": winner["val_loss"],
+        "scored_by": SCORES[model][1],
         "val_accuracy": winner["val_accuracy"],
         "settings": settings,
         "config_lines": [f"{k} = {v!r}" for k, v in settings.items()],

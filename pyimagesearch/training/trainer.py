@@ -325,11 +325,17 @@ def _build_model(cfg: Config, plan: TrainingPlan):
             axis=axis, mean=plan.mean.mean.tolist(), variance=[1.0] * 3, name=MEAN_LAYER_NAME
         )(inputs)
         model = keras.Model(inputs, net(centred), name=net.name)
-    # softmax over the classes + categorical cross-entropy (the book's; docs/TRAINING.md)
+    # softmax over the classes + categorical cross-entropy (the book's; docs/TRAINING.md).
+    # The loss includes the weight-decay penalty; "crossentropy" is the data's loss alone,
+    # comparable between runs of different WEIGHT_DECAY (search.py scores trials by it).
     model.compile(
         optimizer=build_optimizer(cfg, plan.learning_rate),
         loss="categorical_crossentropy",
-        metrics=["accuracy", *(["top_k_categorical_accuracy"] if plan.classes > 5 else [])],
+        metrics=[
+            "accuracy",
+            keras.metrics.CategoricalCrossentropy(name="crossentropy"),
+            *(["top_k_categorical_accuracy"] if plan.classes > 5 else []),
+        ],
     )
     return model
 

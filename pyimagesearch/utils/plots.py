@@ -45,7 +45,8 @@ def plot_history(
     fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.8))
     ax_loss, ax_acc = axes[0], axes[1]
     for ax, kind in zip(axes, panels, strict=True):
-        keys = sorted(k for k in history if k.endswith(kind))
+        keys = sorted(k for k in history if k.endswith(kind)
+                      or (kind == "loss" and k.endswith("crossentropy")))  # fmt: skip
         for key in keys:
             values = np.asarray(history[key], dtype=float)
             ax.plot(

@@ -196,3 +196,23 @@ def test_report_without_a_name_shows_the_run_whose_model_was_used_last(
     page = tmp_path / "page.html"
     assert report.main(["--config", str(hostile_run["config"]), "--output", str(page)]) == 0
     assert f"<h1>Run {hostile_run['run'].name}</h1>" in page.read_text()  # not the cam run
+
+
+def test_runs_of_different_weight_decay_are_ranked_by_cross_entropy(tmp_path: Path) -> None:
+    from pyimagesearch.config import Config
+
+    folders = []
+    # the strong penalty inflates the first run's loss; its cross-entropy is the lower
+    for decay, loss, crossentropy in (
+        (1e-2, [0.9, 0.8], [0.5, 0.4]),
+        (1e-5, [0.7, 0.6], [0.7, 0.6]),
+    ):
+        cfg = Config({"OUTPUT_PATH": str(tmp_path), "WEIGHT_DECAY": decay})
+        with recorded_run(cfg, "train", f"wd-{decay}") as run:
+            run.collect(
+                {"history": {"loss": loss, "val_loss": loss, "val_crossentropy": crossentropy}}
+            )
+        folders.append(run.path)
+    page = comparison_report(folders)
+    assert "wd-0.01" in page.split('<tr class="best">')[1].split("</tr>")[0]
+    assert "Highlighted: the lowest val cross-entropy." in page
