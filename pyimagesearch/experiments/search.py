@@ -97,6 +97,16 @@ class Dimension:
     high: float | None = None
     choices: tuple[Any, ...] = ()
 
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` (e.g. the config's own) lies in this dimension."""
+        if self.kind == "choice":
+            return value in self.choices
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.kind == "int" and not float(value).is_integer():
+            return False
+        return self.low <= value <= self.high
+
     def suggest(self, trial: Any) -> Any:
         if self.kind == "choice":
             return trial.suggest_categorical(self.name, list(self.choices))
@@ -314,8 +324,8 @@ def run_search(
         train = val = None
         _check_network_search(cfg)
         print(f"[SEARCH] {cfg.get('NETWORK')}: {trials} trials of {searched}, "
-              f"{cfg.get('SEARCH_EPOCHS') or cfg.get('EPOCHS')} epochs each; validation loss "
-              f"on {cfg.VAL_HDF5}")  # fmt: skip
+              f"{cfg.get('SEARCH_EPOCHS') or cfg.get('EPOCHS')} epochs each; scored by the "
+              f"validation cross-entropy on {cfg.VAL_HDF5}")  # fmt: skip
     else:
         train, val, val_source = _validation_rows(cfg)
         print(f"[SEARCH] {model}: {trials} trials of {searched}; {len(train)} training rows, "
@@ -328,6 +338,11 @@ def run_search(
         if pruning
         else optuna.pruners.NopPruner(),
     )
+    # The first trial tries the config's own values (those inside the space), so the
+    # search compares its proposals with what the user has, at the same budget.
+    start = {d.name: cfg.get(d.name) for d in dimensions if d.contains(cfg.get(d.name))}
+    if start:
+        study.enqueue_trial(start)
     rows: list[dict[str, Any]] = []
     with recorded_run(cfg, "search", name, command) as search:
         base = run_name(cfg, name)
@@ -370,6 +385,8 @@ def run_search(
             )
             shown = ", ".join(f"{k}={_shown_value(v)}" for k, v in params.items())
             ending = f"pruned after epoch {result.pruned_at}" if result.pruned_at else "done"
+            if start and trial.number == 0:
+                ending += " (the config's own " + ", ".join(start) + ")"
             print(
                 f"[SEARCH] trial {trial.number + 1}/{trials}: {SCORES[model][1]} "
                 f"{result.val_loss:.4f} "

@@ -187,3 +187,10 @@ def test_ctrl_c_keeps_the_finished_trials_and_marks_the_search_interrupted(
         ("search_trial", "finished"),
         ("search_trial", "interrupted"),
     ]
+
+
+def test_the_first_trial_is_the_configs_own_settings(tmp_path: Path, tiny_features: Path) -> None:
+    rows = search_once(tmp_path, tiny_features, "SEARCH_MODEL='logreg'", "SEARCH_TRIALS=3",
+                       "LOGREG_C=0.5", "LOGREG_PENALTY='l1'")  # fmt: skip
+    assert (float(rows[0]["LOGREG_C"]), rows[0]["LOGREG_PENALTY"]) == (0.5, "l1")
+    assert {float(r["LOGREG_C"]) for r in rows[1:]} != {0.5}  # then the sampler's proposals
