@@ -38,7 +38,7 @@ STYLE = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
  color:#1d2330;background:#f6f7f9}
 header{background:#1d2330;color:#fff;padding:18px 32px}
-header h1{margin:0;font-size:22px;font-weight:600;word-break:break-all}
+header h1{margin:0;font-size:22px;font-weight:600;overflow-wrap:anywhere}
 header p{margin:4px 0 0;color:#b9c0cc}
 nav{padding:8px 32px;background:#e9ecf1;font-size:13px}
 nav a{margin-right:14px;color:#27408b;text-decoration:none}
@@ -57,7 +57,7 @@ summary{cursor:pointer;color:#27408b;font-size:13px}
 pre{background:#f3f4f6;padding:10px;overflow:auto;font-size:12px}
 img{max-width:100%;height:auto;border:1px solid #e3e6eb}
 .muted{color:#6b7280}
-.wrap{word-break:break-all}
+.wrap{overflow-wrap:anywhere}
 """
 
 

@@ -338,6 +338,7 @@ def run_report(folder: str | os.PathLike[str]) -> str:
 
 LEGEND_RUNS = 10  # more runs than this: no legend, the best run drawn in black
 LOG_SPAN = 20.0  # validation losses spanning more than this factor: a log scale
+PROGRESS_LOG_SPAN = 5.0  # the same for the trials' scores (one diverged trial hides the rest)
 
 
 def _pyplot():
@@ -405,7 +406,7 @@ def _search_figure(rows: Sequence[Mapping[str, Any]]) -> Any:
         running.append(best if best < float("inf") else None)
     axis.step(numbers, running, where="post", color="black", label="best so far")
     finite = [v for v in losses if v is not None and v > 0]
-    if finite and max(finite) / min(finite) > LOG_SPAN:
+    if finite and max(finite) / min(finite) > PROGRESS_LOG_SPAN:  # a diverged trial
         axis.set_yscale("log")
     axis.set_xlabel("trial")
     axis.set_ylabel(dict(NUMBER_COLUMNS)[key].replace("best ", ""))

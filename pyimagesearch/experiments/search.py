@@ -172,7 +172,7 @@ def parse_space(space: Mapping[str, Any] | None, model: str) -> list[Dimension]:
 class TrialResult:
     val_loss: float
     val_accuracy: float
-    epochs: int | None = None
+    epochs: int | None = None  # the best epoch (1-based)
     history: dict[str, list[float]] | None = None
     pruned_at: int | None = None
 
@@ -377,7 +377,8 @@ def run_search(
                     "state": state,
                     "val_loss": result.val_loss,
                     "val_accuracy": result.val_accuracy,
-                    "epochs": result.epochs,
+                    "epochs": len(result.history["val_loss"]) if result.history else None,
+                    "best_epoch": result.epochs,
                     **params,
                     "seconds": round(time.perf_counter() - started, 3),
                     "run": run.name,
@@ -417,7 +418,7 @@ def _finish_trial(
     run.info["summary"].update(
         {score_key: result.val_loss},
         val_accuracy=result.val_accuracy,
-        **({"epochs": result.epochs} if result.epochs else {}),
+        **({"best_epoch": result.epochs} if result.epochs else {}),
         **params,
     )
     run.finish(state)
@@ -457,7 +458,8 @@ def _best(
 def _write_results(search: Run, rows: list[dict[str, Any]], names: list[str], best: dict) -> None:
     from pyimagesearch.experiments.run_report import comparison_report, write_report
 
-    columns = ["trial", "state", "val_loss", "val_accuracy", "epochs", *names, "seconds", "run"]
+    columns = ["trial", "state", "val_loss", "val_accuracy", "epochs", "best_epoch", *names,
+               "seconds", "run"]  # fmt: skip
     with atomic_write(search.path / RESULTS_FILE) as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.DictWriter(handle, columns, extrasaction="ignore")
         writer.writeheader()
