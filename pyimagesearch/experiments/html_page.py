@@ -33,6 +33,8 @@ MAX_WIDTH = 1600
 PNG_LIMIT = 400_000
 IMAGE_BUDGET = 900_000
 JPEG_QUALITIES = (85, 70, 55, 40)
+LONG_TEXT = 40  # cells longer than this may break anywhere (paths); shorter ones at spaces
+LONG = ' class="wrap"'
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
@@ -78,7 +80,7 @@ def table(
         cells = "".join(
             f'<td class="num">{esc(cell_text(v))}</td>'
             if isinstance(v, int | float) and not isinstance(v, bool)
-            else f'<td class="wrap">{esc(cell_text(v))}</td>'
+            else f"<td{LONG if len(cell_text(v)) > LONG_TEXT else ''}>{esc(cell_text(v))}</td>"
             for v in row
         )
         marked = ' class="best"' if index == highlight else ""
