@@ -20,7 +20,7 @@ from pyimagesearch.utils import cli
 
 @cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
-    parser = cli.config_parser(__doc__.splitlines()[0])
+    parser = cli.config_parser(__doc__.splitlines()[0], runs=True)
     parser.add_argument("-m", "--model", help="any trained model (default MODEL_PATH)")
     cli.add_run_argument(parser)
     parser.add_argument("--split", choices=list(SPLITS), default="test", help="which split")

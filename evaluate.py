@@ -43,7 +43,7 @@ def print_report(report: dict) -> None:
 
 @friendly_errors
 def main(argv: list[str] | None = None) -> None:
-    parser = config_parser(__doc__.splitlines()[0])
+    parser = config_parser(__doc__.splitlines()[0], runs=True)
     parser.add_argument("--model", help="model file (default: MODEL_PATH)")
     add_run_argument(parser)
     parser.add_argument("--batch-size", type=int, help="network inputs per predict call")

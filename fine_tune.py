@@ -35,7 +35,7 @@ from pyimagesearch.utils.cli import (
 
 
 def build_parser():
-    parser = config_parser(__doc__.splitlines()[0])
+    parser = config_parser(__doc__.splitlines()[0], runs=True)
     parser.add_argument("-m", "--model", help="model to write (FINE_TUNE_MODEL_PATH)")
     parser.add_argument("-n", "--backbone", help="keras.applications name (BACKBONE)")
     parser.add_argument("-w", "--weights", help="imagenet | none | PATH (WEIGHTS)")

@@ -17,9 +17,11 @@ from pyimagesearch.errors import ConfigError, PyImageSearchError
 from pyimagesearch.utils.display import display_path
 
 
-def config_parser(description: str, config_required: bool = True) -> argparse.ArgumentParser:
+def config_parser(
+    description: str, config_required: bool = True, runs: bool = False
+) -> argparse.ArgumentParser:
     """An ``ArgumentParser`` with the ``--config PATH`` and ``--set KEY=VALUE`` options
-    every script takes."""
+    every script takes; ``runs``: the script keeps a run folder (``--name``)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "-c",
@@ -34,9 +36,10 @@ def config_parser(description: str, config_required: bool = True) -> argparse.Ar
         metavar="KEY=VALUE",
         help="override one setting for this run (typed as in docs/SETTINGS.md); repeatable",
     )
-    parser.add_argument(
-        "--name", help="name of this run's folder in OUTPUT_PATH/runs (default: the config's)"
-    )
+    if runs:
+        parser.add_argument(
+            "--name", help="name of this run's folder in OUTPUT_PATH/runs (default: the config's)"
+        )
     return parser
 
 
@@ -130,7 +133,7 @@ def absolute_path(path: str | None) -> str | None:
 def features_parser(description: str) -> argparse.ArgumentParser:
     """The options of the scripts that train a classifier on features (train_logreg.py,
     train_head.py): the features, held-out features, the model and report to write."""
-    parser = config_parser(description, config_required=False)
+    parser = config_parser(description, config_required=False, runs=True)
     parser.add_argument("-d", "--db", nargs="+", help="features HDF5 file(s) (FEATURES_HDF5)")
     parser.add_argument("--test-db", nargs="+", help="held-out features (TEST_FEATURES_HDF5)")
     parser.add_argument("-m", "--model", help="model to write")
@@ -148,7 +151,7 @@ def print_classifier_report(report: dict[str, Any], what: str) -> None:
 
 def training_parser(description: str) -> argparse.ArgumentParser:
     """The options of train.py and train_alexnet.py."""
-    parser = config_parser(description)
+    parser = config_parser(description, runs=True)
     parser.add_argument("--epochs", type=int, help="total epochs (overrides EPOCHS)")
     parser.add_argument("--batch-size", type=int, help="batch size (overrides BATCH_SIZE)")
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")

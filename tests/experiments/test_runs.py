@@ -99,3 +99,14 @@ def test_runs_are_found_by_name_latest_or_model(tmp_path: Path) -> None:
         find_run(tmp_path, "lr-4")
     with pytest.raises(ConfigError, match=r"lr-3-eval trained no model \(it ran evaluate\)"):
         run_model(tmp_path, "lr-3-eval")
+
+
+def test_only_scripts_that_keep_runs_take_a_run_name(tmp_path: Path, capsys) -> None:
+    import build_dataset
+    import compare_runs
+
+    config = write_config(tmp_path / "c.py", OUTPUT_PATH=str(tmp_path / "out"))
+    for script in (build_dataset, compare_runs):  # no run folder: --name would do nothing
+        with pytest.raises(SystemExit):
+            script.main(["--config", str(config), "--name", "x"])
+        assert "unrecognized arguments: --name" in capsys.readouterr().err
