@@ -242,48 +242,25 @@ def _network_trial(cfg: Config, trial: Any, pruning: bool) -> TrialResult:
 
 
 def _head_trial(cfg: Config, train: Any, val: Any, trial: Any, pruning: bool) -> TrialResult:
-    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
+    from pyimagesearch.training.transfer import fit_head
 
-    quiet_tensorflow()
-    import keras
-
-    from pyimagesearch.training.transfer import compiled_head, head_early_stopping
-
-    keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
-    model = compiled_head(cfg, train.features.shape[1], len(train.label_names))
     pruner = pruning_callback(trial, pruning)
-    history = model.fit(
-        train.features,
-        train.labels,
-        validation_data=(val.features, val.labels),
-        epochs=int(cfg.get("HEAD_EPOCHS")),
-        batch_size=int(cfg.get("HEAD_BATCH_SIZE")),
-        callbacks=[head_early_stopping(), pruner],
-        shuffle=True,
-        verbose=0,
-    ).history
-    history = {k: [float(v) for v in vs] for k, vs in history.items()}
+    _, history = fit_head(cfg, train, val, [pruner], verbose=0)
     best = int(np.nanargmin(history["val_loss"]))
-    return TrialResult(
-        history["val_loss"][best],
-        history["val_accuracy"][best],
-        best + 1,
-        history,
-        pruner.pruned_at,
-    )
+    return TrialResult(history["val_loss"][best], history["val_accuracy"][best], best + 1,
+                       history, pruner.pruned_at)  # fmt: skip
 
 
 def _validation_rows(cfg: Config) -> tuple[Any, Any, str]:
-    """Training and validation rows of the features (the builder's validation split, or a
-    seeded stratified ``HEAD_VAL_SPLIT`` of the training rows)."""
-    from pyimagesearch.training.transfer import stratified_part, transfer_data
+    """Training and validation rows of the features, as train_head.py uses them."""
+    from pyimagesearch.training.transfer import head_rows, transfer_data
 
     data = transfer_data(cfg)
-    if data.val is not None and len(data.val):
-        return data.train, data.val, "the builder's validation split"
-    fraction = float(cfg.get("HEAD_VAL_SPLIT"))
-    train, val = stratified_part(data.train, fraction, int(cfg.get("RANDOM_SEED")))
-    return train, val, f"a stratified {fraction:.0%} of the training rows (HEAD_VAL_SPLIT)"
+    train, val = head_rows(cfg, data)
+    source = ("the builder's validation split" if val is data.val else
+              f"a stratified {float(cfg.get('HEAD_VAL_SPLIT')):.0%} of the training rows "
+              "(HEAD_VAL_SPLIT)")  # fmt: skip
+    return train, val, source
 
 
 def _check_network_search(cfg: Config) -> None:

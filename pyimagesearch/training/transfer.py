@@ -178,28 +178,10 @@ def train_head(cfg: Config, report_path: str | Path | None = None) -> dict[str, 
     check_writable({"HEAD_MODEL_PATH": model_path, "OUTPUT_PATH": report_path})
     data = transfer_data(cfg)
 
-    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-
     from pyimagesearch.features.classifiers import evaluate
 
-    seed = int(cfg.get("RANDOM_SEED"))
-    keras.utils.set_random_seed(seed)
-    train, val = data.train, data.val
-    if val is None:
-        train, val = stratified_part(train, float(cfg.get("HEAD_VAL_SPLIT")), seed)
-    model = compiled_head(cfg, train.features.shape[1], len(train.label_names))
-    history = model.fit(
-        train.features,
-        train.labels,
-        validation_data=(val.features, val.labels),
-        epochs=int(cfg.get("HEAD_EPOCHS")),
-        batch_size=int(cfg.get("HEAD_BATCH_SIZE")),
-        callbacks=[head_early_stopping()],
-        verbose=2,
-    )
+    train, val = head_rows(cfg, data)
+    model, history = fit_head(cfg, train, val)
     results = evaluate(model, data.test.features, data.test.labels, train.label_names)
     with atomic_write(model_path) as tmp:
         model.save(tmp)
@@ -208,8 +190,8 @@ def train_head(cfg: Config, report_path: str | Path | None = None) -> dict[str, 
         **_summary(results, data),
         "n_train": len(train),
         "n_val": len(val),
-        "epochs_run": len(history.history["loss"]),
-        "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
+        "epochs_run": len(history["loss"]),
+        "history": history,
         "model": str(model_path),
     }
     write_json(report_path, report)
@@ -226,6 +208,40 @@ def head_early_stopping():
     import keras
 
     return keras.callbacks.EarlyStopping(patience=HEAD_PATIENCE, restore_best_weights=True)
+
+
+def head_rows(cfg: Config, data: TransferData) -> tuple[FeatureSet, FeatureSet]:
+    """The head's training and validation rows: the builder's validation split, or a
+    seeded stratified ``HEAD_VAL_SPLIT`` of the training rows."""
+    if data.val is not None and len(data.val):
+        return data.train, data.val
+    return stratified_part(
+        data.train, float(cfg.get("HEAD_VAL_SPLIT")), int(cfg.get("RANDOM_SEED"))
+    )
+
+
+def fit_head(
+    cfg: Config, train: FeatureSet, val: FeatureSet, callbacks: list | None = None, verbose: int = 2
+) -> tuple[Any, dict[str, list[float]]]:
+    """Train the head as train_head.py does (seeded, early stopping, the best epoch kept),
+    with ``callbacks`` after its own (search.py's pruning); return it and its history."""
+    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
+
+    quiet_tensorflow()
+    import keras
+
+    keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
+    model = compiled_head(cfg, train.features.shape[1], len(train.label_names))
+    history = model.fit(
+        train.features,
+        train.labels,
+        validation_data=(val.features, val.labels),
+        epochs=int(cfg.get("HEAD_EPOCHS")),
+        batch_size=int(cfg.get("HEAD_BATCH_SIZE")),
+        callbacks=[head_early_stopping(), *(callbacks or [])],
+        verbose=verbose,
+    )
+    return model, {k: [float(v) for v in vs] for k, vs in history.history.items()}
 
 
 def compiled_head(cfg: Config, input_dim: int, classes: int):
