@@ -27,6 +27,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench_common import best_seconds  # noqa: E402
+
 from pyimagesearch.audit.duplicates import near_pairs  # noqa: E402
 from pyimagesearch.audit.hashing import hash_hdf5, phash_of_small, small_gray  # noqa: E402
 from pyimagesearch.io.hdf5_dataset import open_hdf5, read_rows  # noqa: E402
@@ -46,15 +48,6 @@ def build(folder: Path, images: int) -> Path:
     )
     assert build_dataset.main(["--config", str(config), "--quiet"]) == 0
     return folder / "train.hdf5"
-
-
-def best(fn, rounds: int = 3) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -82,7 +75,11 @@ def main() -> None:
             for _ in hash_hdf5(path):
                 pass
 
-        t_read, t_arith, t_ours = best(read_only), best(arithmetic_only), best(ours)
+        t_read, t_arith, t_ours = (
+            best_seconds(read_only),
+            best_seconds(arithmetic_only),
+            best_seconds(ours),
+        )
         print(f"hashing {n} images of 256x256 (best of 3):")
         print(f"  read the pixels {t_read:.2f} s + hash arithmetic {t_arith:.2f} s = "
               f"{t_read + t_arith:.2f} s; hash_hdf5 {t_ours:.2f} s: "
@@ -92,8 +89,10 @@ def main() -> None:
             from PIL import Image
 
             subset = pixels[:300]
-            t_theirs = best(lambda: [imagehash.phash(Image.fromarray(p)) for p in subset], 1)
-            t_mine = best(lambda: phash_of_small(small_gray(subset)), 3)
+            t_theirs = best_seconds(
+                lambda: [imagehash.phash(Image.fromarray(p)) for p in subset], 1
+            )
+            t_mine = best_seconds(lambda: phash_of_small(small_gray(subset)), 3)
             print(f"  imagehash.phash {len(subset) / t_theirs:,.0f} images/s, ours "
                   f"{len(subset) / t_mine:,.0f} images/s ({t_theirs / t_mine:.0f}x)")  # fmt: skip
         except ImportError:

@@ -20,7 +20,6 @@ A prototype for a measurement, not the builder: it skips no file and makes no re
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import mmap
 import multiprocessing
 import sys
@@ -36,16 +35,12 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+import bench_build  # noqa: E402
+from bench_common import SAMPLE  # noqa: E402
+
 from pyimagesearch.data.image_loading import ImageLoader  # noqa: E402
 from pyimagesearch.data.parallel import threaded_blocks  # noqa: E402
 from pyimagesearch.utils.workers import default_workers  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location(
-    "bench_build", Path(__file__).with_name("bench_build.py")
-)
-bench_build = importlib.util.module_from_spec(_spec)
-sys.modules["bench_build"] = bench_build  # its pool pickles its functions by module name
-_spec.loader.exec_module(bench_build)
 
 SIZE = 256
 BLOCK = 160  # about 32 MB of 256x256x3 rows, as the builder's blocks
@@ -124,9 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=4000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument(
-        "--source", type=Path, default=bench_build.SHARED / "data" / "dogs-vs-cats-sample" / "train"
-    )
+    parser.add_argument("--source", type=Path, default=SAMPLE)
     args = parser.parse_args()
     workers = default_workers()
     with tempfile.TemporaryDirectory() as tmp:

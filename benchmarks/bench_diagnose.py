@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,19 +27,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench_common import best_seconds  # noqa: E402
+
 from pyimagesearch.io import HDF5DatasetWriter, open_hdf5  # noqa: E402
 from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow  # noqa: E402
 
 SIDE, INPUT = 256, 227
-
-
-def best(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -87,10 +79,12 @@ def main() -> None:
         class_activation_maps(classifier, images)
         times = {"pass": [], "diagnosis": [], "predict16": [], "cam16": []}
         for _ in range(args.repeats):
-            times["pass"].append(best(prediction_pass, 1))
-            times["diagnosis"].append(best(diagnosis, 1))
-            times["predict16"].append(best(lambda: classifier.predict_proba(images), 3))
-            times["cam16"].append(best(lambda: class_activation_maps(classifier, images), 3))
+            times["pass"].append(best_seconds(prediction_pass, 1))
+            times["diagnosis"].append(best_seconds(diagnosis, 1))
+            times["predict16"].append(best_seconds(lambda: classifier.predict_proba(images), 3))
+            times["cam16"].append(
+                best_seconds(lambda: class_activation_maps(classifier, images), 3)
+            )
         t = {k: min(v) for k, v in times.items()}
         print(f"{args.images} test images {SIDE}x{SIDE}, AlexNet {INPUT}x{INPUT}, best of "
               f"{args.repeats} rounds:")  # fmt: skip

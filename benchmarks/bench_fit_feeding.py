@@ -40,8 +40,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-SHARED = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO.parent / "shared"))
-SAMPLE = SHARED / "data" / "dogs-vs-cats-sample" / "train"
+from bench_common import SAMPLE, epoch_timer  # noqa: E402
+
 SIZE, INPUT, BATCH, EPOCHS = 256, 227, 64, 3
 
 
@@ -69,18 +69,8 @@ def alexnet_model(dtype: str):
 
 
 def fit_rate(model, steps: int, epochs: int = EPOCHS, **inputs) -> float:
-    import keras
-
     times: list[float] = []
-
-    class Timer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.start)
-
-    model.fit(**inputs, epochs=epochs, steps_per_epoch=steps, callbacks=[Timer()],
+    model.fit(**inputs, epochs=epochs, steps_per_epoch=steps, callbacks=[epoch_timer(times)],
               shuffle=False, verbose=0)  # fmt: skip
     return steps * BATCH / min(times[1:])
 

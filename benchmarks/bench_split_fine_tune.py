@@ -24,34 +24,22 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-SHARED = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO.parent / "shared"))
-SAMPLE = SHARED / "data" / "dogs-vs-cats-sample" / "train"
-WEIGHTS = SHARED / "weights" / "mobilenet_v2_backbone.weights.h5"
+from bench_common import SAMPLE, WEIGHTS, epoch_timer, sample_settings  # noqa: E402
 
 from pyimagesearch.preprocessing import BOOK_AUGMENTATION  # noqa: E402
 
 
 def epoch_seconds(model, train, val, epochs: int) -> float:
     """The best wall time of one epoch (training + validation) after the first."""
-    import keras
-
     times: list[float] = []
-
-    class Timer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.start)
-
-    model.fit(train, validation_data=val, epochs=epochs, callbacks=[Timer()], shuffle=False,
+    model.fit(train, validation_data=val, epochs=epochs, callbacks=[epoch_timer(times)],
+              shuffle=False,
               verbose=0)  # fmt: skip
     return min(times[1:])
 
@@ -74,15 +62,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     config = work / "config.py"
     settings = {
-        "IMAGES_PATH": str(SAMPLE),
-        "NUM_VAL_IMAGES": 200,
-        "NUM_TEST_IMAGES": 200,
-        "IMAGE_SIZE": 256,
-        "TRAIN_HDF5": str(work / "hdf5" / "train.hdf5"),
-        "VAL_HDF5": str(work / "hdf5" / "val.hdf5"),
-        "TEST_HDF5": str(work / "hdf5" / "test.hdf5"),
-        "DATASET_MEAN": str(work / "mean.json"),
-        "OUTPUT_PATH": str(work / "output"),
+        **sample_settings(work, work / "output"),
         "BACKBONE": "MobileNetV2",
         "WEIGHTS": str(WEIGHTS),
         "FEATURE_IMAGE_SIZE": 224,

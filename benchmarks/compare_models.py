@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -35,11 +34,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pyimagesearch.preprocessing import BOOK_AUGMENTATION  # noqa: E402
+from bench_common import SAMPLE, WEIGHTS, sample_settings  # noqa: E402
 
-SHARED = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO.parent / "shared"))
-SAMPLE = SHARED / "data" / "dogs-vs-cats-sample" / "train"
-WEIGHTS = SHARED / "weights" / "mobilenet_v2_backbone.weights.h5"
+from pyimagesearch.preprocessing import BOOK_AUGMENTATION  # noqa: E402
 
 
 def run(work: Path, *args: str) -> float:
@@ -71,15 +68,7 @@ def main() -> None:
         "\n".join(
             f"{k} = {v!r}"
             for k, v in {
-                "IMAGES_PATH": str(SAMPLE),
-                "NUM_VAL_IMAGES": 200,
-                "NUM_TEST_IMAGES": 200,
-                "IMAGE_SIZE": 256,
-                "TRAIN_HDF5": str(work / "hdf5" / "train.hdf5"),
-                "VAL_HDF5": str(work / "hdf5" / "val.hdf5"),
-                "TEST_HDF5": str(work / "hdf5" / "test.hdf5"),
-                "DATASET_MEAN": str(out / "mean.json"),
-                "OUTPUT_PATH": str(out),
+                **sample_settings(work, out),
                 "MODEL_PATH": str(out / "alexnet.keras"),
                 "EPOCHS": args.alexnet_epochs,
                 "BATCH_SIZE": 64,

@@ -1,0 +1,59 @@
+"""What the benchmarks share: the best of several timings, per-epoch wall times of
+``model.fit``, and the build settings of the shared Kaggle sample.
+
+Imported by the benchmark scripts (run as ``python benchmarks/NAME.py``, so this folder
+is on ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO.parent / "shared"))
+SAMPLE = SHARED / "data" / "dogs-vs-cats-sample" / "train"
+WEIGHTS = SHARED / "weights" / "mobilenet_v2_backbone.weights.h5"
+
+
+def best_seconds(fn: Callable[[], Any], rounds: int = 3) -> float:
+    """The shortest wall time of ``rounds`` calls of ``fn``."""
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def epoch_timer(times: list[float]) -> Any:
+    """A Keras callback appending each epoch's wall time to ``times``."""
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            times.append(time.perf_counter() - self.start)
+
+    return EpochTimer()
+
+
+def sample_settings(work: Path, output: Path) -> dict[str, Any]:
+    """Build settings of the 2,000 shared photos: 1,600 / 200 / 200 at 256 px, the split
+    files under ``work/hdf5``, the mean and every report in ``output``."""
+    return {
+        "IMAGES_PATH": str(SAMPLE),
+        "NUM_VAL_IMAGES": 200,
+        "NUM_TEST_IMAGES": 200,
+        "IMAGE_SIZE": 256,
+        "TRAIN_HDF5": str(work / "hdf5" / "train.hdf5"),
+        "VAL_HDF5": str(work / "hdf5" / "val.hdf5"),
+        "TEST_HDF5": str(work / "hdf5" / "test.hdf5"),
+        "DATASET_MEAN": str(output / "mean.json"),
+        "OUTPUT_PATH": str(output),
+    }
