@@ -20,7 +20,7 @@ from typing import Any
 
 from pyimagesearch.config import SETTINGS
 from pyimagesearch.experiments.runs import children, children_index, run_info
-from pyimagesearch.utils.atomic import atomic_write
+from pyimagesearch.utils.atomic import atomic_write, check_writable, refuse_existing
 from pyimagesearch.utils.reports import cell_text, read_json
 
 # (column, title) of the numbers shown for every run, after the differing settings.
@@ -176,3 +176,24 @@ def write_comparison(
     with atomic_write(paths["markdown"]) as tmp:
         tmp.write_text(markdown(rows, differing))
     return paths
+
+
+def compare_to_files(
+    output_path: str | os.PathLike[str],
+    names: list[str] | None,
+    output: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+) -> tuple[list[dict[str, Any]], list[str], dict[str, Path]]:
+    """``compare_runs.py``: compare the runs ``names`` (none: every run that trained a
+    model); write the CSV and Markdown into ``output`` (an existing table there replaced
+    only with ``overwrite``) or a new ``comparisons/<date-time>-<n>-runs`` folder."""
+    from pyimagesearch.experiments.runs import resolve_runs, stamped_folder
+
+    if output is not None:
+        files = {"--output": Path(output) / "comparison.csv"}
+        refuse_existing(files, overwrite)
+        check_writable(files)
+    folders = resolve_runs(output_path, names)
+    rows, differing = compare_runs(folders)
+    folder = output or stamped_folder(Path(output_path) / "comparisons", f"{len(rows)}-runs")
+    return rows, differing, write_comparison(rows, differing, folder)

@@ -40,7 +40,7 @@ from pyimagesearch.experiments.html_page import (
     table,
 )
 from pyimagesearch.experiments.runs import HISTORY_FILE, RUN_FILE, children, short_name
-from pyimagesearch.utils.atomic import atomic_write
+from pyimagesearch.utils.atomic import atomic_write, check_writable, refuse_existing
 from pyimagesearch.utils.reports import read_json
 
 REPORT_FILE = "report.html"
@@ -480,3 +480,32 @@ def write_run_report(
 ) -> Path:
     """``report.html`` of run ``folder`` (in the run folder unless ``path``)."""
     return write_report(run_report(folder), path or Path(folder) / REPORT_FILE)
+
+
+def make_report(
+    output_path: str | os.PathLike[str],
+    run: str | None = None,
+    compare: list[str] | None = None,
+    output: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """``report.py``: the page of run ``run`` (None or ``latest``: the newest run, or when
+    that one used a model, the run that trained it) in its folder, or of the runs
+    ``compare`` (an empty list: every run that trained a model) in a new
+    ``comparisons/<date-time>-<n>-runs`` folder; ``output`` instead, not replaced unless
+    ``overwrite``."""
+    from pyimagesearch.experiments.runs import find_run, parent_run, resolve_runs, stamped_folder
+
+    if output is not None:
+        refuse_existing({"--output": output}, overwrite)
+        check_writable({"--output": output})
+    if compare is not None:
+        folders = resolve_runs(output_path, compare)
+        html = comparison_report(folders)
+        target = output or stamped_folder(Path(output_path) / "comparisons",
+                                          f"{len(folders)}-runs") / REPORT_FILE  # fmt: skip
+        return write_report(html, target)
+    folder = find_run(output_path, run)
+    if run in (None, "latest"):  # an evaluation's report is its model's run's
+        folder = parent_run(folder) or folder
+    return write_run_report(folder, output)

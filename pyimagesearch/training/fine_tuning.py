@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pyimagesearch.config import Config
-from pyimagesearch.errors import ConfigError, DatasetError, OutputError
+from pyimagesearch.errors import ConfigError, DatasetError
 from pyimagesearch.features.backbones import (
     block_names,
     build_backbone,
@@ -40,7 +40,7 @@ from pyimagesearch.features.weights import (
     resolve_weights,
 )
 from pyimagesearch.models.record import data_fingerprint, record_path, write_record
-from pyimagesearch.utils.atomic import check_writable
+from pyimagesearch.utils.atomic import check_writable, refuse_existing
 from pyimagesearch.utils.reports import write_json
 from pyimagesearch.utils.workers import resolve_workers
 
@@ -118,11 +118,7 @@ def check_model_path(cfg: Config, overwrite: bool) -> Path:
     model_path = Path(cfg.get("FINE_TUNE_MODEL_PATH"))
     if model_path.suffix != ".keras":
         raise ConfigError(f"FINE_TUNE_MODEL_PATH must end in .keras, got {model_path.name}")
-    if model_path.exists() and not overwrite:
-        raise OutputError(
-            f"{model_path} already exists; pass --overwrite to replace it (the old model "
-            "stays until the new one is complete)"
-        )
+    refuse_existing({"FINE_TUNE_MODEL_PATH": model_path}, overwrite)
     check_writable({"FINE_TUNE_MODEL_PATH": model_path})
     return model_path
 

@@ -57,6 +57,18 @@ def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> Path:
     return Path(target)
 
 
+def refuse_existing(outputs: Mapping[str, str | os.PathLike[str] | None], overwrite: bool) -> None:
+    """Refuse, in one line, to replace any existing file of ``outputs`` (``{setting or
+    option name: path}``) unless ``overwrite``."""
+    existing = [f"{name} {path}" for name, path in outputs.items()
+                if path is not None and Path(path).exists()]  # fmt: skip
+    if existing and not overwrite:
+        raise OutputError(
+            f"{', '.join(existing)} already exists; pass --overwrite to replace it (the old "
+            "file stays until the new one is complete)"
+        )
+
+
 def check_writable(outputs: Mapping[str, str | os.PathLike[str] | None]) -> None:
     """Check that every output's folder exists (created if needed) and takes a new file.
 

@@ -40,6 +40,13 @@ def test_compare_shows_the_settings_that_differ_and_the_numbers(
     assert markdown[0] == "| run | model | LOGREG_C_GRID | rank-1 | log loss | seconds |"
     assert len(markdown) == 4
     assert "tencrop_rank1" in rows[0]  # the CSV keeps every column, for programs
+    # the tables in --output are the user's now: replaced only with --overwrite
+    before = (out / "comparison.csv").read_bytes()
+    assert compare_runs.main([*base, "large-c", "--output", str(out)]) == 2
+    assert "comparison.csv already exists; pass --overwrite" in capsys.readouterr().err
+    assert (out / "comparison.csv").read_bytes() == before
+    assert compare_runs.main([*base, "large-c", "--output", str(out), "--overwrite"]) == 0
+    assert len((out / "comparison.csv").read_text().splitlines()) == 2
     # no names: every run that trained a model, into a new folder of its own
     assert compare_runs.main(base) == 0
     (made,) = (tmp_path / "out" / "comparisons").iterdir()

@@ -196,6 +196,11 @@ def test_report_without_a_name_shows_the_run_whose_model_was_used_last(
     page = tmp_path / "page.html"
     assert report.main(["--config", str(hostile_run["config"]), "--output", str(page)]) == 0
     assert f"<h1>Run {hostile_run['run'].name}</h1>" in page.read_text()  # not the cam run
+    page.write_text("my notes")  # a file of the user's is replaced only with --overwrite
+    assert report.main(["--config", str(hostile_run["config"]), "--output", str(page)]) == 2
+    assert page.read_text() == "my notes"
+    command = ["--config", str(hostile_run["config"]), "--output", str(page), "--overwrite"]
+    assert report.main(command) == 0 and "<h1>Run " in page.read_text()
 
 
 def test_runs_of_different_weight_decay_are_ranked_by_cross_entropy(tmp_path: Path) -> None:
