@@ -22,6 +22,7 @@ The source defaults to the 2,000 Kaggle images in $PYIMAGESEARCH_SHARED (default
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import os
@@ -52,6 +53,11 @@ def make_image_folder(source: Path, count: int, folder: Path) -> list[Path]:
     """Copy ``count`` images from ``source`` into ``folder`` with Kaggle names (copies, not
     links: the builder lists each real file once, so links to one file would count once)."""
     originals = sorted(p for p in source.iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
+    by_label: dict[str, list[Path]] = {}
+    for path in originals:
+        by_label.setdefault(path.name.split(".")[0], []).append(path)
+    # the classes take turns, so that any count holds every class
+    originals = [p for group in itertools.zip_longest(*by_label.values()) for p in group if p]
     if not originals:
         raise SystemExit(f"no JPEG images in {source}")
     folder.mkdir(parents=True)

@@ -1,5 +1,6 @@
 """What the benchmarks share: the best of several timings, per-epoch wall times of
-``model.fit``, and the build settings of the shared Kaggle sample.
+``model.fit``, the models that time feeding (a trivial one and AlexNet), and the build
+settings of the shared Kaggle sample.
 
 Imported by the benchmark scripts (run as ``python benchmarks/NAME.py``, so this folder
 is on ``sys.path``).
@@ -41,6 +42,41 @@ def epoch_timer(times: list[float]) -> Any:
             times.append(time.perf_counter() - self.start)
 
     return EpochTimer()
+
+
+def trivial_model(size: int, dtype: str = "uint8", classes: int = 2) -> Any:
+    """Global average pooling + one dense layer on ``size`` x ``size`` RGB inputs of
+    ``dtype``: a step that costs almost nothing, so that ``fit`` times the feeding."""
+    import keras
+
+    inputs = keras.Input((size, size, 3), dtype=dtype)
+    x = keras.layers.GlobalAveragePooling2D()(keras.ops.cast(inputs, "float32"))
+    model = keras.Model(inputs, keras.layers.Dense(classes, activation="softmax")(x))
+    model.compile("adam", "categorical_crossentropy")
+    return model
+
+
+def alexnet_model(size: int, dtype: str = "uint8", classes: int = 2) -> Any:
+    """The book's AlexNet (the project's ``build_network``) on inputs of ``dtype``, cast to
+    float32 in the model, as training with ``MEAN_IN_MODEL`` does."""
+    import keras
+
+    from pyimagesearch.nn.conv import build_network
+
+    net = build_network("AlexNet", size, size, 3, classes)
+    inputs = keras.Input((size, size, 3), dtype=dtype)
+    model = keras.Model(inputs, net(keras.ops.cast(inputs, "float32")))
+    model.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy")
+    return model
+
+
+def fit_rate(model: Any, steps: int, batch: int, epochs: int = 3, **inputs: Any) -> float:
+    """Images/s of ``model.fit`` over ``steps`` batches of ``batch`` an epoch: the best epoch
+    after the first (which compiles)."""
+    times: list[float] = []
+    model.fit(**inputs, epochs=epochs, steps_per_epoch=steps, callbacks=[epoch_timer(times)],
+              shuffle=False, verbose=0)  # fmt: skip
+    return steps * batch / min(times[1:])
 
 
 def sample_settings(work: Path, output: Path) -> dict[str, Any]:

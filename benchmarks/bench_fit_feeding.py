@@ -40,39 +40,23 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from bench_common import SAMPLE, epoch_timer  # noqa: E402
+import bench_common  # noqa: E402
+from bench_common import SAMPLE  # noqa: E402
 
 SIZE, INPUT, BATCH, EPOCHS = 256, 227, 64, 3
 
 
 # -- the contenders (each runs in its own process) ------------------------------------------
 def trivial_model(dtype: str):
-    import keras
-
-    inputs = keras.Input((INPUT, INPUT, 3), dtype=dtype)
-    x = keras.layers.GlobalAveragePooling2D()(keras.ops.cast(inputs, "float32"))
-    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
-    model.compile("adam", "categorical_crossentropy")
-    return model
+    return bench_common.trivial_model(INPUT, dtype)
 
 
 def alexnet_model(dtype: str):
-    import keras
-
-    from pyimagesearch.nn.conv import build_network
-
-    net = build_network("AlexNet", INPUT, INPUT, 3, 2)
-    inputs = keras.Input((INPUT, INPUT, 3), dtype=dtype)
-    model = keras.Model(inputs, net(keras.ops.cast(inputs, "float32")))
-    model.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy")
-    return model
+    return bench_common.alexnet_model(INPUT, dtype)
 
 
-def fit_rate(model, steps: int, epochs: int = EPOCHS, **inputs) -> float:
-    times: list[float] = []
-    model.fit(**inputs, epochs=epochs, steps_per_epoch=steps, callbacks=[epoch_timer(times)],
-              shuffle=False, verbose=0)  # fmt: skip
-    return steps * BATCH / min(times[1:])
+def fit_rate(model, steps: int, **inputs) -> float:
+    return bench_common.fit_rate(model, steps, BATCH, EPOCHS, **inputs)
 
 
 def our_generator(work: Path, aug: bool, mean_in_model: bool):
