@@ -353,7 +353,7 @@ _group(
     ("WEIGHT_DECAY", Float(0.0), 0.0002, "L2 regularization strength"),
     ("DENSE_UNITS", POSITIVE, 4096, "units of AlexNet's fully connected layers"),
     ("DROPOUT", Numbers(2, Float(0.0, 0.99)), (0.25, 0.5), "dropout rates (conv blocks, dense blocks)"),
-    ("WORKERS", POSITIVE, None, "loader threads of training; None: min(4, cores)"),
+    ("WORKERS", POSITIVE, None, "loader threads of training; None: min(8, cores)"),
     ("STRATEGY", Str(("mirrored", "multi_worker")), None, "distribution: 'mirrored' (every visible GPU of this machine), 'multi_worker' (several machines, each started with its TF_CONFIG); None: one device"),
     ("EVAL_BATCH_SIZE", POSITIVE, 256, "network inputs per predict call in evaluate.py"),
     ("MEAN_IN_MODEL", Bool(), True, "subtract the mean inside the model: uint8 batches, the fastest feeding measured (CPU and GPU); False: float32 batches, mean subtracted by the loader"),

@@ -31,6 +31,10 @@ from pyimagesearch.data.parallel import threaded_blocks
 from pyimagesearch.data.splits import stratified_split
 from pyimagesearch.errors import ConfigError, DatasetError, OutputError
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
+from pyimagesearch.preprocessing.batching import (
+    hold_opencv_single_threaded,
+    release_opencv_threads,
+)
 from pyimagesearch.utils.atomic import check_free_space, check_writable, partial_path
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.progress import progress_bar
@@ -127,8 +131,7 @@ def build_split(
             **(attrs or {}),
         },
     )
-    opencv_threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)  # parallel over images; OpenCV's own threads would oversubscribe
+    hold_opencv_single_threaded()  # parallel over images; OpenCV's threads would oversubscribe
     try:
         writer.store_class_labels(label_names)
         bar = progress_bar(f"[{name}] building", len(paths), enabled=progress)
@@ -159,7 +162,7 @@ def build_split(
         writer.abort()
         raise
     finally:
-        cv2.setNumThreads(opencv_threads)
+        release_opencv_threads()
     report.skipped = len(report.skipped_files)
     report.elapsed_seconds = round(time.perf_counter() - start, 3)
     report.images_per_second = round(report.written / max(report.elapsed_seconds, 1e-9), 1)

@@ -26,7 +26,13 @@ import keras
 import numpy as np
 
 from pyimagesearch.errors import DatasetError
+from pyimagesearch.io.direct_rows import DirectRowReader
 from pyimagesearch.io.hdf5_dataset import damaged, open_hdf5, read_label_names
+from pyimagesearch.preprocessing.batching import (
+    hold_opencv_single_threaded,
+    inline_batches,
+    release_opencv_threads,
+)
 from pyimagesearch.utils.randomness import check_seed
 
 
@@ -119,6 +125,10 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             self.db.close()
             raise DatasetError(f"{db_path} has no 'labels' data set")
         self.images = self.db[data_key]
+        self._direct = DirectRowReader.open(self.images, self.db_path)
+        self._opencv_held = self.workers > 1  # released by close()
+        if self._opencv_held:
+            hold_opencv_single_threaded()
         labels = np.asarray(self.db["labels"][:], dtype=np.int64)
         if len(self.images) != len(labels):
             self.close()
@@ -208,8 +218,17 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
 
     # -- reading -------------------------------------------------------------------------
     def read_rows(self, rows: np.ndarray) -> np.ndarray:
-        """Raw rows (uint8 for images). Contiguous rows are one read; scattered rows are read
-        one at a time, which h5py does far faster than a fancy-indexed read."""
+        """Raw rows (uint8 for images). Straight from the file where the rows lie whole in
+        it (``DirectRowReader``: threads read side by side); else through h5py, one thread
+        at a time: contiguous rows are one read, scattered rows one at a time, which h5py
+        does far faster than a fancy-indexed read."""
+        if self._direct is not None:
+            out = np.empty((len(rows), *self.images.shape[1:]), self.images.dtype)
+            try:
+                self._direct.read_into(rows, out)
+            except OSError as exc:
+                raise damaged(self.db_path, self.data_key, exc) from None
+            return out
         with self._lock:
             try:
                 if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
@@ -229,10 +248,12 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         images = self.read_rows(positions if self._rows is None else self._rows[positions])
         labels = self.labels[positions]
         rng = np.random.default_rng([self.seed, epoch, index + 1])
-        for step in self._steps:
-            images = step(images, rng)
-        if self._aug_fn is not None:
-            images = self._aug_fn(images, rng)
+        # several loader threads: each makes its whole batch (no second split over a pool)
+        with inline_batches() if self.workers > 1 else contextlib.nullcontext():
+            for step in self._steps:
+                images = step(images, rng)
+            if self._aug_fn is not None:
+                images = self._aug_fn(images, rng)
         if self.binarize:
             labels = np.eye(self.classes, dtype=np.float32)[labels]
         return images, labels
@@ -259,6 +280,12 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             self.on_epoch_end()
 
     def close(self) -> None:
+        if getattr(self, "_direct", None) is not None:
+            self._direct.close()
+            self._direct = None
+        if getattr(self, "_opencv_held", False):
+            self._opencv_held = False
+            release_opencv_threads()
         with contextlib.suppress(Exception):  # already closed
             self.db.close()
 

@@ -42,10 +42,9 @@ from pyimagesearch.features.weights import (
 from pyimagesearch.models.record import data_fingerprint, record_path, write_record
 from pyimagesearch.utils.atomic import check_writable, refuse_existing
 from pyimagesearch.utils.reports import write_json
-from pyimagesearch.utils.workers import resolve_workers
+from pyimagesearch.utils.workers import loader_workers
 
 REQUIRED_SETTINGS = ("TRAIN_HDF5", "VAL_HDF5", "TEST_HDF5")
-LOADER_THREADS = 4
 
 
 def default_fine_tune_layers(backbone: str) -> int | str:
@@ -174,7 +173,7 @@ def image_generators(cfg: Config, plan: FineTunePlan):
 
     size, classes = plan.input_size, len(plan.label_names)
     batch = int(cfg.get("FINE_TUNE_BATCH_SIZE"))
-    workers = resolve_workers(cfg.get("WORKERS"), cap=LOADER_THREADS)
+    workers = loader_workers(cfg.get("WORKERS"))
     preprocess = BackbonePreprocessor(plan.backbone)
     aug = BatchAugmenter.from_settings(cfg.get("AUGMENTATION"))
     train_steps = [PatchPreprocessor(size, size), *([aug] if aug else []), preprocess]

@@ -32,10 +32,9 @@ from pyimagesearch.errors import ConfigError, DatasetError
 from pyimagesearch.features.weights import IMAGENET, check_weights_fit, resolve_weights
 from pyimagesearch.models.record import data_fingerprint
 from pyimagesearch.training.fine_tuning import FineTunePlan, check_model_path
-from pyimagesearch.utils.workers import resolve_workers
+from pyimagesearch.utils.workers import loader_workers
 
 ACTIVATIONS_KEY = "activations"
-LOADER_THREADS = 4
 
 
 class AsFloat32:
@@ -165,7 +164,7 @@ def activation_generators(cfg: Config, plan: ActivationsPlan):
     common = {
         "classes": len(plan.label_names),
         "binarize": False,
-        "workers": resolve_workers(cfg.get("WORKERS"), cap=LOADER_THREADS),
+        "workers": loader_workers(cfg.get("WORKERS")),
         "data_key": ACTIVATIONS_KEY,
     }
     train = HDF5DatasetGenerator(

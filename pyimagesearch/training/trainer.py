@@ -41,11 +41,10 @@ from pyimagesearch.training.run_files import RunFiles
 from pyimagesearch.training.split_files import SplitInfo, split_info
 from pyimagesearch.utils.atomic import atomic_write, check_writable, check_writable_folder
 from pyimagesearch.utils.reports import read_json
-from pyimagesearch.utils.workers import resolve_workers
+from pyimagesearch.utils.workers import loader_workers
 
 REQUIRED_SETTINGS = ("TRAIN_HDF5", "DATASET_MEAN", "MODEL_PATH")
 STRATEGIES = ("mirrored", "multi_worker")
-LOADER_THREADS = 4  # loader threads by default: enough to feed a GPU
 
 
 class ResumeError(PyImageSearchError):
@@ -169,7 +168,7 @@ def plan_training(
         epochs=int(epochs or cfg.get("EPOCHS")),
         batch_size=int(batch_size or cfg.get("BATCH_SIZE")),
         input_size=size,
-        workers=resolve_workers(workers or cfg.get("WORKERS"), cap=LOADER_THREADS),
+        workers=loader_workers(workers or cfg.get("WORKERS")),
         strategy=strategy,
         train=train,
         val=val,
@@ -217,7 +216,7 @@ def make_generators(
 
     size = int(cfg.get("INPUT_SIZE"))
     seed = cfg.get("RANDOM_SEED") if seed is None else seed
-    workers = resolve_workers(workers or cfg.get("WORKERS"), cap=LOADER_THREADS)
+    workers = loader_workers(workers or cfg.get("WORKERS"))
     mean_steps = []
     if not cfg.get("MEAN_IN_MODEL"):
         mean_steps = [MeanPreprocessor.from_json(cfg.DATASET_MEAN, channel_order)]

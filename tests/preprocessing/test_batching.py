@@ -1,0 +1,63 @@
+"""parallel_for / inline_batches / OpenCV's thread count while loaders run."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import cv2
+import h5py
+import numpy as np
+
+from pyimagesearch.io import HDF5DatasetGenerator
+from pyimagesearch.preprocessing.batching import (
+    inline_batches,
+    opencv_single_threaded,
+    parallel_chunks,
+    parallel_for,
+)
+
+
+def threads_used(run) -> set[int]:
+    seen: set[int] = set()
+    lock = threading.Lock()
+
+    def note(*_: int) -> None:
+        with lock:
+            seen.add(threading.get_ident())
+
+    run(note)
+    return seen
+
+
+def test_inline_batches_run_in_the_calling_thread() -> None:
+    here = {threading.get_ident()}
+    with inline_batches():
+        assert threads_used(lambda fn: parallel_for(64, fn, threads=4)) == here
+        assert threads_used(lambda fn: parallel_chunks(64, fn, threads=4)) == here
+    assert threads_used(lambda fn: parallel_for(64, fn, threads=4)) != here  # the pool again
+
+
+def test_opencv_thread_count_is_held_at_one_and_restored_by_the_last_holder() -> None:
+    before = cv2.getNumThreads()
+    with opencv_single_threaded():
+        assert cv2.getNumThreads() == 1
+        with opencv_single_threaded():
+            assert cv2.getNumThreads() == 1
+        assert cv2.getNumThreads() == 1  # still held by the outer block
+    assert cv2.getNumThreads() == before
+
+
+def test_a_generator_with_loader_threads_holds_opencv_until_closed(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.hdf5"
+    with h5py.File(path, "w") as db:
+        db.create_dataset("images", data=np.zeros((4, 8, 8, 3), np.uint8))
+        db.create_dataset("labels", data=np.arange(4) % 2)
+    before = cv2.getNumThreads()
+    gen = HDF5DatasetGenerator(path, 2, workers=3)
+    assert cv2.getNumThreads() == 1
+    gen.close()
+    gen.close()  # twice: released once
+    assert cv2.getNumThreads() == before
+    with HDF5DatasetGenerator(path, 2, workers=1):
+        assert cv2.getNumThreads() == before  # one thread: OpenCV keeps its own
