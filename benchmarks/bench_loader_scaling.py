@@ -14,7 +14,7 @@ augmentation, made by ``make_generators`` as training makes them. Measured in on
   mixed float16 where there is a GPU);
 * fit: ``fit`` fed by the loader as training feeds it (through ``tf.data`` with
   TensorFlow, ``pyimagesearch.io.tf_feeding``; other Keras backends take the generator as
-  a ``PyDataset``), with the default loader threads (``WORKERS = None``: min(4, cores))
+  a ``PyDataset``), with the default loader threads (``WORKERS = None``: min(8, cores))
   and with one per core.
 
 Where the model runs on an accelerator, the loader and the model work side by side and
@@ -185,7 +185,7 @@ def run_model_process(work: Path, kind: str, batch: int, threads: list[int]) -> 
 
 # -- the run ----------------------------------------------------------------------------------
 def main() -> None:
-    from pyimagesearch.utils.workers import available_cores
+    from pyimagesearch.utils.workers import available_cores, loader_workers
 
     cores = available_cores()
     doubling = [n for n in (1, 2, 4, 8, 16, 32, 64) if n < cores]
@@ -204,7 +204,7 @@ def main() -> None:
     args = parser.parse_args()
     threads = sorted({int(n) for n in args.threads.split(",")})
     if args.measure:
-        fed = sorted({min(4, cores), cores})
+        fed = sorted({loader_workers(None), cores})
         print(json.dumps(measure_model(args.work / "config.py", args.measure, args.batch, fed)))
         return
     if not args.source.is_dir():
