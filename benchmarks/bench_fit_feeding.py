@@ -8,7 +8,7 @@ rounds, every contender in its own process:
 * ``ours``: ``HDF5DatasetGenerator`` as the training engine builds it (random 227 patch,
   the book's augmentation when on, mean subtracted in the loader as float32, or, with
   ``MEAN_IN_MODEL``, uint8 batches and the mean subtracted by the model), fed to ``fit``
-  through ``pyimagesearch.io.tf_feeding`` (what train.py does);
+  through ``pyimagesearch.io.feeding`` (what train.py does);
 * ``ours via PyDataset``: the same generator handed to ``fit`` directly (Keras' adapter);
 * ``tf.data``: ``image_dataset_from_directory`` (256x256, center crop to the aspect, as the
   builder) -> uint8 -> ``.cache()`` -> ``RandomCrop(227)`` (+ Keras augmentation layers with
@@ -155,7 +155,7 @@ def measure(work: Path, contender: str, aug: bool, mean_in_model: bool, alexnet_
         return best
     if contender == "ours-pydataset":
         return fit_rate(trivial_model(dtype), len(gen), x=gen)
-    from pyimagesearch.io.tf_feeding import as_tf_dataset
+    from pyimagesearch.io.feeding import as_tf_dataset
 
     if contender == "ours-alexnet":
         return fit_rate(alexnet_model(dtype), alexnet_steps, x=as_tf_dataset(gen))

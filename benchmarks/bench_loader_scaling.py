@@ -12,10 +12,9 @@ augmentation, made by ``make_generators`` as training makes them. Measured in on
 * model alone: ``fit`` on one batch already in memory, for a trivial model (pooling + one
   dense layer: what feeding alone can deliver) and the book's AlexNet (float32, and
   mixed float16 where there is a GPU);
-* fit: ``fit`` fed by the loader as training feeds it (through ``tf.data`` with
-  TensorFlow, ``pyimagesearch.io.tf_feeding``; other Keras backends take the generator as
-  a ``PyDataset``), with the default loader threads (``WORKERS = None``: min(8, cores))
-  and with one per core.
+* fit: ``fit`` fed by the loader as training feeds it (``pyimagesearch.io.feeding``:
+  ``tf.data`` with TensorFlow, an in-order thread prefetcher on other backends), with
+  the default loader threads (``WORKERS = None``: min(8, cores)) and with one per core.
 
 Where the model runs on an accelerator, the loader and the model work side by side and
 the most ``fit`` can receive is ``min(iterating, model alone)``; on a CPU they share the
@@ -121,17 +120,6 @@ def accelerator() -> str:
     return "CPU"
 
 
-def feed(gen):
-    """``fit`` inputs of ``gen`` as training passes them on this backend."""
-    import keras
-
-    if keras.backend.backend() == "tensorflow":
-        from pyimagesearch.io.tf_feeding import as_tf_dataset
-
-        return as_tf_dataset(gen)
-    return gen
-
-
 def in_memory(batch: int):
     """One uint8 batch and its labels, handed to ``fit`` again and again."""
     import keras
@@ -156,6 +144,7 @@ def measure_model(config: Path, kind: str, batch: int, threads: list[int]) -> di
     by the loader with and without augmentation at each of ``threads``."""
     import keras
 
+    from pyimagesearch.io.feeding import fit_inputs
     from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
     quiet_tensorflow()
@@ -168,7 +157,7 @@ def measure_model(config: Path, kind: str, batch: int, threads: list[int]) -> di
     for aug in (False, True):
         for count in threads:
             gen = loader(config, batch, count, aug)
-            rate = bench_common.fit_rate(model, steps, batch, EPOCHS, x=feed(gen))
+            rate = bench_common.fit_rate(model, steps, batch, EPOCHS, x=fit_inputs(gen)["x"])
             rates[f"fit {int(aug)} {count}"] = rate
             gen.close()
     return {"rates": rates, "device": accelerator(), "backend": keras.backend.backend()}

@@ -244,7 +244,7 @@ def train_two_stages(cfg: Config, model, frozen, unfreeze, generators, verbose: 
 def _two_stages(cfg: Config, model, frozen, unfreeze, train, val, verbose: int) -> Stages:
     import keras
 
-    from pyimagesearch.io.tf_feeding import as_tf_dataset, fit_inputs
+    from pyimagesearch.io.feeding import evaluate_inputs, fit_inputs
     from pyimagesearch.nn.heads import loss_for
 
     loss = loss_for(int(model.output_shape[-1]) if model.output_shape[-1] > 1 else 2)
@@ -255,7 +255,7 @@ def _two_stages(cfg: Config, model, frozen, unfreeze, train, val, verbose: int) 
     frozen.trainable = False  # stage 1: the head only
     model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss=loss, metrics=["accuracy"])
     first = model.fit(
-        **fit_inputs(train, val),  # tf.data over the generators
+        **fit_inputs(train, val),  # tf.data or a prefetcher
         epochs=int(cfg.get("FINE_TUNE_HEAD_EPOCHS")),
         callbacks=[stop()],
         shuffle=False,  # the generator shuffles, seeded per (epoch, batch)
@@ -271,7 +271,7 @@ def _two_stages(cfg: Config, model, frozen, unfreeze, train, val, verbose: int) 
         shuffle=False,
         verbose=verbose,
     )
-    validation = model.evaluate(as_tf_dataset(val, repeat=False), verbose=0, return_dict=True)
+    validation = model.evaluate(**evaluate_inputs(val), verbose=0, return_dict=True)
     history = {k: list(first.history.get(k, [])) + list(v) for k, v in second.history.items()}
     return Stages(
         history,

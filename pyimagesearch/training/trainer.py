@@ -418,7 +418,7 @@ def train_network(
     import keras
 
     from pyimagesearch.callbacks import BestModelCheckpoint, EpochCheckpoint, TrainingMonitor
-    from pyimagesearch.io.tf_feeding import fit_inputs
+    from pyimagesearch.io.feeding import fit_inputs
     from pyimagesearch.nn.conv.alexnet import has_mean_layer
 
     strategy = make_strategy(plan.strategy)  # before any other TensorFlow work
@@ -484,7 +484,7 @@ def train_network(
                 + ")"
             )
             model.fit(
-                **fit_inputs(train_gen, val_gen, initial_epoch),  # tf.data over the generators
+                **fit_inputs(train_gen, val_gen, initial_epoch),  # tf.data or a prefetcher
                 epochs=plan.epochs,
                 initial_epoch=initial_epoch,
                 callbacks=callbacks,

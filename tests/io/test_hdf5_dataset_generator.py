@@ -188,7 +188,7 @@ def test_tf_dataset_gives_the_generators_batches_epoch_after_epoch(coded_db: Pat
     """What model.fit receives through tf.data: batch k of the run is batch k % steps of
     epoch k // steps, as the generator makes it, from any thread; one pass for validation."""
     pytest.importorskip("tensorflow")
-    from pyimagesearch.io.tf_feeding import as_tf_dataset, fit_inputs
+    from pyimagesearch.io.feeding import as_tf_dataset, fit_inputs
 
     steps_args = {"classes": CLASSES, "shuffle": True, "seed": 4, "workers": 2}
     gen = HDF5DatasetGenerator(coded_db, 16, [PatchPreprocessor(12, 12)], **steps_args)
@@ -214,7 +214,7 @@ def test_tf_dataset_gives_the_generators_batches_epoch_after_epoch(coded_db: Pat
 
 def test_fit_through_tf_dataset_with_integer_and_one_hot_labels(coded_db: Path) -> None:
     keras = pytest.importorskip("keras")
-    from pyimagesearch.io.tf_feeding import fit_inputs
+    from pyimagesearch.io.feeding import fit_inputs
 
     for binarize, loss in ((True, "categorical_crossentropy"),
                            (False, "sparse_categorical_crossentropy")):  # fmt: skip
@@ -227,3 +227,53 @@ def test_fit_through_tf_dataset_with_integer_and_one_hot_labels(coded_db: Path) 
         history = model.fit(**fit_inputs(gen, gen), epochs=2, shuffle=False, verbose=0)
         assert len(history.history["loss"]) == 2 and "val_loss" in history.history
         gen.close()
+
+
+def test_prefetched_batches_are_the_generators_batches_in_order(coded_db: Path) -> None:
+    """The feeding of Keras' other backends: batch k of the run is batch k % steps of epoch
+    k // steps; one pass is the current epoch; validation repeats the same batches."""
+    from pyimagesearch.io.feeding import prefetched_batches
+
+    args = {"classes": CLASSES, "shuffle": True, "seed": 4, "workers": 3}
+    gen = HDF5DatasetGenerator(coded_db, 16, [PatchPreprocessor(12, 12)], **args)
+    steps = len(gen)
+    batches = prefetched_batches(gen, initial_epoch=1)
+    for k in range(2 * steps + 1):
+        images, labels = next(batches)
+        expected_images, expected_labels = gen.load_batch(k % steps, 1 + k // steps)
+        np.testing.assert_array_equal(images, expected_images)
+        np.testing.assert_array_equal(labels, expected_labels)
+    batches.close()
+    once = [len(x) for x, _ in prefetched_batches(gen, repeat=False)]
+    assert once == [16, 16, 16, 5] and gen.epoch == 0
+    validation = HDF5DatasetGenerator(coded_db, 16, classes=CLASSES, workers=2)
+    again = prefetched_batches(validation, validation.epoch)
+    first = [next(again)[0] for _ in range(steps)]
+    second = [next(again)[0] for _ in range(steps)]
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+    gen.close()
+    validation.close()
+
+
+def test_fit_through_the_prefetcher_of_other_backends(
+    coded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keras = pytest.importorskip("keras")
+    from pyimagesearch.io import feeding
+
+    monkeypatch.setattr(feeding, "_on_tensorflow", lambda: False)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((20, 20, 3)), keras.layers.Rescaling(1 / 255),
+                              keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(CLASSES, activation="softmax")])  # fmt: skip
+    model.compile("adam", "categorical_crossentropy")
+    gen = HDF5DatasetGenerator(coded_db, 8, classes=CLASSES, shuffle=True, workers=2)
+    val = HDF5DatasetGenerator(coded_db, 8, classes=CLASSES, workers=2)
+    inputs = feeding.fit_inputs(gen, val)
+    assert not hasattr(inputs["x"], "element_spec")  # a Python generator, not tf.data
+    history = model.fit(**inputs, epochs=2, shuffle=False, verbose=0)
+    assert len(history.history["val_loss"]) == 2
+    assert model.evaluate(**feeding.evaluate_inputs(val), verbose=0) > 0
+    gen.close()
+    val.close()
