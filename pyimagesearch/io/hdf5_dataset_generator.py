@@ -29,6 +29,7 @@ from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.direct_rows import DirectRowReader
 from pyimagesearch.io.hdf5_dataset import damaged, open_hdf5, read_label_names
 from pyimagesearch.preprocessing.batching import (
+    empty_batch,
     hold_opencv_single_threaded,
     inline_batches,
     release_opencv_threads,
@@ -223,7 +224,7 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         at a time: contiguous rows are one read, scattered rows one at a time, which h5py
         does far faster than a fancy-indexed read."""
         if self._direct is not None:
-            out = np.empty((len(rows), *self.images.shape[1:]), self.images.dtype)
+            out = empty_batch((len(rows), *self.images.shape[1:]), self.images.dtype)
             try:
                 self._direct.read_into(rows, out)
             except OSError as exc:
@@ -233,7 +234,7 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             try:
                 if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
                     return self.images[int(rows[0]) : int(rows[-1]) + 1]
-                out = np.empty((len(rows), *self.images.shape[1:]), self.images.dtype)
+                out = empty_batch((len(rows), *self.images.shape[1:]), self.images.dtype)
                 for j, row in enumerate(rows):
                     out[j] = self.images[int(row)]
                 return out

@@ -23,7 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from pyimagesearch.preprocessing.batching import parallel_for
+from pyimagesearch.preprocessing.batching import empty_batch, parallel_for
 from pyimagesearch.utils.randomness import check_random_state
 
 # The book's ImageDataGenerator settings for AlexNet on Dogs vs. Cats (the config default).
@@ -171,7 +171,7 @@ class BatchAugmenter:
         images = np.asarray(images)
         n, h, w = images.shape[:3]
         mats = self.matrices(n, h, w, rng)
-        out = np.empty_like(images)
+        out = empty_batch(images.shape, images.dtype)
         border = _BORDERS[self.fill_mode]
         flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
 
@@ -229,14 +229,14 @@ class PatchAugmentMean:
         value = (aug.cval,) * 4
         shape = (n, ph, pw, *images.shape[3:])
         if self.mean is None:
-            out = np.empty(shape, images.dtype)
+            out = empty_batch(shape, images.dtype)
 
             def warp(i: int) -> None:
                 result = warp_affine(images[i], mats[i], (pw, ph), flags, border, value)
                 out[i] = result.reshape(out[i].shape)
 
         else:
-            out = np.empty(shape, np.float32)
+            out = empty_batch(shape, np.float32)
 
             def warp(i: int) -> None:
                 patch = warp_affine(images[i], mats[i], (pw, ph), flags, border, value)

@@ -85,6 +85,26 @@ def _serial(threads: int) -> bool:
     return threads == 1 or getattr(_INLINE, "on", False)
 
 
+# TensorFlow takes a NumPy array as a tensor without copying it only when its data is
+# aligned to 64 bytes; NumPy's own allocations are aligned to 16.
+BATCH_ALIGNMENT = 64
+
+
+def empty_batch(shape: tuple[int, ...], dtype) -> np.ndarray:
+    """``np.empty(shape, dtype)`` whose data starts on a 64-byte boundary, so that a batch
+    handed to TensorFlow (``tf.numpy_function``, ``fit``) is not copied on the way.
+
+    Example:
+        >>> empty_batch((2, 3), np.float32).ctypes.data % 64
+        0
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(nbytes + BATCH_ALIGNMENT, np.uint8)
+    start = -raw.ctypes.data % BATCH_ALIGNMENT
+    return raw[start : start + nbytes].view(dtype).reshape(shape)
+
+
 def default_threads() -> int:
     """Threads used for batch work: one per core (``PYIMAGESEARCH_THREADS`` overrides)."""
     env = os.environ.get("PYIMAGESEARCH_THREADS")

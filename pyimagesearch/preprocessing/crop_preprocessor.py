@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pyimagesearch.preprocessing.batching import empty_batch
+
 
 class CropPreprocessor:
     """Cut the four corner and the center ``width`` x ``height`` crops, plus (``horiz``) the
@@ -61,7 +63,9 @@ class CropPreprocessor:
         """``(N, H, W, C)`` -> ``(N, n_crops, height, width, C)``, by slicing whole batches."""
         images = self._fit(np.asarray(images))
         n, h, w = images.shape[:3]
-        out = np.empty((n, self.n_crops, self.height, self.width, *images.shape[3:]), images.dtype)
+        out = empty_batch(
+            (n, self.n_crops, self.height, self.width, *images.shape[3:]), images.dtype
+        )
         for j, (x0, y0, x1, y1) in enumerate(self.coords(h, w)):
             out[:, j] = images[:, y0:y1, x0:x1]
             if self.horiz:

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from pyimagesearch.errors import DatasetError
-from pyimagesearch.preprocessing.batching import parallel_for
+from pyimagesearch.preprocessing.batching import empty_batch, parallel_for
 from pyimagesearch.utils.reports import read_json
 
 
@@ -72,7 +72,7 @@ class MeanPreprocessor:
         images split across the cores."""
         images = np.asarray(images)
         if out is None:
-            out = np.empty(images.shape, np.float32)
+            out = empty_batch(images.shape, np.float32)
         if images.ndim != 4:
             return np.subtract(images, self.mean, out=out, dtype=np.float32)
         parallel_for(len(images), lambda i: self.subtract_into(images[i], out[i]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pyimagesearch.preprocessing.batching import parallel_for
+from pyimagesearch.preprocessing.batching import empty_batch, parallel_for
 from pyimagesearch.utils.randomness import check_random_state
 
 
@@ -49,7 +49,7 @@ class PatchPreprocessor:
         images = np.asarray(images)
         n, h, w = images.shape[:3]
         ys, xs = self.offsets(n, h, w, rng)
-        out = np.empty((n, self.height, self.width, *images.shape[3:]), images.dtype)
+        out = empty_batch((n, self.height, self.width, *images.shape[3:]), images.dtype)
 
         def cut(i: int) -> None:
             y, x = ys[i], xs[i]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pyimagesearch.preprocessing.batching import parallel_for
+from pyimagesearch.preprocessing.batching import empty_batch, parallel_for
 
 
 class SimplePreprocessor:
@@ -34,7 +34,7 @@ class SimplePreprocessor:
         images = np.asarray(images)
         if images.shape[1] == self.height and images.shape[2] == self.width:
             return images
-        out = np.empty((len(images), self.height, self.width, *images.shape[3:]), images.dtype)
+        out = empty_batch((len(images), self.height, self.width, *images.shape[3:]), images.dtype)
         size = (self.width, self.height)
 
         def resize(i: int) -> None:

@@ -61,3 +61,30 @@ def test_a_generator_with_loader_threads_holds_opencv_until_closed(tmp_path: Pat
     assert cv2.getNumThreads() == before
     with HDF5DatasetGenerator(path, 2, workers=1):
         assert cv2.getNumThreads() == before  # one thread: OpenCV keeps its own
+
+
+def test_batches_come_out_aligned_for_tensorflow(tmp_path: Path) -> None:
+    """Every batch the loader makes starts on a 64-byte boundary (TensorFlow then takes it
+    without a copy), whatever the steps."""
+    from pyimagesearch.preprocessing import (
+        BatchAugmenter,
+        MeanPreprocessor,
+        PatchPreprocessor,
+        SimplePreprocessor,
+    )
+    from pyimagesearch.preprocessing.augmentation import fuse_steps
+    from pyimagesearch.preprocessing.batching import empty_batch
+
+    assert empty_batch((3, 5, 7), np.float32).ctypes.data % 64 == 0
+    path = tmp_path / "tiny.hdf5"
+    with h5py.File(path, "w") as db:
+        db.create_dataset("images", data=np.zeros((9, 16, 16, 3), np.uint8), chunks=(1, 16, 16, 3))
+        db.create_dataset("labels", data=np.arange(9) % 2)
+    aug = BatchAugmenter(rotation_range=10)
+    mean = MeanPreprocessor(1, 2, 3)
+    for steps in ([], [PatchPreprocessor(12, 12)], [SimplePreprocessor(8, 8), mean],
+                  fuse_steps([PatchPreprocessor(12, 12), aug]),
+                  fuse_steps([PatchPreprocessor(12, 12), aug, mean]), [aug]):  # fmt: skip
+        with HDF5DatasetGenerator(path, 4, steps) as gen:
+            for index in range(len(gen)):
+                assert gen.load_batch(index)[0].ctypes.data % 64 == 0, steps
