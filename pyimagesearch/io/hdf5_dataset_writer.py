@@ -10,12 +10,6 @@ The file is written under a temporary name (``train.hdf5.partial``) and renamed 
 ``close()`` finishes, with the attribute ``complete=True``: an interrupted run never
 leaves a file that looks complete. ``dims[0]`` is the most rows the file may hold; a file
 that receives fewer (skipped images) is shrunk to the rows actually written.
-
-Images (rows of two or more axes, one row a chunk) get their file space when the data set
-is created, and their bytes go straight to it with ``os.pwritev`` (no HDF5 per chunk, and
-Python's GIL released while they are copied), as ``DirectRowReader`` reads them; the data
-sets, chunks and attributes are those h5py would write. Rows declared but never written
-(skipped images) are cut off at ``close()``; their space stays in the file.
 """
 
 from __future__ import annotations
@@ -31,7 +25,6 @@ import h5py
 import numpy as np
 
 from pyimagesearch.errors import DatasetError, OutputError
-from pyimagesearch.io.direct_rows import row_offsets
 from pyimagesearch.utils.atomic import partial_path
 
 STRING_DTYPE = h5py.string_dtype(encoding="utf-8")
@@ -61,17 +54,6 @@ def encode_paths(paths: Sequence[str]) -> list[bytes]:
     surrogates by ``os.walk``) is stored losslessly; read them back with
     ``read_paths``."""
     return [os.fsencode(p) for p in paths]
-
-
-def pwrite_all(fd: int, data: np.ndarray, offset: int) -> None:
-    """All of ``data`` (bytes) at ``offset``; a write cut short (a disk filling up) is
-    continued, so that the system's own error (ENOSPC, EFBIG) is what is raised."""
-    view = memoryview(data)
-    while len(view):
-        done = os.pwritev(fd, [view], offset)
-        if done == 0:
-            raise OSError(28, os.strerror(28))
-        view, offset = view[done:], offset + done
 
 
 # Blocks of at least this many bytes skip the buffer: they are as large as a write needs.
@@ -145,8 +127,6 @@ class HDF5DatasetWriter:
         self._closed = False
         self._published = False
         self._columns: list[h5py.Dataset] = []
-        self._offsets: np.ndarray | None = None  # file offset of each row, written directly
-        self._fd: int | None = None
 
     @property
     def count(self) -> int:
@@ -157,47 +137,14 @@ class HDF5DatasetWriter:
     def _create_data(self, dtype: np.dtype) -> None:
         self.dtype = self.dtype or dtype
         chunks = (1, *self.dims[1:]) if len(self.dims) > 2 else None
-        options: dict[str, Any] = {}
-        if chunks and self.dims[0] and hasattr(os, "pwritev"):  # space for every row now
-            dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
-            dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
-            options = {"dcpl": dcpl, "fill_time": "never"}
         self.data = self.db.create_dataset(
             self.data_key,
             self.dims,
             dtype=self.dtype,
             maxshape=(None, *self.dims[1:]),
             chunks=chunks if chunks else True,
-            **options,
         )
-        if options:
-            self._offsets = row_offsets(self.data)
-            if self._offsets is not None:
-                self._fd = os.open(self.partial_path, os.O_WRONLY)
         self._buffer = np.empty((self.buffer_size, *self.dims[1:]), dtype=self.dtype)
-
-    def _write_rows(self, start: int, rows: np.ndarray) -> None:
-        """Rows ``start ..`` of the data set: straight to their file space where known,
-        else through h5py."""
-        if self._fd is None:
-            self.data[start : start + len(rows)] = rows
-            return
-        row_bytes = rows[0].nbytes if len(rows) else 0
-        flat = np.ascontiguousarray(rows, dtype=self.dtype).reshape(len(rows), -1).view(np.uint8)
-        offsets = self._offsets[start : start + len(rows)]
-        breaks = np.flatnonzero(np.diff(offsets) != row_bytes) + 1
-        bounds = np.concatenate(([0], breaks, [len(rows)])).tolist()
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-            pwrite_all(self._fd, flat[lo:hi].reshape(-1), int(offsets[lo]))
-        # once: h5py must read back what was written, else h5py writes from here on
-        if start == 0 and len(rows) and not np.array_equal(self.data[0], rows[0]):
-            self._stop_direct_writes()
-            self.data[start : start + len(rows)] = rows
-
-    def _stop_direct_writes(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
 
     def add(
         self,
@@ -254,7 +201,7 @@ class HDF5DatasetWriter:
     def _write(self, rows: np.ndarray, labels: np.ndarray, paths: list[str] | None) -> None:
         end = self.idx + len(rows)
         try:
-            self._write_rows(self.idx, rows)
+            self.data[self.idx : end] = rows
             self.labels[self.idx : end] = labels
             if paths:
                 if self.paths is None:
@@ -307,11 +254,9 @@ class HDF5DatasetWriter:
         """
         if not self._closed:
             self.flush()
-            self._stop_direct_writes()
             try:
                 if self.data is None:
                     self._create_data(self.dtype or np.dtype("float32"))
-                    self._stop_direct_writes()
                 rows = self.idx
                 for dataset in (self.data, self.labels, self.paths, *self._columns):
                     if dataset is not None and dataset.shape[0] != rows:
@@ -341,7 +286,6 @@ class HDF5DatasetWriter:
             return
         try:
             if not self._closed:
-                self._stop_direct_writes()
                 try:
                     self.db.close()
                 except Exception:  # a full disk fails the close too: HDF5 keeps it open

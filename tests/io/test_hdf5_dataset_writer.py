@@ -146,33 +146,3 @@ def test_close_without_publish_keeps_the_partial_name_until_published(tmp_path):
     assert not second.exists() and not writers[1].partial_path.exists()
     writers[0].abort()  # a published file is never deleted
     assert first.exists()
-
-
-def test_images_go_straight_to_their_file_space_and_read_back_the_same(tmp_path):
-    """Rows written with os.pwritev into space allocated at creation: h5py reads exactly
-    what was added, in the same data sets and one-row chunks; skipped rows are cut off."""
-    path = tmp_path / "data.hdf5"
-    data = np.random.default_rng(0).integers(0, 256, (23, 6, 5, 3), dtype=np.uint8)
-    writer = HDF5DatasetWriter((30, 6, 5, 3), path, buffer_size=4)
-    writer.add(data[:3], np.zeros(3))
-    writer.add(data[3:15], np.ones(12))  # a block as large as the buffer: written at once
-    assert writer._fd is not None  # the direct path is in use
-    writer.add(data[15:], np.zeros(8))
-    writer.close()
-    with h5py.File(path) as db:
-        images = db["images"]
-        assert images.shape == (23, 6, 5, 3) and images.chunks == (1, 6, 5, 3)
-        np.testing.assert_array_equal(images[:], data)
-        plist = images.id.get_create_plist()
-        assert plist.get_alloc_time() == h5py.h5d.ALLOC_TIME_EARLY
-        assert plist.get_nfilters() == 0
-        assert db.attrs["complete"] and db.attrs["rows"] == 23 and len(db["labels"]) == 23
-
-
-def test_features_are_written_through_h5py(tmp_path):
-    writer = HDF5DatasetWriter((5, 7), tmp_path / "features.hdf5", data_key="features")
-    writer.add(np.ones((5, 7), np.float32), np.zeros(5))
-    assert writer._fd is None
-    writer.close()
-    with h5py.File(tmp_path / "features.hdf5") as db:
-        np.testing.assert_array_equal(db["features"][:], 1)
