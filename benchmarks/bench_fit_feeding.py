@@ -161,7 +161,7 @@ def measure(work: Path, contender: str, aug: bool, mean_in_model: bool, alexnet_
         for _ in range(2):
             start = time.perf_counter()
             with ThreadPoolExecutor(gen.workers) as pool:
-                n = sum(len(x) for x, _ in pool.map(gen.load_batch, range(len(gen))))
+                n = sum(len(x) for x, _ in pool.map(gen.worker_batch, range(len(gen))))
             best = max(best, n / (time.perf_counter() - start))
         return best
     if contender == "ours-pydataset":

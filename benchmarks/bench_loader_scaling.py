@@ -91,7 +91,7 @@ def iterate_rate(gen, rounds: int) -> float:
     for _ in range(rounds):
         start = time.perf_counter()
         with ThreadPoolExecutor(gen.workers) as pool:
-            n = sum(len(x) for x, _ in pool.map(gen.load_batch, range(len(gen))))
+            n = sum(len(x) for x, _ in pool.map(gen.worker_batch, range(len(gen))))
         best = max(best, n / (time.perf_counter() - start))
     return best
 

@@ -9,7 +9,7 @@ augmentation):
   shared pool, OpenCV's own threads on: the loader before ``DirectRowReader``;
 * ``preadv-pool``: rows read with ``os.preadv``, warps still spread over the pool;
 * ``ours``: ``os.preadv``, each loader thread makes its whole batch, OpenCV on one thread
-  (what ``HDF5DatasetGenerator`` does with several workers);
+  (what ``HDF5DatasetGenerator.worker_batch`` does with several workers);
 * ``processes``: one generator per spawned process (one worker thread each), batches
   written into shared memory and copied out by the main process.
 

@@ -8,7 +8,7 @@ alone costs nearly half of what reaches ``fit`` (uint8 batches that cost nothing
 6,672 images/s against 11,742 through the dataset built here;
 ``benchmarks/bench_fit_feeding.py``); with the JAX backend the adapter delivered 4,716
 images/s where :func:`prefetched_batches` delivers 8,752. Batch ``k`` of the run (epoch
-``k // steps``, batch ``k % steps``) is made by the generator's own ``load_batch``,
+``k // steps``, batch ``k % steps``) is made by the generator's own ``worker_batch``,
 ``workers`` at a time, in order, ahead of the model: the same batches, the same
 per-(seed, epoch, batch) random numbers, whatever thread makes them. On TensorFlow the
 batch dimension is of unknown size, so the last partial batch does not retrace the
@@ -52,7 +52,7 @@ def as_tf_dataset(gen, initial_epoch: int = 0, repeat: bool = True, prefetch: in
 
     def load(step: np.int64) -> tuple[np.ndarray, np.ndarray]:
         epoch, index = divmod(int(step), steps)
-        images, labels = gen.load_batch(index, epoch if repeat else first)
+        images, labels = gen.worker_batch(index, epoch if repeat else first)
         return images, labels.astype(y_dtype, copy=False)
 
     def call(step):
@@ -92,7 +92,7 @@ def prefetched_batches(
             while made < total or pending:
                 while made < total and len(pending) < ahead:
                     epoch, index = divmod(made, steps)
-                    pending.append(pool.submit(gen.load_batch, index, first + epoch))
+                    pending.append(pool.submit(gen.worker_batch, index, first + epoch))
                     made += 1
                 yield pending.popleft().result()
         finally:

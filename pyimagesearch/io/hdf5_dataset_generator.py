@@ -242,15 +242,24 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
                 raise damaged(self.db_path, self.data_key, exc) from None
 
     def load_batch(self, index: int, epoch: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Batch ``index`` of ``epoch`` (default: the current one), preprocessed. Safe to
-        call from several threads for any epochs: it changes nothing in the generator."""
+        """Batch ``index`` of ``epoch`` (default: the current one), preprocessed, its
+        images spread over the shared pool. Safe to call from several threads for any
+        epochs: it changes nothing in the generator."""
+        return self._load(index, epoch, inline=False)
+
+    def worker_batch(self, index: int, epoch: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``load_batch`` as one of the generator's ``workers`` loader threads calls it:
+        with several workers the whole batch is made in the calling thread, the other
+        workers making the other batches (the same numbers either way)."""
+        return self._load(index, epoch, inline=self.workers > 1)
+
+    def _load(self, index: int, epoch: int | None, inline: bool) -> tuple[np.ndarray, np.ndarray]:
         epoch = self.epoch if epoch is None else int(epoch)
         positions = self._batch_positions(index, epoch)
         images = self.read_rows(positions if self._rows is None else self._rows[positions])
         labels = self.labels[positions]
         rng = np.random.default_rng([self.seed, epoch, index + 1])
-        # several loader threads: each makes its whole batch (no second split over a pool)
-        with inline_batches() if self.workers > 1 else contextlib.nullcontext():
+        with inline_batches() if inline else contextlib.nullcontext():
             for step in self._steps:
                 images = step(images, rng)
             if self._aug_fn is not None:
@@ -268,7 +277,7 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         return len(self)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.load_batch(index)
+        return self.worker_batch(index)  # Keras calls it from its ``workers`` threads
 
     # -- the book's API --------------------------------------------------------------------
     def generator(self, passes: float = np.inf) -> Iterator[tuple[np.ndarray, np.ndarray]]:

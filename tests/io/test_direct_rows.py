@@ -88,10 +88,10 @@ def test_generator_batches_are_the_same_with_and_without_direct_reads(
 
     def batches(workers: int) -> list:
         with HDF5DatasetGenerator(path, 16, steps, shuffle=True, seed=5, workers=workers) as gen:
-            return [gen.load_batch(i, epoch) for epoch in (0, 1) for i in range(len(gen))]
+            return [gen.worker_batch(i, epoch) for epoch in (0, 1) for i in range(len(gen))]
 
     direct = batches(workers=1)
-    threads = batches(workers=3)  # each loader thread makes its own batch: same numbers
+    threads = batches(workers=3)  # each loader thread makes its whole batch: same numbers
     monkeypatch.setattr(DirectRowReader, "open", classmethod(lambda cls, *args: None))
     through_h5py = batches(workers=1)
     for a, b, c in zip(direct, threads, through_h5py, strict=True):
