@@ -50,7 +50,7 @@ class DirectRowReader:
             reader.read_into(ends, direct)
             if np.array_equal(direct, dataset[np.unique(ends)][[0, -1]]):
                 return reader
-        except OSError:
+        except Exception:  # anything odd: h5py reads the file instead
             pass
         reader.close()
         return None
