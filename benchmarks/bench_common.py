@@ -79,13 +79,16 @@ def fit_rate(model: Any, steps: int, batch: int, epochs: int = 3, **inputs: Any)
     return steps * batch / min(times[1:])
 
 
-def sample_settings(work: Path, output: Path) -> dict[str, Any]:
-    """Build settings of the 2,000 shared photos: 1,600 / 200 / 200 at 256 px, the split
-    files under ``work/hdf5``, the mean and every report in ``output``."""
+def sample_settings(
+    work: Path, output: Path, images: Path = SAMPLE, held_out: int = 200
+) -> dict[str, Any]:
+    """Build settings of the photos in ``images`` (default: the 2,000 shared ones):
+    ``held_out`` validation and as many test images at 256 px, the split files under
+    ``work/hdf5``, the mean and every report in ``output``."""
     return {
-        "IMAGES_PATH": str(SAMPLE),
-        "NUM_VAL_IMAGES": 200,
-        "NUM_TEST_IMAGES": 200,
+        "IMAGES_PATH": str(images),
+        "NUM_VAL_IMAGES": held_out,
+        "NUM_TEST_IMAGES": held_out,
         "IMAGE_SIZE": 256,
         "TRAIN_HDF5": str(work / "hdf5" / "train.hdf5"),
         "VAL_HDF5": str(work / "hdf5" / "val.hdf5"),
@@ -93,3 +96,9 @@ def sample_settings(work: Path, output: Path) -> dict[str, Any]:
         "DATASET_MEAN": str(output / "mean.json"),
         "OUTPUT_PATH": str(output),
     }
+
+
+def write_settings(path: Path, settings: dict[str, Any]) -> Path:
+    """A config module of ``settings`` (one ``NAME = repr`` line each)."""
+    path.write_text("".join(f"{k} = {v!r}\n" for k, v in settings.items()))
+    return path

@@ -66,7 +66,7 @@ def our_generator(work: Path, aug: bool, mean_in_model: bool):
 
     cfg = Config({
         "TRAIN_HDF5": str(work / "hdf5" / "train.hdf5"),
-        "DATASET_MEAN": str(work / "mean.json"),
+        "DATASET_MEAN": str(work / "out" / "mean.json"),
         "INPUT_SIZE": INPUT,
         "AUGMENTATION": BOOK_AUGMENTATION if aug else None,
         "MEAN_IN_MODEL": mean_in_model,
@@ -182,15 +182,12 @@ def prepare(work: Path) -> None:
     import build_dataset
 
     config = work / "config.py"
-    settings = {
-        "IMAGES_PATH": str(SAMPLE), "NUM_VAL_IMAGES": 100, "NUM_TEST_IMAGES": 100,
-        "IMAGE_SIZE": SIZE, "TRAIN_HDF5": str(work / "hdf5" / "train.hdf5"),
-        "VAL_HDF5": str(work / "hdf5" / "val.hdf5"), "TEST_HDF5": str(work / "hdf5" / "test.hdf5"),
-        "DATASET_MEAN": str(work / "mean.json"), "OUTPUT_PATH": str(work / "out"),
-    }  # fmt: skip
-    config.write_text("".join(f"{k} = {v!r}\n" for k, v in settings.items()))
-    if not Path(settings["TRAIN_HDF5"]).exists():
-        build_dataset.main(["--config", str(config), "--quiet"])
+    settings = bench_common.sample_settings(work, work / "out", held_out=100)
+    bench_common.write_settings(config, settings)
+    if not Path(settings["TRAIN_HDF5"]).exists() and build_dataset.main(
+        ["--config", str(config), "--quiet"]
+    ):
+        sys.exit("the build failed")
     by_class = work / "by_class"
     if not by_class.exists():
         with h5py.File(settings["TRAIN_HDF5"]) as db:

@@ -14,7 +14,9 @@ augmentation, made by ``make_generators`` as training makes them. Measured in on
   mixed float16 where there is a GPU);
 * fit: ``fit`` fed by the loader as training feeds it (``pyimagesearch.io.feeding``:
   ``tf.data`` with TensorFlow, an in-order thread prefetcher on other backends), with
-  the default loader threads (``WORKERS = None``: min(8, cores)) and with one per core.
+  the default loader threads (``WORKERS = None``: min(8, cores)) and with one per core;
+  on other backends the trivial model is also fed the generator as a ``PyDataset``
+  (Keras' own adapter), for comparison.
 
 Where the model runs on an accelerator, the loader and the model work side by side and
 the most ``fit`` can receive is ``min(iterating, model alone)``; on a CPU they share the
@@ -46,7 +48,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import bench_common  # noqa: E402
 from bench_common import SAMPLE  # noqa: E402
 
-SIZE, INPUT, EPOCHS = 256, 227, 3
+INPUT, EPOCHS = 227, 3
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -61,17 +63,11 @@ def prepare(work: Path, source: Path, images: int) -> Path:
     if config.exists():
         return config
     make_image_folder(source, images, work / "images")
-    settings = {
-        "IMAGES_PATH": str(work / "images"), "NUM_VAL_IMAGES": 100, "NUM_TEST_IMAGES": 100,
-        "IMAGE_SIZE": SIZE, "INPUT_SIZE": INPUT, "TRAIN_HDF5": str(work / "hdf5" / "train.hdf5"),
-        "VAL_HDF5": str(work / "hdf5" / "val.hdf5"), "TEST_HDF5": str(work / "hdf5" / "test.hdf5"),
-        "DATASET_MEAN": str(work / "mean.json"), "OUTPUT_PATH": str(work / "out"),
-    }  # fmt: skip
-    (work / "settings.py").write_text("".join(f"{k} = {v!r}\n" for k, v in settings.items()))
-    if build_dataset.main(["--config", str(work / "settings.py"), "--quiet"]):
+    settings = bench_common.sample_settings(work, work / "out", work / "images", held_out=100)
+    building = bench_common.write_settings(work / "settings.py", {**settings, "INPUT_SIZE": INPUT})
+    if build_dataset.main(["--config", str(building), "--quiet"]):
         sys.exit("the build failed")
-    (work / "settings.py").rename(config)
-    return config
+    return building.rename(config)
 
 
 def loader(config: Path, batch: int, threads: int, aug: bool):
@@ -159,6 +155,10 @@ def measure_model(config: Path, kind: str, batch: int, threads: list[int]) -> di
             gen = loader(config, batch, count, aug)
             rate = bench_common.fit_rate(model, steps, batch, EPOCHS, x=fit_inputs(gen)["x"])
             rates[f"fit {int(aug)} {count}"] = rate
+            if kind == "trivial" and keras.backend.backend() != "tensorflow":
+                # the same batches through Keras' own PyDataset adapter, for comparison
+                rate = bench_common.fit_rate(model, steps, batch, EPOCHS, x=gen)
+                rates[f"adapter {int(aug)} {count}"] = rate
             gen.close()
     return {"rates": rates, "device": accelerator(), "backend": keras.backend.backend()}
 
@@ -257,6 +257,13 @@ def report(results: dict, args) -> None:
             augmented = "yes" if aug == "1" else "no"
             print(f"| {kind} | {alone:,.0f} | {augmented} | {count} | {loader_rate:,.0f} | "
                   f"{rates[key]:,.0f} | {rates[key] / bound:.2f} |")  # fmt: skip
+    for key, rate in models.get("trivial", {}).get("rates", {}).items():
+        if key.startswith("adapter"):
+            _, aug, count = key.split()
+            ours = models["trivial"]["rates"][f"fit {aug} {count}"]
+            print(f"trivial model, augmentation {'yes' if aug == '1' else 'no'}, {count} threads:"
+                  f" our prefetcher {ours:,.0f}, Keras' PyDataset adapter {rate:,.0f} images/s "
+                  f"({ours / rate:.2f}x)")  # fmt: skip
     if on_device:
         print(f"\nbound: min(iterating, alone): the model runs on {device}")
     else:

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from bench_common import SAMPLE, WEIGHTS, epoch_timer, sample_settings  # noqa: E402
+from bench_common import SAMPLE, WEIGHTS, epoch_timer, sample_settings, write_settings  # noqa: E402
 
 from pyimagesearch.preprocessing import BOOK_AUGMENTATION  # noqa: E402
 
@@ -71,7 +71,7 @@ def main() -> None:
         "AUGMENTATION": BOOK_AUGMENTATION,
         "ACTIVATIONS_HDF5": str(work / "output" / "activations.hdf5"),
     }
-    config.write_text("".join(f"{k} = {v!r}\n" for k, v in settings.items()))
+    write_settings(config, settings)
 
     import keras
 

@@ -6,8 +6,9 @@ Handed a ``PyDataset``, Keras 3 moves every batch through a thread pool, a queue
 (on TensorFlow) ``tf.data.Dataset.from_generator``: on the 2-core reference machine that
 alone costs nearly half of what reaches ``fit`` (uint8 batches that cost nothing to make:
 6,672 images/s against 11,742 through the dataset built here;
-``benchmarks/bench_fit_feeding.py``); with the JAX backend the adapter delivered 4,716
-images/s where :func:`prefetched_batches` delivers 8,752. Batch ``k`` of the run (epoch
+``benchmarks/bench_fit_feeding.py``); with the JAX backend :func:`prefetched_batches`
+delivered 1.42x (1.54x with augmentation) what the adapter did
+(``benchmarks/bench_loader_scaling.py``, docs/PERFORMANCE.md). Batch ``k`` of the run (epoch
 ``k // steps``, batch ``k % steps``) is made by the generator's own ``worker_batch``,
 ``workers`` at a time, in order, ahead of the model: the same batches, the same
 per-(seed, epoch, batch) random numbers, whatever thread makes them. On TensorFlow the

@@ -3,8 +3,8 @@
 Where batches are already made side by side (a loader with several threads), splitting
 each batch again over the pool only adds hand-offs: inside :func:`inline_batches` the
 work runs in the calling thread, and :func:`opencv_single_threaded` keeps OpenCV's own
-threads from competing with the loader's (measured on 16 cores: augmented batches 8,369
-images/s nested, 13,155 flat; docs/PERFORMANCE.md).
+threads from competing with the loader's (8 loader threads on 16 cores: augmented batches
+6,460 images/s split again, 13,163 whole; ``benchmarks/bench_loader_variants.py``).
 
 Example:
     >>> out = np.empty((4, 8, 8, 3), np.uint8)

@@ -21,8 +21,8 @@ def available_cores() -> int:
 
 
 # Loader threads of training by default, at most: on a 16-core machine feeding an H200,
-# 8 threads made 13,155 augmented images/s and 16 no more (4: 10,092), while the book's
-# AlexNet there takes 16,956 (docs/PERFORMANCE.md, "Feeding a GPU").
+# 8 threads made 13,163 augmented images/s and 16 no more (12,849; 4: 9,224), while the
+# book's AlexNet there takes 16,956 (docs/PERFORMANCE.md, "Feeding a GPU").
 LOADER_THREADS = 8
 
 
