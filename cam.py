@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import sys
 
-from pyimagesearch.evaluation.cam_runs import SPLITS, run_cam
+from pyimagesearch.config import SPLIT_SETTINGS
+from pyimagesearch.evaluation.cam_runs import run_cam
 from pyimagesearch.utils import cli
 
 
@@ -25,18 +26,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-m", "--model", help="any trained model (default MODEL_PATH)")
     cli.add_run_argument(parser)
     parser.add_argument("--image", nargs="+", help="image files")
-    parser.add_argument("--split", choices=list(SPLITS), help="or images of a builder split")
-    parser.add_argument("-n", "--count", type=int, default=16, help="images of the split")
-    parser.add_argument("--layer", help="the convolution to map (default: the last one)")
+    parser.add_argument("--split", choices=list(SPLIT_SETTINGS), help="or images of a split")
+    parser.add_argument("-n", "--count", type=int, help="images of the split (CAM_IMAGES)")
+    parser.add_argument("--layer", help="the convolution to map (CAM_LAYER)")
     parser.add_argument("-o", "--output", help="the PNG to write, or a folder for cam.png")
     args = parser.parse_args(argv)
     if bool(args.image) == bool(args.split):
         parser.error("give --image FILES or --split NAME")
-    cfg = cli.load_script_config(args)
+    cfg = cli.load_script_config(args, CAM_IMAGES=args.count, CAM_LAYER=args.layer)
     model = cli.model_argument(args, cfg, "MODEL_PATH")
     with cli.script_run(args, cfg, "cam", model) as run:
-        path, method = run_cam(cfg, model, args.image, args.split, args.count, args.layer,
-                               cli.absolute_path(args.output))  # fmt: skip
+        path, method = run_cam(cfg, model, args.image, args.split, cli.absolute_path(args.output))
         run.collect({"figures": [str(path)]}, {"cam_method": method})
     print(f"[INFO] {method} overlays: {path}")
     print(f"[INFO] run folder: {run.path}")

@@ -22,8 +22,8 @@ def ensure_demo_images(cfg) -> None:
     if images.is_dir() and any(images.iterdir()):
         print(f"[INFO] using the demo images in {images}")
         return
-    per_class = int(cfg.get("DEMO_IMAGES_PER_CLASS"))
-    classes = tuple(cfg.get("DEMO_CLASSES"))
+    per_class = cfg.get("DEMO_IMAGES_PER_CLASS")
+    classes = cfg.get("DEMO_CLASSES")
     paths = generate_synthetic_dataset(images, per_class, classes, seed=cfg.get("RANDOM_SEED"))
     print(f"[INFO] drew {len(paths)} synthetic images in {images}")
 

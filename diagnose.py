@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import sys
 
-from pyimagesearch.evaluation.diagnosis import SPLITS, run_diagnosis
+from pyimagesearch.config import SPLIT_SETTINGS
+from pyimagesearch.evaluation.diagnosis import run_diagnosis
 from pyimagesearch.utils import cli
 
 
@@ -23,20 +24,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = cli.config_parser(__doc__.splitlines()[0], runs=True)
     parser.add_argument("-m", "--model", help="any trained model (default MODEL_PATH)")
     cli.add_run_argument(parser)
-    parser.add_argument("--split", choices=list(SPLITS), default="test", help="which split")
+    parser.add_argument("--split", choices=list(SPLIT_SETTINGS), help="which (DIAGNOSE_SPLIT)")
     parser.add_argument("--tencrop", action="store_true", help="average 10 crops per image")
     parser.add_argument("-o", "--output", help="folder of the outputs")
-    parser.add_argument("-n", "--top", type=int, default=16, help="top-loss images shown")
+    parser.add_argument("-n", "--top", type=int, help="top-loss images shown (DIAGNOSE_TOP)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    cfg = cli.load_script_config(args)
+    cfg = cli.load_script_config(args, DIAGNOSE_SPLIT=args.split, DIAGNOSE_TOP=args.top)
     model = cli.model_argument(args, cfg, "MODEL_PATH")
     with cli.script_run(args, cfg, "diagnose", model) as run:
         output = cli.absolute_path(args.output)
-        report = run_diagnosis(cfg, model, args.split, args.tencrop, output, args.top,
-                               not args.quiet)  # fmt: skip
+        report = run_diagnosis(cfg, model, args.tencrop, output, not args.quiet)
         run.collect(report)
-    print(f"[INFO] {report['n_images']} {args.split} images: accuracy "
+    print(f"[INFO] {report['n_images']} {report['split']} images: accuracy "
           f"{report['accuracy'] * 100:.2f}%, log loss {report['log_loss']:.4f}")  # fmt: skip
     for pair in report["top_confused_pairs"][:5]:
         print(f"         {pair['true']} taken for {pair['predicted']}: {pair['count']}")

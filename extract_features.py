@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     plan = plan_extraction(cfg, args.backbone, absolute_path(args.dataset),
                            args.output is not None, args.weights is not None,
                            activations)  # fmt: skip
-    check_outputs(plan, args.overwrite or bool(cfg.get("OVERWRITE")))
+    check_outputs(plan, args.overwrite or cfg.get("OVERWRITE"))
     if activations:
         print(f"[INFO] {estimate_activations(cfg, plan).describe()}, from {plan.description}")
     else:

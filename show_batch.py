@@ -9,23 +9,24 @@ from __future__ import annotations
 
 import sys
 
-from pyimagesearch.training.show_batch import SPLITS, show_batch
+from pyimagesearch.config import SPLIT_SETTINGS
+from pyimagesearch.training.show_batch import show_batch
 from pyimagesearch.utils import cli
 
 
 @cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
     parser = cli.config_parser(__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=list(SPLITS), default="train", help="which split")
+    parser.add_argument("--split", choices=list(SPLIT_SETTINGS), help="which (SHOW_BATCH_SPLIT)")
     parser.add_argument("--augment", action="store_true", help="apply AUGMENTATION")
-    parser.add_argument("-n", "--count", type=int, default=32, help="images in the grid")
+    parser.add_argument("-n", "--count", type=int, help="images in the grid (SHOW_BATCH_IMAGES)")
     parser.add_argument("-o", "--output", help="the PNG to write")
     args = parser.parse_args(argv)
-    if args.count < 1:
-        parser.error("-n must be at least 1")
-    cfg = cli.load_script_config(args, ("TRAIN_HDF5", "DATASET_MEAN"))
-    path = show_batch(cfg, args.split, args.augment, args.count, cli.absolute_path(args.output))
-    print(f"[INFO] {args.count} {args.split} images as the network receives them: {path}")
+    flags = {"SHOW_BATCH_SPLIT": args.split, "SHOW_BATCH_IMAGES": args.count}
+    cfg = cli.load_script_config(args, ("TRAIN_HDF5", "DATASET_MEAN"), **flags)
+    path, shown = show_batch(cfg, args.augment, cli.absolute_path(args.output))
+    print(f"[INFO] {shown} {cfg.get('SHOW_BATCH_SPLIT')} images as the network receives them: "
+          f"{path}")  # fmt: skip
 
 
 if __name__ == "__main__":

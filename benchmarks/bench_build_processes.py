@@ -39,8 +39,8 @@ import bench_build  # noqa: E402
 from bench_common import SAMPLE  # noqa: E402
 
 from pyimagesearch.data.image_loading import ImageLoader  # noqa: E402
-from pyimagesearch.data.parallel import threaded_blocks  # noqa: E402
-from pyimagesearch.utils.workers import default_workers  # noqa: E402
+from pyimagesearch.parallel.blocks import threaded_blocks  # noqa: E402
+from pyimagesearch.parallel.workers import default_workers  # noqa: E402
 
 SIZE = 256
 BLOCK = 160  # about 32 MB of 256x256x3 rows, as the builder's blocks

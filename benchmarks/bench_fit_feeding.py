@@ -61,8 +61,9 @@ def fit_rate(model, steps: int, **inputs) -> float:
 
 def our_generator(work: Path, aug: bool, mean_in_model: bool):
     from pyimagesearch.config import Config
+    from pyimagesearch.io.split_files import split_info
     from pyimagesearch.preprocessing import BOOK_AUGMENTATION
-    from pyimagesearch.training.trainer import make_generators
+    from pyimagesearch.training.trainer import loader_plan, make_generators
 
     cfg = Config({
         "TRAIN_HDF5": str(work / "hdf5" / "train.hdf5"),
@@ -70,8 +71,10 @@ def our_generator(work: Path, aug: bool, mean_in_model: bool):
         "INPUT_SIZE": INPUT,
         "AUGMENTATION": BOOK_AUGMENTATION if aug else None,
         "MEAN_IN_MODEL": mean_in_model,
+        "BATCH_SIZE": BATCH,
     })  # fmt: skip
-    gen, _ = make_generators(cfg, BATCH, 2, validation=False)
+    info = split_info(cfg.TRAIN_HDF5)
+    gen, _ = make_generators(loader_plan(cfg, info), info)
     return gen
 
 
@@ -114,7 +117,7 @@ def measure(work: Path, contender: str, aug: bool, mean_in_model: bool, alexnet_
     if contender.startswith("handoff"):  # batches that cost nothing to make: the hand-off
         batch = np.random.default_rng(0).integers(0, 256, (BATCH, INPUT, INPUT, 3)).astype(dtype)
         if contender == "handoff-tfdata-aligned":  # as the loader's batches are allocated
-            from pyimagesearch.preprocessing.batching import empty_batch
+            from pyimagesearch.parallel.batches import empty_batch
 
             aligned = empty_batch(batch.shape, batch.dtype)
             aligned[:] = batch

@@ -9,7 +9,7 @@ Measured side by side in one run, on the same HDF5 batches (256x256 RGB, batch 1
   did it (one ``scipy.ndimage.affine_transform`` per channel and image);
 * ours: ``HDF5DatasetGenerator`` with the batch preprocessors (patch, augmentation,
   mean; by default fused into one warp + cast-and-subtract per image, also shown unfused),
-  on all cores and on one core (``PYIMAGESEARCH_THREADS=1`` and ``cv2.setNumThreads(1)``);
+  on all cores and on one core (``batch_threads(1)`` and ``cv2.setNumThreads(1)``);
 * ours, uint8: patch (+ augmentation) only, the mean subtracted inside the model;
 * limit: one bare NumPy loop over the same batches doing only the random crop, the
   float32 conversion and the mean subtraction, and a raw uint8 read of the batches.
@@ -41,6 +41,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from pyimagesearch.io import HDF5DatasetGenerator  # noqa: E402
+from pyimagesearch.parallel.workers import available_cores  # noqa: E402
 from pyimagesearch.preprocessing import (  # noqa: E402
     BOOK_AUGMENTATION,
     BatchAugmenter,
@@ -48,7 +49,6 @@ from pyimagesearch.preprocessing import (  # noqa: E402
     PatchPreprocessor,
 )
 from pyimagesearch.preprocessing.augmentation import fuse_steps  # noqa: E402
-from pyimagesearch.utils.workers import available_cores  # noqa: E402
 
 SHARED = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO_ROOT.parent / "shared"))
 SAMPLE = SHARED / "data" / "dogs-vs-cats-sample" / "train"
@@ -167,24 +167,28 @@ def ours(
     threads: int,
     fuse: bool = True,
 ):
-    os.environ["PYIMAGESEARCH_THREADS"] = str(threads)
-    cv2_threads = cv2.getNumThreads()
-    cv2.setNumThreads(threads)  # OpenCV's own thread pool too: 1 thread means one core
+    from pyimagesearch.parallel.batches import batch_threads
+
     steps: list = [PatchPreprocessor(PATCH, PATCH)]
     if augment:
         steps.append(BatchAugmenter(**BOOK_AUG))
     if not uint8:
         steps.append(MeanPreprocessor.from_json(mean_path))
-    gen = HDF5DatasetGenerator(
-        db_path, BATCH, fuse_steps(steps) if fuse else steps, classes=2, seed=0
-    )
+    cv2_threads = cv2.getNumThreads()
+    cv2.setNumThreads(threads)  # OpenCV's own thread pool too: 1 thread means one core
     count = 0
-    for b in range(n_batches):
-        images, _ = gen[b]
-        count += len(images)
-    gen.close()
-    os.environ.pop("PYIMAGESEARCH_THREADS", None)
-    cv2.setNumThreads(cv2_threads)
+    try:
+        with (
+            batch_threads(threads),
+            HDF5DatasetGenerator(
+                db_path, BATCH, fuse_steps(steps) if fuse else steps, classes=2, seed=0
+            ) as gen,
+        ):
+            for b in range(n_batches):
+                images, _ = gen[b]
+                count += len(images)
+    finally:
+        cv2.setNumThreads(cv2_threads)
     return count
 
 

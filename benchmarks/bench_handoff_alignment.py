@@ -28,7 +28,7 @@ SHAPE = (64, 227, 227, 3)
 
 
 def batch(aligned: bool) -> np.ndarray:
-    from pyimagesearch.preprocessing.batching import empty_batch
+    from pyimagesearch.parallel.batches import empty_batch
 
     out = empty_batch(SHAPE, np.uint8)
     if not aligned:  # NumPy's own 16-byte alignment, off the 64-byte boundary

@@ -73,11 +73,15 @@ def prepare(work: Path, source: Path, images: int) -> Path:
 def loader(config: Path, batch: int, threads: int, aug: bool):
     """The training generator as ``train.py`` makes it, with ``threads`` loader threads."""
     from pyimagesearch.config import load_config
+    from pyimagesearch.io.split_files import split_info
     from pyimagesearch.preprocessing import BOOK_AUGMENTATION
-    from pyimagesearch.training.trainer import make_generators
+    from pyimagesearch.training.trainer import loader_plan, make_generators
 
-    cfg = load_config(config).replace(AUGMENTATION=BOOK_AUGMENTATION if aug else None)
-    gen, _ = make_generators(cfg, batch, 2, workers=threads, validation=False)
+    cfg = load_config(config).replace(
+        AUGMENTATION=BOOK_AUGMENTATION if aug else None, BATCH_SIZE=batch, WORKERS=threads
+    )
+    info = split_info(cfg.TRAIN_HDF5)
+    gen, _ = make_generators(loader_plan(cfg, info), info)
     return gen
 
 
@@ -174,7 +178,7 @@ def run_model_process(work: Path, kind: str, batch: int, threads: list[int]) -> 
 
 # -- the run ----------------------------------------------------------------------------------
 def main() -> None:
-    from pyimagesearch.utils.workers import available_cores, loader_workers
+    from pyimagesearch.parallel.workers import available_cores, loader_workers
 
     cores = available_cores()
     doubling = [n for n in (1, 2, 4, 8, 16, 32, 64) if n < cores]

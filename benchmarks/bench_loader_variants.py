@@ -120,7 +120,7 @@ def process_rate(config: Path, batch: int, aug: bool, count: int, rounds: int) -
 def main() -> None:
     from bench_common import SAMPLE
 
-    from pyimagesearch.utils.workers import available_cores
+    from pyimagesearch.parallel.workers import available_cores
 
     cores = available_cores()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -53,8 +53,9 @@ def main() -> None:
     quiet_tensorflow()
     import keras
 
+    from pyimagesearch.io.split_files import split_info
     from pyimagesearch.nn.conv import build_network
-    from pyimagesearch.training.trainer import make_generators
+    from pyimagesearch.training.trainer import loader_plan, make_generators
 
     with tempfile.TemporaryDirectory() as tmp:
         train, mean = write_dataset(Path(tmp), args.images)
@@ -70,9 +71,10 @@ def main() -> None:
             return args.images / (time.perf_counter() - start)
 
         def ours(augmentation: dict | None) -> float:
-            cfg = Config({"TRAIN_HDF5": str(train), "DATASET_MEAN": str(mean),
-                          "INPUT_SIZE": SIZE, "AUGMENTATION": augmentation})  # fmt: skip
-            gen, _ = make_generators(cfg, BATCH, 10, validation=False)
+            cfg = Config({"TRAIN_HDF5": str(train), "DATASET_MEAN": str(mean), "INPUT_SIZE": SIZE,
+                          "BATCH_SIZE": BATCH, "AUGMENTATION": augmentation})  # fmt: skip
+            info = split_info(train)
+            gen, _ = make_generators(loader_plan(cfg, info), info)
             try:
                 start = time.perf_counter()
                 model.fit(gen, epochs=1, shuffle=False, verbose=0)

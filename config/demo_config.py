@@ -30,11 +30,4 @@ EPOCHS = 30
 BATCH_SIZE = 32
 LEARNING_RATE = 1e-3
 WEIGHT_DECAY = 0.0002
-AUGMENTATION = {
-    "rotation_range": 20,
-    "zoom_range": 0.15,
-    "width_shift_range": 0.2,
-    "height_shift_range": 0.2,
-    "shear_range": 0.15,
-    "horizontal_flip": True,
-}
+AUGMENTATION = "book"  # the book's rotation, zoom, shifts, shear and flips (docs/SETTINGS.md)

@@ -28,14 +28,7 @@ EPOCHS = 75
 BATCH_SIZE = 128
 LEARNING_RATE = 1e-3
 WEIGHT_DECAY = 0.0002
-AUGMENTATION = {
-    "rotation_range": 20,
-    "zoom_range": 0.15,
-    "width_shift_range": 0.2,
-    "height_shift_range": 0.2,
-    "shear_range": 0.15,
-    "horizontal_flip": True,
-}
+AUGMENTATION = "book"  # the book's rotation, zoom, shifts, shear and flips (docs/SETTINGS.md)
 DENSE_UNITS = 4096  # the paper's fully connected layers
 MEAN_IN_MODEL = True  # uint8 batches, the model subtracts the mean (faster feeding)
 EVAL_BATCH_SIZE = 256  # network inputs per predict call in evaluate.py (10-crop: 25 images)

@@ -349,7 +349,7 @@ _group(
     ("BATCH_SIZE", POSITIVE, 128, "training batch size"),
     ("LEARNING_RATE", LEARNING_RATE, 1e-3, "the optimizer's (initial, or with one_cycle peak) learning rate"),
     ("INPUT_SIZE", POSITIVE, 227, "network input side: random patches of this size in training (AlexNet: at least 63; equal to IMAGE_SIZE: whole images)"),
-    ("AUGMENTATION", Dict(), None, "augmentation settings (rotation, zoom, shifts, shear, flip); None: none"),
+    ("AUGMENTATION", Either(Str(("book",)), Dict()), None, "augmentation: a dict of BatchAugmenter settings (rotation_range, zoom_range, width_shift_range, height_shift_range, shear_range, horizontal_flip, fill_mode), or 'book': the book's (20 degrees, zoom 0.15, shifts 0.2, shear 0.15 rad, flips); None: none"),
     ("WEIGHT_DECAY", Float(0.0), 0.0002, "L2 regularization strength"),
     ("DENSE_UNITS", POSITIVE, 4096, "units of AlexNet's fully connected layers"),
     ("DROPOUT", Numbers(2, Float(0.0, 0.99)), (0.25, 0.5), "dropout rates (conv blocks, dense blocks)"),
@@ -408,6 +408,15 @@ _group(
     ("FINE_TUNE_VAL_SPLIT", Float(0.0, 0.9, open_low=True), 0.2, "validation fraction of the images"),
 )
 _group(
+    "diagnose.py / cam.py / show_batch.py",
+    ("DIAGNOSE_SPLIT", Str(("train", "val", "test")), "test", "the builder's split diagnose.py looks at (--split)"),
+    ("DIAGNOSE_TOP", POSITIVE, 16, "top-loss images shown by diagnose.py (-n)"),
+    ("CAM_IMAGES", POSITIVE, 16, "images of a split in cam.py's grid (-n)"),
+    ("CAM_LAYER", Str(), None, "the convolution whose activation map cam.py shows (--layer); None: the last one"),
+    ("SHOW_BATCH_SPLIT", Str(("train", "val", "test")), "train", "the builder's split show_batch.py shows (--split)"),
+    ("SHOW_BATCH_IMAGES", POSITIVE, 32, "images in show_batch.py's grid (-n)"),
+)
+_group(
     "demo.py",
     ("DEMO_IMAGES_PER_CLASS", POSITIVE, 200, "synthetic images per class drawn for the demo"),
     ("DEMO_CLASSES", Names(), ("cat", "dog"), "class names of the synthetic demo dataset"),
@@ -415,18 +424,53 @@ _group(
 # fmt: on
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _TABLE}
+# The builder's split files, by split name.
+SPLIT_SETTINGS: dict[str, str] = {"train": "TRAIN_HDF5", "val": "VAL_HDF5", "test": "TEST_HDF5"}
 # kept for callers that only want the meanings
 KNOWN_SETTINGS: dict[str, str] = {s.name: s.help for s in _TABLE}
 
 
-def setting(name: str) -> Setting:
-    """The table's row for ``name`` (KeyError for a name no script knows: a bug)."""
-    return SETTINGS[name]
+class UnknownSettingError(LookupError):
+    """Library code asked for a setting the table does not have: a bug in that code, not a
+    user's mistake (a typo in a config file only earns a warning, see
+    :func:`check_settings`)."""
 
 
 def _closest(name: str) -> str | None:
     matches = difflib.get_close_matches(name, SETTINGS, n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def unknown_setting(name: str) -> UnknownSettingError:
+    hint = _closest(name)
+    return UnknownSettingError(
+        f"no setting is called {name!r} in the table of pyimagesearch/config.py"
+        + (f"; did you mean {hint}?" if hint else "")
+    )
+
+
+def setting(name: str) -> Setting:
+    """The table's row for ``name``.
+
+    >>> setting("EPOCHS").default
+    75
+
+    Raises:
+        UnknownSettingError: a name no script knows (with the closest one).
+    """
+    if name not in SETTINGS:
+        raise unknown_setting(name)
+    return SETTINGS[name]
+
+
+def default(name: str) -> Any:
+    """The table's default of a setting (for a function's default argument, so that no
+    other module repeats it).
+
+    >>> default("BUFFER_SIZE")
+    1000
+    """
+    return setting(name).default
 
 
 def _shown(value: Any) -> str:
@@ -454,11 +498,23 @@ class Config:
 
     ``cfg.NAME`` is the setting or its default, and a :class:`ConfigError` naming the file
     when it is None (never a bare ``AttributeError``); ``cfg.get(NAME)`` is the setting,
-    its default, or None.
+    its default, or None. Values come back as the table types them (an ``Int`` setting
+    written ``5`` or ``np.int64(5)`` is the int 5, a ``Float`` written ``1`` is 1.0), so
+    callers need no ``int(...)``. A name that is not in the table raises
+    :class:`UnknownSettingError`: library code with a typo fails loudly.
+
+    >>> cfg = Config({"EPOCHS": 5, "LEARNING_RATE": 1})
+    >>> cfg.EPOCHS, cfg.get("LEARNING_RATE"), cfg.get("BATCH_SIZE")
+    (5, 1.0, 128)
+    >>> cfg.get("EPOCH")
+    Traceback (most recent call last):
+    ...
+    pyimagesearch.config.UnknownSettingError: no setting is called 'EPOCH' in the table of pyimagesearch/config.py; did you mean EPOCHS?
     """
 
-    def __init__(self, settings: dict[str, Any], source: Path | None = None) -> None:
-        object.__setattr__(self, "_settings", dict(settings))
+    def __init__(self, settings: Mapping[str, Any], source: Path | None = None) -> None:
+        checked = {name: validate(name, value) for name, value in settings.items()}
+        object.__setattr__(self, "_settings", checked)
         object.__setattr__(self, "source", source)
 
     def __getattr__(self, name: str) -> Any:
@@ -477,16 +533,22 @@ class Config:
         raise AttributeError("Config is read-only; use cfg.replace(NAME=value)")
 
     def __contains__(self, name: str) -> bool:
+        """Whether the config itself sets ``name`` to a value (not None)."""
+        setting(name)
         return self._settings.get(name) is not None
 
     def get(self, name: str) -> Any:
         """The setting, or the table's default when the config does not set it. A setting
         written ``= None`` stays None (``WEIGHTS = None``: random weights). Defaults
-        inside ``OUTPUT_PATH`` are resolved against it."""
+        inside ``OUTPUT_PATH`` are resolved against it.
+
+        Raises:
+            UnknownSettingError: ``name`` is not in the table.
+        """
+        if name not in SETTINGS:
+            raise unknown_setting(name)
         if name in self._settings:
             return self._settings[name]
-        if name not in SETTINGS:
-            return None
         output = self._settings.get("OUTPUT_PATH") or DEFAULT_OUTPUT_PATH
         return SETTINGS[name].default_value(str(output))
 
@@ -540,6 +602,22 @@ class Config:
         if isinstance(value, list | tuple):
             return [str(v) for v in value]
         return [str(value)]
+
+    def split_path(self, split: str) -> str:
+        """The file of one of the builder's splits (``"train"``, ``"val"``, ``"test"``).
+
+        >>> Config({"TEST_HDF5": "/data/test.hdf5"}).split_path("test")
+        '/data/test.hdf5'
+
+        Raises:
+            ConfigError: the split's setting is not set.
+        """
+        name = SPLIT_SETTINGS[split]
+        path = self.get(name)
+        if path is None:
+            where = f" in {self.source}" if self.source else ""
+            raise ConfigError(f"the {split} split needs {name}{where} (the builder's file)")
+        return path
 
     def output_path(self, *parts: str) -> Path:
         """``OUTPUT_PATH`` joined with ``parts``; the folder is created."""

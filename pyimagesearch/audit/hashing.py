@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-from pyimagesearch.preprocessing.batching import parallel_for
+from pyimagesearch.parallel.batches import parallel_for
 
 HASH_SIDE = 32  # images are reduced to 32 x 32 grayscale
 LOW = 8  # the 8 x 8 lowest frequencies give the 64 bits

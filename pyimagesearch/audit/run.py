@@ -209,12 +209,12 @@ def run_audit(
     check_writable({"--output": out / "audit.json"})
     data = read_folder(folder, cfg.get("LABEL_SOURCE")) if folder else read_splits(cfg)
     attach_features(data, cfg.path_list("FEATURES_HDF5") if not folder else None)
-    top = int(cfg.get("AUDIT_TOP"))
-    groups = find_duplicates(data, int(cfg.get("AUDIT_HAMMING")), float(cfg.get("AUDIT_COSINE")))
+    top = cfg.get("AUDIT_TOP")
+    groups = find_duplicates(data, cfg.get("AUDIT_HAMMING"), cfg.get("AUDIT_COSINE"))
     suspicious, outliers = [], []
     if data.features is not None and len(data.label_names) > 1:
         probs = out_of_fold_probabilities(
-            data.features, data.labels, int(cfg.get("AUDIT_FOLDS")), int(cfg.get("RANDOM_SEED"))
+            data.features, data.labels, cfg.get("AUDIT_FOLDS"), cfg.get("RANDOM_SEED")
         )
         suspicious = _suspicious(data, probs)
         outliers = _outliers(data)

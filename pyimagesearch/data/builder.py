@@ -23,23 +23,23 @@ from typing import Any
 import cv2
 import numpy as np
 
-from pyimagesearch.config import Config, missing_settings_error, setting, validate
+from pyimagesearch.config import Config, default, missing_settings_error, setting, validate
 from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
 from pyimagesearch.data.label_files import read_label_file
 from pyimagesearch.data.listing import ImageListing, list_images
-from pyimagesearch.data.parallel import threaded_blocks
 from pyimagesearch.data.splits import stratified_split
 from pyimagesearch.errors import ConfigError, DatasetError, OutputError
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
-from pyimagesearch.preprocessing.batching import (
+from pyimagesearch.parallel.batches import (
     hold_opencv_single_threaded,
     release_opencv_threads,
 )
+from pyimagesearch.parallel.blocks import threaded_blocks
+from pyimagesearch.parallel.workers import resolve_workers
 from pyimagesearch.utils.atomic import check_free_space, check_writable, partial_path
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.progress import progress_bar
 from pyimagesearch.utils.reports import json_text, write_json
-from pyimagesearch.utils.workers import resolve_workers
 
 SPLIT_SETTINGS = {"train": "TRAIN_HDF5", "val": "VAL_HDF5", "test": "TEST_HDF5"}
 REQUIRED_SETTINGS = (
@@ -104,7 +104,7 @@ def build_split(
     output_path: str | Path,
     image_size: tuple[int, int],
     workers: int | None = None,
-    buffer_size: int = 1000,
+    buffer_size: int = default("BUFFER_SIZE"),
     overwrite: bool = False,
     attrs: dict[str, Any] | None = None,
     progress: bool = True,
@@ -337,7 +337,7 @@ def build_dataset(
     """
     started = time.perf_counter()
     require_build_settings(cfg)
-    overwrite = bool(cfg.get("OVERWRITE")) if overwrite is None else overwrite
+    overwrite = cfg.get("OVERWRITE") if overwrite is None else overwrite
     image_size = image_size_from(cfg.get("IMAGE_SIZE"))
     workers = resolve_workers(cfg.get("BUILD_WORKERS"))
     listing = read_listing(cfg, cfg.IMAGES_PATH, cfg.get("LABELS_FILE"))
@@ -380,7 +380,7 @@ def build_dataset(
                 outputs[SPLIT_SETTINGS[name]],
                 image_size,
                 workers=workers,
-                buffer_size=int(cfg.get("BUFFER_SIZE")),
+                buffer_size=cfg.get("BUFFER_SIZE"),
                 overwrite=overwrite,
                 attrs={**attrs, "source": split.source},
                 progress=progress,

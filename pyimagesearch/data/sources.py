@@ -24,10 +24,10 @@ import numpy as np
 
 from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
 from pyimagesearch.data.listing import list_images
-from pyimagesearch.data.parallel import threaded_blocks, threaded_map
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names, read_paths, read_rows
-from pyimagesearch.utils.workers import resolve_workers
+from pyimagesearch.parallel.blocks import threaded_blocks, threaded_map
+from pyimagesearch.parallel.workers import resolve_workers
 
 HDF5_SUFFIXES = (".hdf5", ".h5")
 UNLABELED = -1

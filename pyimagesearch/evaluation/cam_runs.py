@@ -11,16 +11,11 @@ from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError
 from pyimagesearch.utils.atomic import check_writable
 
-SPLITS = {"train": "TRAIN_HDF5", "val": "VAL_HDF5", "test": "TEST_HDF5"}
-
 
 def _split_images(cfg: Config, split: str, count: int) -> tuple[list[np.ndarray], list[str]]:
     from pyimagesearch.io.hdf5_dataset import open_hdf5, read_paths, read_rows
 
-    path = cfg.get(SPLITS[split])
-    if path is None:
-        raise ConfigError(f"--split {split} needs {SPLITS[split]} in the config")
-    with open_hdf5(path, "images") as db:
+    with open_hdf5(cfg.split_path(split), "images") as db:
         rows = read_rows(db["images"], slice(0, count))
         names = [Path(p).name for p in read_paths(db)[:count]] or [""] * len(rows)
     return list(rows), names
@@ -43,10 +38,10 @@ def _file_images(paths: list[str]) -> tuple[list[np.ndarray], list[str]]:
 
 def run_cam(
     cfg: Config, model_path: str | os.PathLike[str] | None, images: list[str] | None,
-    split: str | None, count: int = 16, layer: str | None = None,
-    output: str | os.PathLike[str] | None = None,
+    split: str | None, output: str | os.PathLike[str] | None = None,
 ) -> tuple[Path, str]:  # fmt: skip
-    """Write the grid of overlays; return its path and the method (CAM or Grad-CAM)."""
+    """Write the grid of overlays (``CAM_IMAGES`` of ``split``, or the ``images`` files, at
+    ``CAM_LAYER``); return its path and the method (CAM or Grad-CAM)."""
     from pyimagesearch.evaluation.cam import write_cam_grid
     from pyimagesearch.models.classifiers import load_classifier
 
@@ -54,6 +49,9 @@ def run_cam(
     if path.suffix.lower() != ".png":  # a folder
         path = path / "cam.png"
     check_writable({"--output": path})
-    pictures, names = _file_images(images) if images else _split_images(cfg, split, count)
+    if images:
+        pictures, names = _file_images(images)
+    else:
+        pictures, names = _split_images(cfg, split, cfg.get("CAM_IMAGES"))
     classifier = load_classifier(model_path or cfg.MODEL_PATH)
-    return write_cam_grid(classifier, pictures, names, path, layer)
+    return write_cam_grid(classifier, pictures, names, path, cfg.get("CAM_LAYER"))

@@ -15,7 +15,7 @@ Outputs (in the chosen folder):
 * ``diagnosis.json``: the numbers behind each picture.
 
 Example:
-    >>> report = run_diagnosis(cfg, "output/alexnet.keras", split="test")   # doctest: +SKIP
+    >>> report = run_diagnosis(cfg, "output/alexnet.keras")   # doctest: +SKIP
     >>> report["top_confused_pairs"][0]                                    # doctest: +SKIP
     {'true': 'cat', 'predicted': 'dog', 'count': 31}
 """
@@ -30,8 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from pyimagesearch.config import Config
-from pyimagesearch.errors import ConfigError
+from pyimagesearch.config import Config, default
 from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names, read_paths, read_rows
 from pyimagesearch.models.classifiers import Classifier, load_classifier, require_same_classes
 from pyimagesearch.utils.atomic import atomic_write, check_writable
@@ -39,7 +38,6 @@ from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.gallery import image_grid
 from pyimagesearch.utils.reports import write_json
 
-SPLITS = {"train": "TRAIN_HDF5", "val": "VAL_HDF5", "test": "TEST_HDF5"}
 GRID_CLASSES = 30  # more classes: the most confused pairs instead of the full grid
 EPSILON = 1e-7
 
@@ -92,7 +90,8 @@ def top_confused_pairs(confusion: np.ndarray, names: list[str], n: int = 20) -> 
 
 
 def predict_split(
-    classifier: Classifier, db_path: str, tencrop: bool = False, batch_size: int = 256,
+    classifier: Classifier, db_path: str, tencrop: bool = False,
+    batch_size: int = default("EVAL_BATCH_SIZE"),
     progress: bool = False,
 ) -> Diagnosis:  # fmt: skip
     """One batched pass of ``classifier`` over a builder split."""
@@ -208,24 +207,20 @@ def _plot_confusion(confusion: np.ndarray, names: list[str], pairs: list[dict], 
 def run_diagnosis(
     cfg: Config,
     model_path: str | os.PathLike[str] | None = None,
-    split: str = "test",
     tencrop: bool = False,
     output: str | os.PathLike[str] | None = None,
-    top: int = 16,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Diagnose a model on one of the builder's splits; write the outputs, return the report."""
-    if split not in SPLITS:
-        raise ConfigError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
-    db_path = cfg.get(SPLITS[split])
-    if db_path is None:
-        raise ConfigError(f"the {split} split needs {SPLITS[split]} in the config")
+    """Diagnose a model on the builder's ``DIAGNOSE_SPLIT`` (its ``DIAGNOSE_TOP`` worst
+    images shown); write the outputs, return the report."""
+    split = cfg.get("DIAGNOSE_SPLIT")
+    db_path = cfg.split_path(split)
     folder = Path(output or cfg.output_path(f"diagnosis_{split}"))
     check_writable({"--output": folder / "diagnosis.json"})
     classifier = load_classifier(model_path or cfg.MODEL_PATH)
-    diagnosis = predict_split(classifier, db_path, tencrop, int(cfg.get("EVAL_BATCH_SIZE")),
+    diagnosis = predict_split(classifier, db_path, tencrop, cfg.get("EVAL_BATCH_SIZE"),
                               progress)  # fmt: skip
-    report = write_diagnosis(diagnosis, db_path, folder, top)
+    report = write_diagnosis(diagnosis, db_path, folder, cfg.get("DIAGNOSE_TOP"))
     report.update(model=str(model_path or cfg.MODEL_PATH), split=split, tencrop=tencrop)
     write_json(report["report_path"], {k: v for k, v in report.items() if k != "report_path"})
     return report

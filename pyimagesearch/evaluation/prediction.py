@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from pyimagesearch.config import Config
+from pyimagesearch.config import Config, default
 from pyimagesearch.data.sources import UNLABELED, open_source
 from pyimagesearch.errors import ConfigError
 from pyimagesearch.models.classifiers import Classifier, load_classifier
@@ -50,7 +50,7 @@ class FolderPrediction:
 def predict_folder(
     classifier: Classifier,
     folder: str | os.PathLike[str],
-    batch_size: int = 32,
+    batch_size: int = default("FEATURE_BATCH_SIZE"),
     tencrop: bool = False,
     progress: bool = True,
 ) -> FolderPrediction:
@@ -93,14 +93,14 @@ def run_prediction(
     check_writable({"SUBMISSION_PATH": output})
     classifier = load_classifier(model_path, weights=weights)
     names = classifier.label_names
-    positive = str(cfg.get("POSITIVE_CLASS"))
+    positive = cfg.get("POSITIVE_CLASS")
     if len(names) != 2:
         raise ConfigError(f"a Kaggle submission needs two classes; the model has {names}")
     if positive not in names:
         raise ConfigError(f"POSITIVE_CLASS {positive!r} is not one of the classes {names}")
     column = names.index(positive)
     result = predict_folder(
-        classifier, cfg.TEST_IMAGES_PATH, int(cfg.get("FEATURE_BATCH_SIZE")), tencrop, progress
+        classifier, cfg.TEST_IMAGES_PATH, cfg.get("FEATURE_BATCH_SIZE"), tencrop, progress
     )
     raw = result.probs[:, column]
     unreadable = np.isnan(raw)

@@ -207,7 +207,7 @@ def run_evaluation(
     for note in notes:
         print(f"[INFO] {note}")
     with open_hdf5(cfg.TEST_HDF5, "images") as db:
-        report = evaluate_model(classifier, db, int(cfg.get("EVAL_BATCH_SIZE")), progress)
+        report = evaluate_model(classifier, db, cfg.get("EVAL_BATCH_SIZE"), progress)
     report.update(
         model_path=str(path),
         model_kind=classifier.kind,

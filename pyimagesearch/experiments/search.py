@@ -184,10 +184,10 @@ def _logreg_trial(cfg: Config, train: Any, val: Any, trial: Any) -> TrialResult:
 
     classes = len(train.label_names)
     model = logistic_regression(
-        str(cfg.get("LOGREG_PENALTY")),
+        cfg.get("LOGREG_PENALTY"),
         classes,
-        float(cfg.get("LOGREG_C")),
-        int(cfg.get("RANDOM_SEED")),
+        cfg.get("LOGREG_C"),
+        cfg.get("RANDOM_SEED"),
     )
     model.fit(np.asarray(train.features, np.float64), train.labels)
     probs = model.predict_proba(np.asarray(val.features, np.float64))
@@ -289,13 +289,13 @@ def run_search(
     """Search, write the results into the search's run folder, return the summary."""
     import optuna
 
-    model = model or str(cfg.get("SEARCH_MODEL"))
+    model = model or cfg.get("SEARCH_MODEL")
     if model not in SEARCHABLE:
         raise ConfigError(f"SEARCH_MODEL must be one of {', '.join(SEARCHABLE)}, got {model!r}")
     dimensions = parse_space(cfg.get("SEARCH_SPACE"), model)
     trials = int(trials or cfg.get("SEARCH_TRIALS"))
-    pruning = bool(cfg.get("SEARCH_PRUNING")) and model in ("head", "network")
-    seed = int(cfg.get("RANDOM_SEED"))
+    pruning = cfg.get("SEARCH_PRUNING") and model in ("head", "network")
+    seed = cfg.get("RANDOM_SEED")
     searched = ", ".join(d.name for d in dimensions)
     if model == "network":
         train = val = None

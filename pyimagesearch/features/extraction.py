@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from pyimagesearch.config import setting
+from pyimagesearch.config import default
 from pyimagesearch.data.sources import Batch, ImageSource, open_source
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.features.backbones import (
@@ -33,7 +33,7 @@ from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.progress import progress_bar
 
-DEFAULT_BATCH_SIZE = setting("FEATURE_BATCH_SIZE").default
+DEFAULT_BATCH_SIZE = default("FEATURE_BATCH_SIZE")
 MAX_BUFFER_BYTES = 64 * 2**20  # rows kept in memory between writes (activations are large)
 
 
@@ -156,7 +156,7 @@ def extract_features(
     weights: Any = "imagenet",
     image_size: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    buffer_size: int = 1000,
+    buffer_size: int = default("BUFFER_SIZE"),
     label_source: str | None = None,
     workers: int | None = None,
     overwrite: bool = True,

@@ -89,7 +89,7 @@ def choose_dataset(cfg: Config, dataset_flag: str | None) -> tuple[str | list[st
         return splits, "the builder's splits (" + ", ".join(Path(p).name for p in splits) + ")"
     if cfg.get("IMAGES_PATH") is None:
         raise ConfigError("no dataset: pass --dataset PATH or set IMAGES_PATH in --config")
-    return str(cfg.IMAGES_PATH), f"images of {cfg.IMAGES_PATH}"
+    return cfg.IMAGES_PATH, f"images of {cfg.IMAGES_PATH}"
 
 
 def plan_extraction(
@@ -255,8 +255,8 @@ def run_extraction(cfg: Config, plan: ExtractionPlan, progress: bool = True) -> 
             job.backbone,
             job.weights,
             cfg.get("FEATURE_IMAGE_SIZE"),
-            int(cfg.get("FEATURE_BATCH_SIZE")),
-            int(cfg.get("BUFFER_SIZE")),
+            cfg.get("FEATURE_BATCH_SIZE"),
+            cfg.get("BUFFER_SIZE"),
             cfg.get("LABEL_SOURCE"),
             cfg.get("BUILD_WORKERS"),
             progress=progress,

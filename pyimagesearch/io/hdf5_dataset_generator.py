@@ -28,7 +28,7 @@ import numpy as np
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.direct_rows import DirectRowReader
 from pyimagesearch.io.hdf5_dataset import damaged, open_hdf5, read_label_names
-from pyimagesearch.preprocessing.batching import (
+from pyimagesearch.parallel.batches import (
     empty_batch,
     hold_opencv_single_threaded,
     inline_batches,

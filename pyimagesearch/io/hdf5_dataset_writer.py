@@ -24,6 +24,7 @@ from typing import Any
 import h5py
 import numpy as np
 
+from pyimagesearch.config import default
 from pyimagesearch.errors import DatasetError, OutputError
 from pyimagesearch.utils.atomic import partial_path
 
@@ -80,7 +81,7 @@ class HDF5DatasetWriter:
         dims: Sequence[int],
         output_path: str | os.PathLike[str],
         data_key: str = "images",
-        buffer_size: int = 1000,
+        buffer_size: int = default("BUFFER_SIZE"),
         overwrite: bool = False,
         dtype: Any = None,
         attrs: dict[str, Any] | None = None,

@@ -23,10 +23,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from pyimagesearch.preprocessing.batching import empty_batch, parallel_for
+from pyimagesearch.parallel.batches import empty_batch, parallel_for
 from pyimagesearch.utils.randomness import check_random_state
 
-# The book's ImageDataGenerator settings for AlexNet on Dogs vs. Cats (the config default).
+# The book's ImageDataGenerator settings for AlexNet on Dogs vs. Cats (AUGMENTATION = "book").
 BOOK_AUGMENTATION: dict[str, float | bool] = {
     "rotation_range": 20,
     "zoom_range": 0.15,
@@ -35,6 +35,8 @@ BOOK_AUGMENTATION: dict[str, float | bool] = {
     "shear_range": 0.15,
     "horizontal_flip": True,
 }
+
+AUGMENTATION_PRESETS: dict[str, dict[str, float | bool]] = {"book": BOOK_AUGMENTATION}
 
 _BORDERS = {
     "nearest": cv2.BORDER_REPLICATE,
@@ -110,8 +112,15 @@ class BatchAugmenter:
         self.rng = check_random_state(seed)
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any] | None, seed: int | None = None):
-        """Build from a config's ``AUGMENTATION`` dict; ``None`` or ``{}`` gives None."""
+    def from_settings(cls, settings: dict[str, Any] | str | None, seed: int | None = None):
+        """Build from a config's ``AUGMENTATION``: a dict of settings, or a preset's name
+        (``"book"``); ``None`` or ``{}`` gives None.
+
+        >>> BatchAugmenter.from_settings("book").rotation_range
+        20.0
+        """
+        if isinstance(settings, str):
+            settings = AUGMENTATION_PRESETS[settings]
         if not settings:
             return None
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pyimagesearch.preprocessing.batching import empty_batch
+from pyimagesearch.parallel.batches import empty_batch
 
 
 class CropPreprocessor:

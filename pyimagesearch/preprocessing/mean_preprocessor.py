@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from pyimagesearch.errors import DatasetError
-from pyimagesearch.preprocessing.batching import empty_batch, parallel_for
+from pyimagesearch.parallel.batches import empty_batch, parallel_for
 from pyimagesearch.utils.reports import read_json
 
 

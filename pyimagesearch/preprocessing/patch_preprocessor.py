@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pyimagesearch.preprocessing.batching import empty_batch, parallel_for
+from pyimagesearch.parallel.batches import empty_batch, parallel_for
 from pyimagesearch.utils.randomness import check_random_state
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pyimagesearch.preprocessing.batching import empty_batch, parallel_for
+from pyimagesearch.parallel.batches import empty_batch, parallel_for
 
 
 class SimplePreprocessor:

@@ -40,9 +40,9 @@ from pyimagesearch.features.weights import (
     resolve_weights,
 )
 from pyimagesearch.models.record import data_fingerprint, record_path, write_record
+from pyimagesearch.parallel.workers import loader_workers
 from pyimagesearch.utils.atomic import check_writable, refuse_existing
 from pyimagesearch.utils.reports import write_json
-from pyimagesearch.utils.workers import loader_workers
 
 REQUIRED_SETTINGS = ("TRAIN_HDF5", "VAL_HDF5", "TEST_HDF5")
 
@@ -124,7 +124,7 @@ def check_model_path(cfg: Config, overwrite: bool) -> Path:
 
 def plan_fine_tuning(cfg: Config, overwrite: bool = False) -> FineTunePlan:
     """Check every setting and file before an image is read or an epoch trained."""
-    from pyimagesearch.training.split_files import split_info
+    from pyimagesearch.io.split_files import split_info
 
     model_path = check_model_path(cfg, overwrite)
     spec = get_backbone_spec(cfg.get("BACKBONE"))
@@ -172,7 +172,7 @@ def image_generators(cfg: Config, plan: FineTunePlan):
     )
 
     size, classes = plan.input_size, len(plan.label_names)
-    batch = int(cfg.get("FINE_TUNE_BATCH_SIZE"))
+    batch = cfg.get("FINE_TUNE_BATCH_SIZE")
     workers = loader_workers(cfg.get("WORKERS"))
     preprocess = BackbonePreprocessor(plan.backbone)
     aug = BatchAugmenter.from_settings(cfg.get("AUGMENTATION"))
@@ -183,7 +183,7 @@ def image_generators(cfg: Config, plan: FineTunePlan):
         batch,
         train_steps,
         shuffle=True,
-        seed=int(cfg.get("RANDOM_SEED")),
+        seed=cfg.get("RANDOM_SEED"),
         **common,
     )
     val = HDF5DatasetGenerator(
@@ -203,7 +203,7 @@ def fine_tune(cfg: Config, overwrite: bool = False, verbose: int = 2) -> dict[st
 
     from pyimagesearch.nn.heads import build_fine_tune_model
 
-    keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
+    keras.utils.set_random_seed(cfg.get("RANDOM_SEED"))
     base = build_backbone(plan.backbone, plan.weights, plan.input_size)
     model = build_fine_tune_model(base, None, len(plan.label_names))
     stages = train_two_stages(
@@ -256,17 +256,17 @@ def _two_stages(cfg: Config, model, frozen, unfreeze, train, val, verbose: int) 
     model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss=loss, metrics=["accuracy"])
     first = model.fit(
         **fit_inputs(train, val),  # tf.data or a prefetcher
-        epochs=int(cfg.get("FINE_TUNE_HEAD_EPOCHS")),
+        epochs=cfg.get("FINE_TUNE_HEAD_EPOCHS"),
         callbacks=[stop()],
         shuffle=False,  # the generator shuffles, seeded per (epoch, batch)
         verbose=verbose,
     )
     trained = unfreeze()  # stage 2: the top of the backbone too
-    sgd = keras.optimizers.SGD(float(cfg.get("FINE_TUNE_LEARNING_RATE")), momentum=0.9)
+    sgd = keras.optimizers.SGD(cfg.get("FINE_TUNE_LEARNING_RATE"), momentum=0.9)
     model.compile(optimizer=sgd, loss=loss, metrics=["accuracy"])
     second = model.fit(
         **fit_inputs(train, val, initial_epoch=len(first.history["loss"])),  # new shuffles
-        epochs=int(cfg.get("FINE_TUNE_EPOCHS")),
+        epochs=cfg.get("FINE_TUNE_EPOCHS"),
         callbacks=[stop()],
         shuffle=False,
         verbose=verbose,
@@ -308,7 +308,7 @@ def save_and_score(
         },
     )
     with open_hdf5(plan.splits["test"], "images") as db:
-        test = evaluate_model(load_classifier(plan.model_path), db, int(cfg.get("EVAL_BATCH_SIZE")))
+        test = evaluate_model(load_classifier(plan.model_path), db, cfg.get("EVAL_BATCH_SIZE"))
     history = stages.history
     plot = plot_history(
         history,

@@ -35,7 +35,7 @@ def suggest(rates: np.ndarray, smoothed: np.ndarray) -> float:
 
 def find_learning_rate(cfg: Config, steps: int | None = None, verbose: int = 0) -> dict[str, Any]:
     """Run the finder on the training split; write ``lr_finder.png`` and ``.json``."""
-    from pyimagesearch.training.trainer import _build_model, make_generators, plan_training
+    from pyimagesearch.training.trainer import build_model, make_generators, plan_training
 
     png, json_path = cfg.output_path("lr_finder.png"), cfg.output_path("lr_finder.json")
     check_writable({"OUTPUT_PATH": png})
@@ -45,12 +45,11 @@ def find_learning_rate(cfg: Config, steps: int | None = None, verbose: int = 0) 
     quiet_tensorflow()
     import keras
 
-    keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
-    model = _build_model(cfg, plan)
-    train, _ = make_generators(cfg, plan.batch_size, plan.classes, plan.train.channel_order,
-                               plan.workers, validation=False)  # fmt: skip
+    keras.utils.set_random_seed(plan.seed)
+    model = build_model(plan)
+    train, _ = make_generators(plan.loader, plan.train)
     steps = min(len(train), steps or len(train))
-    low, high = (float(v) for v in cfg.get("LR_FINDER_RANGE"))
+    low, high = cfg.get("LR_FINDER_RANGE")
     rates = np.geomspace(low, high, max(steps, 2))
     losses: list[float] = []
 

@@ -3,7 +3,7 @@ back for display, each image titled with its label. Look before training for hou
 
 Example:
     >>> show_batch(load_config("config/dogs_vs_cats_config.py"), augment=True)  # doctest: +SKIP
-    PosixPath('output/batch_train_augmented.png')
+    (PosixPath('output/batch_train_augmented.png'), 32)
 """
 
 from __future__ import annotations
@@ -17,24 +17,20 @@ from pyimagesearch.errors import ConfigError
 from pyimagesearch.utils.atomic import check_writable
 from pyimagesearch.utils.gallery import image_grid
 
-SPLITS = {"train": "TRAIN_HDF5", "val": "VAL_HDF5", "test": "TEST_HDF5"}
-
 
 def network_batch(cfg: Config, split: str, augment: bool, count: int, seed: int = 0):
     """``(images uint8, label names)`` of one batch prepared as training prepares it."""
     from pyimagesearch.io import HDF5DatasetGenerator
+    from pyimagesearch.io.split_files import split_info
     from pyimagesearch.preprocessing import (
         BatchAugmenter,
         MeanPreprocessor,
         PatchPreprocessor,
         SimplePreprocessor,
     )
-    from pyimagesearch.training.split_files import split_info
 
-    if split not in SPLITS:
-        raise ConfigError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
-    info = split_info(cfg.get(SPLITS[split]) or cfg.TRAIN_HDF5)
-    size = int(cfg.get("INPUT_SIZE"))
+    info = split_info(cfg.split_path(split))
+    size = cfg.get("INPUT_SIZE")
     info.require_input(size, f"INPUT_SIZE {size}")
     mean = MeanPreprocessor.from_json(cfg.DATASET_MEAN, info.channel_order)
     aug = BatchAugmenter.from_settings(cfg.get("AUGMENTATION")) if augment else None
@@ -52,14 +48,15 @@ def network_batch(cfg: Config, split: str, augment: bool, count: int, seed: int 
 
 
 def show_batch(
-    cfg: Config, split: str = "train", augment: bool = False, count: int = 32,
-    output: str | Path | None = None,
-) -> Path:  # fmt: skip
-    """Write the grid of :func:`network_batch`; return its path."""
+    cfg: Config, augment: bool = False, output: str | Path | None = None
+) -> tuple[Path, int]:
+    """Write the grid of :func:`network_batch` (``SHOW_BATCH_IMAGES`` of
+    ``SHOW_BATCH_SPLIT``); return its path and the number of images shown."""
+    split, count = cfg.get("SHOW_BATCH_SPLIT"), cfg.get("SHOW_BATCH_IMAGES")
     name = f"batch_{split}{'_augmented' if augment else ''}.png"
     path = Path(output or cfg.output_path(name))
     check_writable({"--output": path})
-    images, labels = network_batch(cfg, split, augment, count, int(cfg.get("RANDOM_SEED")))
+    images, labels = network_batch(cfg, split, augment, count, cfg.get("RANDOM_SEED"))
     what = "augmented " if augment else ""
     title = f"{split}: {what}{images.shape[2]}x{images.shape[1]} network inputs"
-    return image_grid(images, labels, path, title=title)
+    return image_grid(images, labels, path, title=title), len(images)

@@ -31,8 +31,8 @@ from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError, DatasetError
 from pyimagesearch.features.weights import IMAGENET, check_weights_fit, resolve_weights
 from pyimagesearch.models.record import data_fingerprint
+from pyimagesearch.parallel.workers import loader_workers
 from pyimagesearch.training.fine_tuning import FineTunePlan, check_model_path
-from pyimagesearch.utils.workers import loader_workers
 
 ACTIVATIONS_KEY = "activations"
 
@@ -99,7 +99,7 @@ def plan_from_activations(
     """Check the file, the settings and the test split before anything is trained."""
     from pyimagesearch.features.backbones import build_backbone, get_backbone_spec
     from pyimagesearch.features.split import split_points
-    from pyimagesearch.training.split_files import split_info
+    from pyimagesearch.io.split_files import split_info
     from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
     path = Path(activations)
@@ -160,7 +160,7 @@ def plan_from_activations(
 def activation_generators(cfg: Config, plan: ActivationsPlan):
     from pyimagesearch.io import HDF5DatasetGenerator
 
-    batch = int(cfg.get("FINE_TUNE_BATCH_SIZE"))
+    batch = cfg.get("FINE_TUNE_BATCH_SIZE")
     common = {
         "classes": len(plan.label_names),
         "binarize": False,
@@ -172,7 +172,7 @@ def activation_generators(cfg: Config, plan: ActivationsPlan):
         batch,
         [AsFloat32()],
         shuffle=True,
-        seed=int(cfg.get("RANDOM_SEED")),
+        seed=cfg.get("RANDOM_SEED"),
         rows=plan.rows["train"],
         **common,
     )
@@ -229,7 +229,7 @@ def fine_tune_from_activations(
 
     from pyimagesearch.training.fine_tuning import save_and_score, train_two_stages
 
-    keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
+    keras.utils.set_random_seed(cfg.get("RANDOM_SEED"))
     network, upper, trainer = build_split_models(plan)
     stages = train_two_stages(
         cfg,

@@ -4,22 +4,24 @@ validation, the optimizer, schedule, loss and class weights the config names, so
 over the classes, checkpoints, ``--resume`` and the book's restart with a new learning
 rate (``--start-epoch N --lr X``).
 
-Everything that can stop a run is checked before TensorFlow starts: settings, data files
-and their classes and sizes, the mean, writable outputs, and an earlier run's files (a
-fresh run never destroys them: it stops, naming ``--resume`` and ``--overwrite``).
-``MODEL_PATH`` receives the best epoch by validation loss (training loss without a
-validation split), without optimizer state, and only once it is complete.
+Three steps. :func:`plan_training` checks and resolves every setting once, before
+TensorFlow starts: settings, data files and their classes and sizes, the mean, writable
+outputs, and an earlier run's files (a fresh run never destroys them: it stops, naming
+``--resume`` and ``--overwrite``). The generators, the model and the callbacks are then
+made from the :class:`TrainingPlan` alone, never from the config again. Last, the best
+epoch by validation loss (training loss without a validation split) is published to
+``MODEL_PATH`` without optimizer state, with its record, only once it is complete.
 
 Example:
-    >>> cfg = load_config("config/dogs_vs_cats_config.py")     # doctest: +SKIP
-    >>> summary = train_network(cfg, epochs=2)                   # doctest: +SKIP
+    >>> cfg = load_config("config/dogs_vs_cats_config.py", overrides={"EPOCHS": 2})
+    ... # doctest: +SKIP
+    >>> summary = train_network(cfg)                             # doctest: +SKIP
+    >>> summary = train_network(plan_training(cfg, resume=True))  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -28,8 +30,10 @@ from typing import Any
 
 from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError, DatasetError, PyImageSearchError
+from pyimagesearch.io.split_files import SplitInfo, split_info
 from pyimagesearch.models.record import data_fingerprint, write_record
-from pyimagesearch.nn.conv.registry import network_class
+from pyimagesearch.nn.conv.registry import keras_file_has_mean_layer, network_class
+from pyimagesearch.parallel.workers import loader_workers
 from pyimagesearch.preprocessing import (
     BatchAugmenter,
     MeanPreprocessor,
@@ -37,24 +41,42 @@ from pyimagesearch.preprocessing import (
     SimplePreprocessor,
 )
 from pyimagesearch.preprocessing.augmentation import fuse_steps
-from pyimagesearch.training.run_files import RunFiles
-from pyimagesearch.training.split_files import SplitInfo, split_info
+from pyimagesearch.training.training_files import TrainingFiles
 from pyimagesearch.utils.atomic import atomic_write, check_writable, check_writable_folder
 from pyimagesearch.utils.reports import read_json
-from pyimagesearch.utils.workers import loader_workers
 
 REQUIRED_SETTINGS = ("TRAIN_HDF5", "DATASET_MEAN", "MODEL_PATH")
-STRATEGIES = ("mirrored", "multi_worker")
 
 
 class ResumeError(PyImageSearchError):
     """``--resume`` found nothing to continue from."""
 
 
-def dataset_classes(path: str | os.PathLike[str]) -> tuple[list[str], str, tuple[int, int]]:
-    """``(label_names, channel_order, (height, width))`` of a dataset file."""
-    info = split_info(path)
-    return info.label_names, info.channel_order, info.shape
+@dataclass(frozen=True)
+class LoaderPlan:
+    """How training and validation batches are made, resolved once from the settings."""
+
+    batch_size: int
+    input_size: int
+    workers: int
+    seed: int
+    augmentation: dict[str, Any] | str | None  # AUGMENTATION, checked
+    mean: MeanPreprocessor
+    mean_in_model: bool  # uint8 batches: the model's first layer subtracts the mean
+
+
+@dataclass(frozen=True)
+class OptimizerPlan:
+    """The optimizer and its learning-rate schedule."""
+
+    name: str
+    learning_rate: float  # LEARNING_RATE, or --lr of a restarted run
+    momentum: float
+    nesterov: bool
+    schedule: str | None
+    power: float
+    step_factor: float
+    step_every: int
 
 
 @dataclass
@@ -62,17 +84,23 @@ class TrainingPlan:
     """A checked training run: every setting resolved, every file read once."""
 
     network: str
+    network_args: dict[str, Any]
+    weight_decay: float
     epochs: int
-    batch_size: int
-    input_size: int
-    workers: int
     strategy: str | None
+    mixed_precision: bool
+    seed: int
     train: SplitInfo
     val: SplitInfo | None  # None: no validation split
-    files: RunFiles
+    loader: LoaderPlan
+    optimizer: OptimizerPlan
+    files: TrainingFiles
+    checkpoint_every: int
+    checkpoints_keep: int
+    mean_file: str
+    settings: dict[str, Any]  # the config as used, for the model's record
     resume_from: tuple[Path, int] | None = None
-    mean: MeanPreprocessor | None = None
-    learning_rate: float | None = None  # --lr: a new rate for a restarted run
+    new_learning_rate: float | None = None  # --lr: assigned to the restored optimizer
     class_weight: dict[int, float] | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -83,6 +111,105 @@ class TrainingPlan:
     @property
     def classes(self) -> int:
         return len(self.train.label_names)
+
+    @property
+    def input_size(self) -> int:
+        return self.loader.input_size
+
+
+def dataset_classes(path) -> tuple[list[str], str, tuple[int, int]]:
+    """``(label_names, channel_order, (height, width))`` of a dataset file."""
+    info = split_info(path)
+    return info.label_names, info.channel_order, info.shape
+
+
+# -- plan ----------------------------------------------------------------------------------
+def plan_training(
+    cfg: Config,
+    resume: bool = False,
+    overwrite: bool = False,
+    start_epoch: int | None = None,
+    learning_rate: float | None = None,
+) -> TrainingPlan:
+    """Check everything a run needs, before TensorFlow is imported or a file is touched.
+
+    ``resume`` continues from the newest checkpoint, ``start_epoch`` from that epoch's,
+    ``learning_rate`` gives a restarted run a new rate; ``overwrite`` starts again over an
+    earlier run's files (kept aside until the new model is complete). Every other choice
+    is a setting of ``cfg`` (scripts apply their flags to it first).
+
+    Raises:
+        ConfigError: a setting that cannot work (MODEL_PATH suffix, strategy, INPUT_SIZE).
+        DatasetError: unusable HDF5 files, class mismatch, images smaller than the input.
+        OutputError: an unwritable output, or an earlier run's files without ``resume``
+            or ``overwrite``.
+        ResumeError: ``resume`` without a checkpoint.
+    """
+    _check_request(cfg, resume, overwrite, start_epoch, learning_rate)
+    network = network_class(cfg.get("NETWORK"))
+    size = cfg.get("INPUT_SIZE")
+    if size < network.min_size:
+        raise ConfigError(
+            f"INPUT_SIZE = {size} is too small for {network.name}: it needs at least "
+            f"{network.min_size}x{network.min_size}"
+        )
+    train = split_info(cfg.TRAIN_HDF5)
+    if train.rows == 0:
+        raise DatasetError(f"{cfg.TRAIN_HDF5} holds no images; rebuild it with build_dataset.py")
+    train.require_input(size, f"INPUT_SIZE {size}")
+    val = _validation_split(cfg, train)
+    files = TrainingFiles.of(cfg, network.name.lower())
+    check_writable({"MODEL_PATH": files.model, "OUTPUT_PATH": files.history})
+    check_writable_folder("CHECKPOINT_PATH", files.checkpoints)
+    resume_from = _resume_point(files, resume, overwrite, start_epoch)
+    mean_in_model = cfg.get("MEAN_IN_MODEL")
+    if resume_from is not None:  # the checkpoint's network decides how batches are fed
+        mean_in_model = keras_file_has_mean_layer(resume_from[0])
+    plan = TrainingPlan(
+        network=network.name,
+        network_args=_network_args(cfg, network.name),
+        weight_decay=cfg.get("WEIGHT_DECAY"),
+        epochs=cfg.get("EPOCHS"),
+        strategy=cfg.get("STRATEGY"),
+        mixed_precision=cfg.get("MIXED_PRECISION"),
+        seed=cfg.get("RANDOM_SEED"),
+        train=train,
+        val=val,
+        loader=loader_plan(cfg, train, mean_in_model),
+        optimizer=_optimizer_plan(cfg, learning_rate),
+        files=files,
+        checkpoint_every=cfg.get("CHECKPOINT_EVERY"),
+        checkpoints_keep=cfg.get("CHECKPOINTS_KEEP"),
+        mean_file=cfg.DATASET_MEAN,
+        settings={**cfg.snapshot(), "MEAN_IN_MODEL": mean_in_model},
+        resume_from=resume_from,
+        new_learning_rate=learning_rate,
+    )
+    _plan_notes(cfg, plan)
+    return plan
+
+
+def _check_request(
+    cfg: Config, resume: bool, overwrite: bool, start_epoch: int | None, rate: float | None
+) -> None:
+    model_path = Path(cfg.MODEL_PATH)
+    if model_path.suffix != ".keras":
+        raise ConfigError(
+            f"MODEL_PATH must end in .keras (Keras' native format), got {model_path.name}"
+        )
+    if cfg.get("STRATEGY") == "multi_worker":  # the one place this is refused
+        raise ConfigError(
+            "STRATEGY = 'multi_worker' cannot train with Keras 3: model.fit fails under "
+            "tf.distribute.MultiWorkerMirroredStrategy with more than one worker (Keras "
+            "issue keras-team/keras#20585, open since TensorFlow 2.16); train on one machine "
+            "with 'mirrored' (every GPU it has)"
+        )
+    restarting = resume or start_epoch is not None
+    if restarting and overwrite:
+        raise ConfigError("--resume/--start-epoch and --overwrite contradict each other")
+    if rate is not None and not restarting:
+        raise ConfigError("--lr sets a new rate for a restarted run: use it with --resume "
+                          "or --start-epoch (else set LEARNING_RATE)")  # fmt: skip
 
 
 def _validation_split(cfg: Config, train: SplitInfo) -> SplitInfo | None:
@@ -105,170 +232,70 @@ def _validation_split(cfg: Config, train: SplitInfo) -> SplitInfo | None:
     return val
 
 
-def plan_training(
-    cfg: Config,
-    epochs: int | None = None,
-    batch_size: int | None = None,
-    resume: bool = False,
-    overwrite: bool = False,
-    workers: int | None = None,
-    strategy: str | None = None,
-    start_epoch: int | None = None,
-    learning_rate: float | None = None,
-) -> TrainingPlan:
-    """Check everything a run needs, before TensorFlow is imported or a file is touched.
-
-    Raises:
-        ConfigError: a setting that cannot work (MODEL_PATH suffix, strategy, INPUT_SIZE).
-        DatasetError: unusable HDF5 files, class mismatch, images smaller than the input.
-        OutputError: an unwritable output, or an earlier run's files without ``--resume``
-            or ``--overwrite``.
-        ResumeError: ``resume`` without a checkpoint.
-    """
-    model_path = Path(cfg.MODEL_PATH)
-    if model_path.suffix != ".keras":
-        raise ConfigError(
-            f"MODEL_PATH must end in .keras (Keras' native format), got {model_path.name}"
-        )
-    strategy = strategy or cfg.get("STRATEGY")
-    if strategy is not None and strategy not in STRATEGIES:
-        raise ConfigError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
-    if strategy == "multi_worker":
-        raise ConfigError(
-            "STRATEGY = 'multi_worker' cannot train with Keras 3: model.fit fails under "
-            "tf.distribute.MultiWorkerMirroredStrategy with more than one worker (Keras "
-            "issue keras-team/keras#20585, open since TensorFlow 2.16); train on one machine "
-            "with 'mirrored' (every GPU it has)"
-        )
-    network = network_class(cfg.get("NETWORK"))
-    size = int(cfg.get("INPUT_SIZE"))
-    if size < network.min_size:
-        raise ConfigError(
-            f"INPUT_SIZE = {size} is too small for {network.name}: it needs at least "
-            f"{network.min_size}x{network.min_size}"
-        )
-    restarting = resume or start_epoch is not None
-    if restarting and overwrite:
-        raise ConfigError("--resume/--start-epoch and --overwrite contradict each other")
-    if learning_rate is not None and not restarting:
-        raise ConfigError("--lr sets a new rate for a restarted run: use it with --resume "
-                          "or --start-epoch (else set LEARNING_RATE)")  # fmt: skip
-
-    train = split_info(cfg.TRAIN_HDF5)
-    if train.rows == 0:
-        raise DatasetError(f"{cfg.TRAIN_HDF5} holds no images; rebuild it with build_dataset.py")
-    train.require_input(size, f"INPUT_SIZE {size}")
-    val = _validation_split(cfg, train)
-    mean = MeanPreprocessor.from_json(cfg.DATASET_MEAN, train.channel_order)
-    files = RunFiles.of(cfg, network.name.lower())
-    check_writable({"MODEL_PATH": files.model, "OUTPUT_PATH": files.history})
-    check_writable_folder("CHECKPOINT_PATH", files.checkpoints)
-    plan = TrainingPlan(
-        network=network.name,
-        epochs=int(epochs or cfg.get("EPOCHS")),
-        batch_size=int(batch_size or cfg.get("BATCH_SIZE")),
-        input_size=size,
-        workers=loader_workers(workers or cfg.get("WORKERS")),
-        strategy=strategy,
-        train=train,
-        val=val,
-        files=files,
-        mean=mean,
-        learning_rate=learning_rate,
-    )
+def _resume_point(
+    files: TrainingFiles, resume: bool, overwrite: bool, start_epoch: int | None
+) -> tuple[Path, int] | None:
+    """The checkpoint to continue from; a fresh run over an earlier one's files refuses."""
     if start_epoch is not None:
-        plan.resume_from = files.checkpoint_of(start_epoch)
-    elif resume:
-        plan.resume_from = files.latest_checkpoint()
-        if plan.resume_from is None:
+        return files.checkpoint_of(start_epoch)
+    if resume:
+        found = files.latest_checkpoint()
+        if found is None:
             raise ResumeError(f"nothing to resume: no checkpoint in {files.checkpoints}")
-    elif not overwrite:
+        return found
+    if not overwrite:
         files.refuse_to_replace()
+    return None
+
+
+def loader_plan(cfg: Config, train: SplitInfo, mean_in_model: bool | None = None) -> LoaderPlan:
+    """The batches' settings (``mean_in_model``: the config's MEAN_IN_MODEL by default);
+    the augmentation is checked here, before any work."""
+    augmentation = cfg.get("AUGMENTATION")
+    BatchAugmenter.from_settings(augmentation)  # an unknown key fails now, in one line
+    return LoaderPlan(
+        batch_size=cfg.get("BATCH_SIZE"),
+        input_size=cfg.get("INPUT_SIZE"),
+        workers=loader_workers(cfg.get("WORKERS")),
+        seed=cfg.get("RANDOM_SEED"),
+        augmentation=augmentation,
+        mean=MeanPreprocessor.from_json(cfg.DATASET_MEAN, train.channel_order),
+        mean_in_model=cfg.get("MEAN_IN_MODEL") if mean_in_model is None else mean_in_model,
+    )
+
+
+def _optimizer_plan(cfg: Config, restart_rate: float | None) -> OptimizerPlan:
+    return OptimizerPlan(
+        name=cfg.get("OPTIMIZER"),
+        learning_rate=cfg.get("LEARNING_RATE") if restart_rate is None else restart_rate,
+        momentum=cfg.get("MOMENTUM"),
+        nesterov=cfg.get("NESTEROV"),
+        schedule=cfg.get("LR_SCHEDULE"),
+        power=cfg.get("LR_POWER"),
+        step_factor=cfg.get("LR_STEP_FACTOR"),
+        step_every=cfg.get("LR_STEP_EVERY"),
+    )
+
+
+def _network_args(cfg: Config, network: str) -> dict[str, Any]:
+    args = dict(cfg.get("NETWORK_ARGS") or {})
+    if network == "AlexNet":  # AlexNet's own settings, as train_alexnet.py always read
+        args.setdefault("dense_units", cfg.get("DENSE_UNITS"))
+        args.setdefault("dropout", cfg.get("DROPOUT"))
+    return args
+
+
+def _plan_notes(cfg: Config, plan: TrainingPlan) -> None:
     if cfg.get("CLASS_WEIGHT") == "balanced":
-        plan.class_weight = balanced_class_weight(train)
-        shown = ", ".join(f"{train.label_names[k]} {w:.2f}" for k, w in plan.class_weight.items())
+        plan.class_weight = balanced_class_weight(plan.train)
+        names = plan.train.label_names
+        shown = ", ".join(f"{names[k]} {w:.2f}" for k, w in plan.class_weight.items())
         plan.notes.append(f"class weights (balanced): {shown}")
-    if val is None:
+    if plan.val is None:
         plan.notes.append(
             "no validation images (NUM_VAL_IMAGES = 0 or VAL_HDF5 unset/empty): the best "
             "epoch is chosen by training loss"
         )
-    return plan
-
-
-def make_generators(
-    cfg: Config,
-    batch_size: int,
-    classes: int,
-    channel_order: str = "RGB",
-    workers: int | None = None,
-    seed: int | None = None,
-    validation: bool = True,
-):
-    """Training and validation ``HDF5DatasetGenerator`` of a config (validation: None
-    when ``validation`` is False).
-
-    Training: random ``INPUT_SIZE`` patch, augmentation (``AUGMENTATION``) on the uint8
-    patch, mean subtraction (float32). Validation: resize, mean subtraction. With
-    ``MEAN_IN_MODEL`` the batches stay uint8 and the model subtracts the mean.
-    """
-    from pyimagesearch.io import HDF5DatasetGenerator
-
-    size = int(cfg.get("INPUT_SIZE"))
-    seed = cfg.get("RANDOM_SEED") if seed is None else seed
-    workers = loader_workers(workers or cfg.get("WORKERS"))
-    mean_steps = []
-    if not cfg.get("MEAN_IN_MODEL"):
-        mean_steps = [MeanPreprocessor.from_json(cfg.DATASET_MEAN, channel_order)]
-    aug = BatchAugmenter.from_settings(cfg.get("AUGMENTATION"))
-    train_steps = [PatchPreprocessor(size, size), *([aug] if aug else []), *mean_steps]
-    val_steps = [SimplePreprocessor(size, size), *mean_steps]
-    train_gen = HDF5DatasetGenerator(
-        cfg.TRAIN_HDF5,
-        batch_size,
-        preprocessors=fuse_steps(train_steps),  # patch, augmentation, mean: one pass
-        classes=classes,
-        shuffle=True,
-        seed=seed,
-        workers=workers,
-    )
-    if not validation:
-        return train_gen, None
-    try:
-        val_gen = HDF5DatasetGenerator(
-            cfg.VAL_HDF5, batch_size, preprocessors=val_steps, classes=classes, workers=workers
-        )
-    except Exception:
-        train_gen.close()
-        raise
-    return train_gen, val_gen
-
-
-def make_strategy(name: str | None):
-    """``tf.distribute`` strategy the setting names (None: the default, one device).
-
-    ``mirrored``: every visible GPU of this machine (or logical devices); ``multi_worker``:
-    several processes or machines, each started with its ``TF_CONFIG``. Created before the
-    model and before any other TensorFlow work, as multi-worker training requires.
-    """
-    if not name:
-        return None
-    import tensorflow as tf
-
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.MultiWorkerMirroredStrategy()
-
-
-def is_chief(strategy) -> bool:
-    """Whether this process writes the run's files (the only one, or worker 0)."""
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not resolver.task_type:
-        return True
-    return resolver.task_type == "chief" or (
-        resolver.task_type == "worker" and resolver.task_id == 0
-        and "chief" not in resolver.cluster_spec().as_dict()
-    )  # fmt: skip
 
 
 def balanced_class_weight(train: SplitInfo) -> dict[int, float]:
@@ -286,49 +313,90 @@ def balanced_class_weight(train: SplitInfo) -> dict[int, float]:
     return {i: float(w) for i, w in enumerate(weights)}
 
 
-def build_optimizer(cfg: Config, learning_rate: float | None = None):
-    """The optimizer the config names, at ``learning_rate`` (default LEARNING_RATE)."""
-    import keras
+# -- the parts made from the plan --------------------------------------------------------------
+def make_generators(loader: LoaderPlan, train: SplitInfo, val: SplitInfo | None = None):
+    """Training and validation ``HDF5DatasetGenerator`` (validation: None without ``val``).
 
-    rate = float(learning_rate or cfg.get("LEARNING_RATE"))
-    if cfg.get("OPTIMIZER") == "sgd":
-        return keras.optimizers.SGD(
-            rate, momentum=float(cfg.get("MOMENTUM")), nesterov=bool(cfg.get("NESTEROV"))
+    Training: random ``input_size`` patch, augmentation on the uint8 patch, mean
+    subtraction (float32). Validation: resize, mean subtraction. With ``mean_in_model``
+    the batches stay uint8 and the model subtracts the mean.
+    """
+    from pyimagesearch.io import HDF5DatasetGenerator
+
+    size, classes = loader.input_size, len(train.label_names)
+    mean_steps = [] if loader.mean_in_model else [loader.mean]
+    aug = BatchAugmenter.from_settings(loader.augmentation)
+    train_steps = [PatchPreprocessor(size, size), *([aug] if aug else []), *mean_steps]
+    train_gen = HDF5DatasetGenerator(
+        train.path,
+        loader.batch_size,
+        preprocessors=fuse_steps(train_steps),  # patch, augmentation, mean: one pass
+        classes=classes,
+        shuffle=True,
+        seed=loader.seed,
+        workers=loader.workers,
+    )
+    if val is None:
+        return train_gen, None
+    try:
+        val_gen = HDF5DatasetGenerator(
+            val.path,
+            loader.batch_size,
+            preprocessors=[SimplePreprocessor(size, size), *mean_steps],
+            classes=classes,
+            workers=loader.workers,
         )
-    return keras.optimizers.Adam(learning_rate=rate)
+    except Exception:
+        train_gen.close()
+        raise
+    return train_gen, val_gen
 
 
-def _network_args(cfg: Config, plan: TrainingPlan) -> dict[str, Any]:
-    args = dict(cfg.get("NETWORK_ARGS") or {})
-    if plan.network == "AlexNet":  # AlexNet's own settings, as train_alexnet.py always read
-        args.setdefault("dense_units", int(cfg.get("DENSE_UNITS")))
-        args.setdefault("dropout", tuple(cfg.get("DROPOUT")))
-    return args
+def make_strategy(name: str | None):
+    """The ``tf.distribute`` strategy ``STRATEGY`` names (None: the default, one device):
+    ``mirrored``, every visible GPU of this machine. Created before the model and before
+    any other TensorFlow work."""
+    if name is None:
+        return None
+    import tensorflow as tf
+
+    return tf.distribute.MirroredStrategy()
 
 
-def _build_model(cfg: Config, plan: TrainingPlan):
-    """The network, behind a mean-subtraction layer with MEAN_IN_MODEL, compiled."""
+def build_optimizer(plan: OptimizerPlan):
+    """The optimizer the plan names, at its learning rate."""
     import keras
 
-    from pyimagesearch.nn.conv.alexnet import MEAN_LAYER_NAME
-    from pyimagesearch.nn.conv.registry import build_network
+    if plan.name == "sgd":
+        return keras.optimizers.SGD(
+            plan.learning_rate, momentum=plan.momentum, nesterov=plan.nesterov
+        )
+    return keras.optimizers.Adam(learning_rate=plan.learning_rate)
+
+
+def build_model(plan: TrainingPlan):
+    """The network, behind a mean-subtraction layer with ``mean_in_model``, compiled."""
+    import keras
+
+    from pyimagesearch.nn.conv.registry import MEAN_LAYER_NAME, build_network
 
     size = plan.input_size
-    net = build_network(plan.network, size, size, 3, plan.classes,
-                        reg=float(cfg.get("WEIGHT_DECAY")), **_network_args(cfg, plan))  # fmt: skip
+    net = build_network(plan.network, size, size, 3, plan.classes, reg=plan.weight_decay,
+                        **plan.network_args)  # fmt: skip
     model = net
-    if cfg.get("MEAN_IN_MODEL"):
+    if plan.loader.mean_in_model:
         inputs = keras.Input(net.input_shape[1:])
         axis = 1 if keras.config.image_data_format() == "channels_first" else -1
         centred = keras.layers.Normalization(
-            axis=axis, mean=plan.mean.mean.tolist(), variance=[1.0] * 3, name=MEAN_LAYER_NAME
-        )(inputs)
+            axis=axis, mean=plan.loader.mean.mean.tolist(), variance=[1.0] * 3,
+            name=MEAN_LAYER_NAME,
+        )(inputs)  # fmt: skip
         model = keras.Model(inputs, net(centred), name=net.name)
     # softmax over the classes + categorical cross-entropy (the book's; docs/TRAINING.md).
     # The loss includes the weight-decay penalty; "crossentropy" is the data's loss alone,
     # comparable between runs of different WEIGHT_DECAY (search.py scores trials by it).
     model.compile(
-        optimizer=build_optimizer(cfg, plan.learning_rate),
+        optimizer=build_optimizer(plan.optimizer),
         loss="categorical_crossentropy",
         metrics=[
             "accuracy",
@@ -339,7 +407,8 @@ def _build_model(cfg: Config, plan: TrainingPlan):
     return model
 
 
-def _schedule_callbacks(cfg: Config, plan: TrainingPlan, steps: int, initial_epoch: int):
+def schedule_callbacks(plan: TrainingPlan, steps: int, initial_epoch: int) -> list:
+    """The learning-rate schedule's callback (if any) and the rate logger."""
     from pyimagesearch.callbacks.schedules import (
         EpochSchedule,
         LearningRateLogger,
@@ -348,211 +417,81 @@ def _schedule_callbacks(cfg: Config, plan: TrainingPlan, steps: int, initial_epo
         step_decay,
     )
 
-    base = float(plan.learning_rate or cfg.get("LEARNING_RATE"))
-    kind = cfg.get("LR_SCHEDULE")
+    opt = plan.optimizer
     callbacks: list = []
-    if kind == "poly":
-        callbacks.append(EpochSchedule(polynomial_decay(base, plan.epochs,
-                                                        float(cfg.get("LR_POWER")))))  # fmt: skip
-    elif kind == "step":
-        callbacks.append(EpochSchedule(step_decay(
-            base, float(cfg.get("LR_STEP_FACTOR")), int(cfg.get("LR_STEP_EVERY")))))  # fmt: skip
-    elif kind == "one_cycle":
-        callbacks.append(OneCycle(base, plan.epochs, steps, initial_epoch=initial_epoch))
+    if opt.schedule == "poly":
+        callbacks.append(EpochSchedule(polynomial_decay(opt.learning_rate, plan.epochs, opt.power)))
+    elif opt.schedule == "step":
+        callbacks.append(
+            EpochSchedule(step_decay(opt.learning_rate, opt.step_factor, opt.step_every))
+        )
+    elif opt.schedule == "one_cycle":
+        callbacks.append(
+            OneCycle(opt.learning_rate, plan.epochs, steps, initial_epoch=initial_epoch)
+        )
     return [*callbacks, LearningRateLogger()]
 
 
-def _earlier_best(files: RunFiles, monitor: str, done: int) -> tuple[float, int | None]:
-    """The best ``monitor`` value and epoch among a resumed run's first ``done`` epochs."""
-    if done == 0 or not files.history.exists():
-        return math.inf, None
-    values = list(read_json(files.history).get(monitor, []))[:done]
-    finite = [(v, i + 1) for i, v in enumerate(values) if math.isfinite(v)]
-    if not finite or not files.best.exists():
-        return math.inf, None
-    return min(finite)
-
-
-def _publish_model(
-    files: RunFiles, plan: TrainingPlan, model, best_epoch: int | None
-) -> tuple[Path, int]:
-    """Copy the best epoch's model to MODEL_PATH (write, then rename); the last epoch when
-    no epoch was kept (e.g. every loss was NaN)."""
-    from pyimagesearch.callbacks.best_model import save_inference_model
-
-    if best_epoch is not None and files.best.exists():
-        with atomic_write(files.model) as tmp:
-            shutil.copyfile(files.best, tmp)
-        return files.model, best_epoch
-    save_inference_model(model, files.model)
-    return files.model, plan.epochs
-
-
+# -- run -------------------------------------------------------------------------------------
 def train_network(
-    cfg: Config,
-    epochs: int | None = None,
-    batch_size: int | None = None,
-    resume: bool = False,
-    workers: int | None = None,
-    distribute: str | None = None,
+    source: Config | TrainingPlan,
+    *,
     verbose: int | str = "auto",
-    overwrite: bool = False,
-    start_epoch: int | None = None,
-    learning_rate: float | None = None,
     callbacks: list | None = None,
+    **restart: Any,
 ) -> dict[str, Any]:
-    """Train (or continue) the config's network; returns a summary dict. ``callbacks``:
-    Keras callbacks run after the trainer's own (search.py's pruning).
+    """Train (or continue) a network: from a config (``restart``: the arguments of
+    :func:`plan_training`), or from a plan made earlier; returns a summary dict.
+    ``callbacks``: Keras callbacks run after the trainer's own (search.py's pruning).
 
     Raises:
         ConfigError, DatasetError, OutputError, ResumeError: see :func:`plan_training`.
     """
-    plan = plan_training(cfg, epochs, batch_size, resume, overwrite, workers, distribute,
-                         start_epoch, learning_rate)  # fmt: skip
+    if isinstance(source, TrainingPlan):
+        if restart:
+            raise TypeError(f"a plan is already made; got {sorted(restart)} as well")
+        plan = source
+    else:
+        plan = plan_training(source, **restart)
     for note in plan.notes:
         print(f"[INFO] {note}")
-
-    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-
-    from pyimagesearch.callbacks import BestModelCheckpoint, EpochCheckpoint, TrainingMonitor
-    from pyimagesearch.io.feeding import fit_inputs
-    from pyimagesearch.nn.conv.alexnet import has_mean_layer
-
-    strategy = make_strategy(plan.strategy)  # before any other TensorFlow work
-    keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
-    _mixed_precision(cfg)
-    chief = is_chief(strategy)
-    files = plan.files if chief else plan.files.scratch()  # other workers write elsewhere
-    if not chief:
-        print(f"[INFO] worker {strategy.cluster_resolver.task_id}: the model is written by "
-              "worker 0 (the chief); this worker's files go to a temporary folder")  # fmt: skip
-    set_aside = None if plan.resume_from or not chief else files.set_aside()
+    strategy = _start_keras(plan)
+    set_aside = None if plan.resume_from else plan.files.set_aside()
     if set_aside is not None:
         print(f"[INFO] the earlier run's files are kept in {set_aside} until the new model is done")
-
-    scope = strategy.scope() if strategy else contextlib.nullcontext()
-    replicas = strategy.num_replicas_in_sync if strategy else 1
-    initial_epoch = 0
-    with scope:
-        if plan.resume_from is not None:
-            path, initial_epoch = plan.resume_from
-            print(f"[INFO] resuming from {path} (epoch {initial_epoch} done)")
-            model = keras.models.load_model(path)
-            if model.output_shape[-1] != plan.classes:
-                raise DatasetError(
-                    f"checkpoint {path} predicts {model.output_shape[-1]} classes, "
-                    f"the data has {plan.classes}"
-                )
-            if plan.learning_rate is not None:
-                old = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
-                model.optimizer.learning_rate.assign(plan.learning_rate)
-                print(f"[INFO] learning rate {old:g} -> {plan.learning_rate:g}")
-        else:
-            model = _build_model(cfg, plan)
-
-    # the model decides whether the batches are mean-subtracted (a resumed checkpoint wins)
-    cfg = cfg.replace(MEAN_IN_MODEL=has_mean_layer(model))
-    train_gen, val_gen = make_generators(
-        cfg, plan.batch_size, plan.classes, plan.train.channel_order, plan.workers,
-        validation=plan.val is not None,
-    )  # fmt: skip
-    best_value, best_at = _earlier_best(files, plan.monitor, initial_epoch)
-    best = BestModelCheckpoint(files.best, plan.monitor, best_value, best_at)
+    model, initial_epoch = _model_of(plan, strategy)
     started = time.perf_counter()
-    try:
-        train_gen.set_epoch(initial_epoch)
-        every, keep = int(cfg.get("CHECKPOINT_EVERY")), int(cfg.get("CHECKPOINTS_KEEP"))
-        callbacks = [
-            *_schedule_callbacks(cfg, plan, len(train_gen), initial_epoch),
-            best,
-            TrainingMonitor(
-                files.plot, files.history, initial_epoch, title=plan.network, monitor=plan.monitor
-            ),  # fmt: skip
-            EpochCheckpoint(files.checkpoints, every, initial_epoch, keep),
-            *(callbacks or []),
-        ]
-        if initial_epoch < plan.epochs:
-            print(
-                f"[INFO] training {plan.network} ({plan.input_size}x{plan.input_size}, "
-                f"{plan.classes} classes, {train_gen.num_images} training / "
-                f"{val_gen.num_images if val_gen else 0} validation images, batch "
-                f"{plan.batch_size}, epochs {initial_epoch + 1}..{plan.epochs}"
-                + (f", {replicas} replicas" if replicas > 1 else "")
-                + ")"
-            )
-            model.fit(
-                **fit_inputs(train_gen, val_gen, initial_epoch),  # tf.data or a prefetcher
-                epochs=plan.epochs,
-                initial_epoch=initial_epoch,
-                callbacks=callbacks,
-                class_weight=plan.class_weight,
-                shuffle=False,  # the generator shuffles, seeded per (epoch, batch)
-                verbose=verbose,
-            )
-        else:
-            print(f"[INFO] the checkpoint already has {initial_epoch} of {plan.epochs} epochs")
-    finally:
-        train_gen.close()
-        if val_gen is not None:
-            val_gen.close()
-    model_path, kept_epoch = _publish_model(files, plan, model, best.best_epoch)
-    history = read_json(files.history) if files.history.exists() else {}
-    write_record(
-        model_path,
-        {
-            "kind": "network",
-            "network": plan.network,
-            "label_names": plan.train.label_names,
-            "input_size": [plan.input_size, plan.input_size],
-            "image_size": [plan.train.shape[1], plan.train.shape[0]],
-            "channel_order": plan.train.channel_order,
-            "preprocessing": {
-                "mean": {c: float(v) for c, v in zip("RGB", _rgb(plan.mean), strict=True)},
-                "mean_in_model": bool(cfg.get("MEAN_IN_MODEL")),
-                "dataset_mean_file": str(cfg.DATASET_MEAN),
-                "training": "random patch, augmentation, mean subtraction",
-                "evaluation": "resize (baseline) or 10 crops, mean subtraction",
-            },
-            "epoch": kept_epoch,
-            "monitor": plan.monitor,
-            "data": {
-                "train": data_fingerprint(plan.train.path),
-                "val": data_fingerprint(plan.val.path) if plan.val else None,
-            },
-            "config": cfg.snapshot(),
-        },
-    )
-    RunFiles.discard(set_aside)
-    metrics = {k: v for k, v in history.items() if isinstance(v, list)}
+    replicas = strategy.num_replicas_in_sync if strategy else 1
+    best_epoch = _fit(plan, model, initial_epoch, replicas, verbose, callbacks or [])
+    model_path, kept_epoch = _publish_model(plan, model, best_epoch)
+    _write_training_record(plan, model_path, kept_epoch)
+    TrainingFiles.discard(set_aside)
     print(
         f"[INFO] model saved to {model_path}: epoch {kept_epoch} of {plan.epochs}, the lowest "
         f"{plan.monitor}"
     )
-    return {
-        "model_path": str(model_path),
-        "plot_path": str(files.plot),
-        "history_path": str(files.history),
-        "epochs": plan.epochs,
-        "initial_epoch": initial_epoch,
-        "best_epoch": kept_epoch,
-        "monitor": plan.monitor,
-        "classes": plan.train.label_names,
-        "seconds": time.perf_counter() - started,
-        "history": metrics,
-        "final": {k: v[-1] for k, v in metrics.items() if v},
-    }
+    return _summary(plan, model_path, kept_epoch, initial_epoch, time.perf_counter() - started)
 
 
 train_alexnet = train_network  # the book's script name; AlexNet is NETWORK's default
 
 
-def _mixed_precision(cfg: Config) -> None:
-    """float16 compute on a GPU when MIXED_PRECISION; on a CPU it is slower: say so, skip."""
-    if not cfg.get("MIXED_PRECISION"):
-        return
+def _start_keras(plan: TrainingPlan):
+    """Quiet TensorFlow, seed every generator, set the precision policy; the strategy."""
+    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
+
+    quiet_tensorflow()
+    import keras
+
+    strategy = make_strategy(plan.strategy)  # before any other TensorFlow work
+    keras.utils.set_random_seed(plan.seed)
+    if plan.mixed_precision:
+        _mixed_precision()
+    return strategy
+
+
+def _mixed_precision() -> None:
+    """float16 compute on a GPU; on a CPU it is slower: say so, skip."""
     import keras
     import tensorflow as tf
 
@@ -563,5 +502,152 @@ def _mixed_precision(cfg: Config) -> None:
         print("[INFO] MIXED_PRECISION is ignored: no GPU (float16 is slower on a CPU)")
 
 
-def _rgb(mean: MeanPreprocessor) -> tuple[float, float, float]:
-    return mean.rMean, mean.gMean, mean.bMean
+def _model_of(plan: TrainingPlan, strategy) -> tuple[Any, int]:
+    """A new compiled model, or the checkpoint's (and the epochs it has done)."""
+    import contextlib
+
+    import keras
+
+    with strategy.scope() if strategy else contextlib.nullcontext():
+        if plan.resume_from is None:
+            return build_model(plan), 0
+        path, done = plan.resume_from
+        print(f"[INFO] resuming from {path} (epoch {done} done)")
+        model = keras.models.load_model(path)
+        if model.output_shape[-1] != plan.classes:
+            raise DatasetError(
+                f"checkpoint {path} predicts {model.output_shape[-1]} classes, "
+                f"the data has {plan.classes}"
+            )
+        if plan.new_learning_rate is not None:
+            old = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+            model.optimizer.learning_rate.assign(plan.new_learning_rate)
+            print(f"[INFO] learning rate {old:g} -> {plan.new_learning_rate:g}")
+        return model, done
+
+
+def _fit(
+    plan: TrainingPlan, model, initial_epoch: int, replicas: int, verbose, extra: list
+) -> int | None:
+    """``model.fit`` from ``initial_epoch`` to the plan's epochs; the best epoch kept."""
+    from pyimagesearch.callbacks import BestModelCheckpoint, EpochCheckpoint, TrainingMonitor
+    from pyimagesearch.io.feeding import fit_inputs
+
+    files = plan.files
+    best = BestModelCheckpoint(files.best, plan.monitor, *_earlier_best(plan, initial_epoch))
+    train_gen, val_gen = make_generators(plan.loader, plan.train, plan.val)
+    try:
+        train_gen.set_epoch(initial_epoch)
+        callbacks = [
+            *schedule_callbacks(plan, len(train_gen), initial_epoch),
+            best,
+            TrainingMonitor(
+                files.plot, files.history, initial_epoch, title=plan.network, monitor=plan.monitor
+            ),  # fmt: skip
+            EpochCheckpoint(
+                files.checkpoints, plan.checkpoint_every, initial_epoch, plan.checkpoints_keep
+            ),  # fmt: skip
+            *extra,
+        ]
+        if initial_epoch >= plan.epochs:
+            print(f"[INFO] the checkpoint already has {initial_epoch} of {plan.epochs} epochs")
+            return best.best_epoch
+        print(
+            f"[INFO] training {plan.network} ({plan.input_size}x{plan.input_size}, "
+            f"{plan.classes} classes, {train_gen.num_images} training / "
+            f"{val_gen.num_images if val_gen else 0} validation images, batch "
+            f"{plan.loader.batch_size}, epochs {initial_epoch + 1}..{plan.epochs}"
+            + (f", {replicas} replicas" if replicas > 1 else "")
+            + ")"
+        )
+        model.fit(
+            **fit_inputs(train_gen, val_gen, initial_epoch),  # tf.data or a prefetcher
+            epochs=plan.epochs,
+            initial_epoch=initial_epoch,
+            callbacks=callbacks,
+            class_weight=plan.class_weight,
+            shuffle=False,  # the generator shuffles, seeded per (epoch, batch)
+            verbose=verbose,
+        )
+    finally:
+        train_gen.close()
+        if val_gen is not None:
+            val_gen.close()
+    return best.best_epoch
+
+
+def _earlier_best(plan: TrainingPlan, done: int) -> tuple[float, int | None]:
+    """The best monitored value and epoch among a resumed run's first ``done`` epochs."""
+    files = plan.files
+    if done == 0 or not files.history.exists():
+        return math.inf, None
+    values = list(read_json(files.history).get(plan.monitor, []))[:done]
+    finite = [(v, i + 1) for i, v in enumerate(values) if math.isfinite(v)]
+    if not finite or not files.best.exists():
+        return math.inf, None
+    return min(finite)
+
+
+# -- record ------------------------------------------------------------------------------------
+def _publish_model(plan: TrainingPlan, model, best_epoch: int | None) -> tuple[Path, int]:
+    """Copy the best epoch's model to MODEL_PATH (write, then rename); the last epoch when
+    no epoch was kept (e.g. every loss was NaN)."""
+    from pyimagesearch.callbacks.best_model import save_inference_model
+
+    files = plan.files
+    if best_epoch is not None and files.best.exists():
+        with atomic_write(files.model) as tmp:
+            shutil.copyfile(files.best, tmp)
+        return files.model, best_epoch
+    save_inference_model(model, files.model)
+    return files.model, plan.epochs
+
+
+def _write_training_record(plan: TrainingPlan, model_path: Path, epoch: int) -> None:
+    mean = plan.loader.mean
+    write_record(
+        model_path,
+        {
+            "kind": "network",
+            "network": plan.network,
+            "label_names": plan.train.label_names,
+            "input_size": [plan.input_size, plan.input_size],
+            "image_size": [plan.train.shape[1], plan.train.shape[0]],
+            "channel_order": plan.train.channel_order,
+            "preprocessing": {
+                "mean": {"R": mean.rMean, "G": mean.gMean, "B": mean.bMean},
+                "mean_in_model": plan.loader.mean_in_model,
+                "dataset_mean_file": str(plan.mean_file),
+                "training": "random patch, augmentation, mean subtraction",
+                "evaluation": "resize (baseline) or 10 crops, mean subtraction",
+            },
+            "epoch": epoch,
+            "monitor": plan.monitor,
+            "data": {
+                "train": data_fingerprint(plan.train.path),
+                "val": data_fingerprint(plan.val.path) if plan.val else None,
+            },
+            "config": plan.settings,
+        },
+    )
+
+
+def _summary(
+    plan: TrainingPlan, model_path: Path, kept_epoch: int, initial_epoch: int, seconds: float
+) -> dict[str, Any]:
+    files = plan.files
+    history = read_json(files.history) if files.history.exists() else {}
+    metrics = {k: v for k, v in history.items() if isinstance(v, list)}
+    return {
+        "model_path": str(model_path),
+        "plot_path": str(files.plot),
+        "history_path": str(files.history),
+        "epochs": plan.epochs,
+        "initial_epoch": initial_epoch,
+        "best_epoch": kept_epoch,
+        "monitor": plan.monitor,
+        "classes": plan.train.label_names,
+        "seconds": seconds,
+        "history": metrics,
+        "final": {k: v[-1] for k, v in metrics.items() if v},
+    }

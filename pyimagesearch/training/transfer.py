@@ -64,7 +64,7 @@ def transfer_data(cfg: Config) -> TransferData:
         )
     data = load_features(files)
     test_files = cfg.path_list("TEST_FEATURES_HDF5")
-    seed = int(cfg.get("RANDOM_SEED"))
+    seed = cfg.get("RANDOM_SEED")
     if test_files:
         test = load_features(test_files)
         if test.label_names != data.label_names:
@@ -81,7 +81,7 @@ def transfer_data(cfg: Config) -> TransferData:
             "the builder's splits (train / val / test)",
         )
     else:
-        size = float(cfg.get("LOGREG_TEST_SIZE"))
+        size = cfg.get("LOGREG_TEST_SIZE")
         train, test = held_out_split(data, size, seed)
         split = f"stratified {1 - size:.0%}/{size:.0%} split, seed {seed}"
         result = TransferData(train.labelled(), None, test.labelled(), split)
@@ -132,7 +132,7 @@ def train_logreg(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
     report_path = Path(cfg.get("LOGREG_REPORT"))
     check_writable({"LOGREG_MODEL_PATH": model_path, "LOGREG_REPORT": report_path})
     data = transfer_data(cfg)
-    seed = int(cfg.get("RANDOM_SEED"))
+    seed = cfg.get("RANDOM_SEED")
     train = data.train if data.val is None else _concat(data.train, data.val)
     print(f"[INFO] training on {len(train)} rows of {train.features.shape[1]} features")
     fixed_c = cfg.get("LOGREG_C")
@@ -142,7 +142,7 @@ def train_logreg(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
         c_grid=[fixed_c] if fixed_c is not None else cfg.get("LOGREG_C_GRID"),
         seed=seed,
         n_jobs=jobs,
-        penalty=str(cfg.get("LOGREG_PENALTY")),
+        penalty=cfg.get("LOGREG_PENALTY"),
     )
     results = evaluate(
         search.best_estimator_, data.test.features, data.test.labels, train.label_names
@@ -215,9 +215,7 @@ def head_rows(cfg: Config, data: TransferData) -> tuple[FeatureSet, FeatureSet]:
     seeded stratified ``HEAD_VAL_SPLIT`` of the training rows."""
     if data.val is not None and len(data.val):
         return data.train, data.val
-    return stratified_part(
-        data.train, float(cfg.get("HEAD_VAL_SPLIT")), int(cfg.get("RANDOM_SEED"))
-    )
+    return stratified_part(data.train, cfg.get("HEAD_VAL_SPLIT"), cfg.get("RANDOM_SEED"))
 
 
 def fit_head(
@@ -230,14 +228,14 @@ def fit_head(
     quiet_tensorflow()
     import keras
 
-    keras.utils.set_random_seed(int(cfg.get("RANDOM_SEED")))
+    keras.utils.set_random_seed(cfg.get("RANDOM_SEED"))
     model = compiled_head(cfg, train.features.shape[1], len(train.label_names))
     history = model.fit(
         train.features,
         train.labels,
         validation_data=(val.features, val.labels),
-        epochs=int(cfg.get("HEAD_EPOCHS")),
-        batch_size=int(cfg.get("HEAD_BATCH_SIZE")),
+        epochs=cfg.get("HEAD_EPOCHS"),
+        batch_size=cfg.get("HEAD_BATCH_SIZE"),
         callbacks=[head_early_stopping(), *(callbacks or [])],
         verbose=verbose,
     )
@@ -251,10 +249,10 @@ def compiled_head(cfg: Config, input_dim: int, classes: int):
 
     from pyimagesearch.nn.heads import build_feature_head, loss_for
 
-    dropout, units = float(cfg.get("HEAD_DROPOUT")), int(cfg.get("HEAD_UNITS"))
+    dropout, units = cfg.get("HEAD_DROPOUT"), cfg.get("HEAD_UNITS")
     model = build_feature_head(input_dim, classes, dropout, units)
     model.compile(
-        optimizer=keras.optimizers.Adam(float(cfg.get("HEAD_LEARNING_RATE"))),
+        optimizer=keras.optimizers.Adam(cfg.get("HEAD_LEARNING_RATE")),
         loss=loss_for(classes),
         metrics=["accuracy"],
     )

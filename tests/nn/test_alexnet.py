@@ -53,3 +53,20 @@ def test_mean_inside_the_model_equals_mean_outside(rng) -> None:
 def test_too_small_inputs_are_refused() -> None:
     with pytest.raises(ValueError, match="at least 63"):
         AlexNet.build(32, 32, 3, 2)
+
+
+def test_a_saved_model_says_whether_it_subtracts_the_mean_without_keras(tmp_path) -> None:
+    """A resumed run feeds batches as its checkpoint expects: read from the file alone."""
+    from pyimagesearch.errors import DatasetError
+    from pyimagesearch.nn.conv.registry import keras_file_has_mean_layer
+
+    inside = AlexNet.build(64, 64, 3, 2, dense_units=8, mean=[1.0, 2.0, 3.0])
+    outside = AlexNet.build(64, 64, 3, 2, dense_units=8)
+    inside.save(tmp_path / "inside.keras")
+    outside.save(tmp_path / "outside.keras")
+    assert keras_file_has_mean_layer(tmp_path / "inside.keras")
+    assert not keras_file_has_mean_layer(tmp_path / "outside.keras")
+    cut = tmp_path / "cut.keras"
+    cut.write_bytes((tmp_path / "inside.keras").read_bytes()[:100])
+    with pytest.raises(DatasetError, match="not a readable Keras model file"):
+        keras_file_has_mean_layer(cut)

@@ -263,7 +263,7 @@ def test_settings_that_cannot_work_fail_before_training(
     def no_model(*a, **k):
         raise AssertionError("the model was built before the settings were checked")
 
-    monkeypatch.setattr(alexnet_training, "_build_model", no_model)
+    monkeypatch.setattr(alexnet_training, "build_model", no_model)
     config = run_config(**overrides)
     assert train_alexnet.main(["--config", str(config), "--quiet", *args]) == 2
     assert first_error_line(capsys).startswith(first_line)

@@ -10,8 +10,7 @@ from keras import layers
 from keras.regularizers import l2
 
 from pyimagesearch.nn.conv._common import channel_axis, input_shape
-
-MEAN_LAYER_NAME = "mean_subtraction"
+from pyimagesearch.nn.conv.registry import MEAN_LAYER_NAME
 
 
 class AlexNet:

@@ -10,10 +10,16 @@ Example:
 from __future__ import annotations
 
 import importlib
+import json
+import os
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from pyimagesearch.errors import ConfigError
+from pyimagesearch.errors import ConfigError, DatasetError
+
+# The layer that subtracts the dataset mean inside a model (MEAN_IN_MODEL).
+MEAN_LAYER_NAME = "mean_subtraction"
 
 
 @dataclass(frozen=True)
@@ -65,3 +71,24 @@ def network_class(name: str) -> NetworkSpec:
 def build_network(name: str, width: int, height: int, depth: int, classes: int, **args: Any):
     """Build the network a config names (``NETWORK``, ``NETWORK_ARGS``)."""
     return network_class(name).build(width, height, depth, classes, **args)
+
+
+def keras_file_has_mean_layer(path: str | os.PathLike[str]) -> bool:
+    """Whether a saved ``.keras`` model subtracts the dataset mean itself, read from the
+    file's ``config.json`` without loading Keras (a checkpoint decides how a resumed run's
+    batches are fed).
+
+    Raises:
+        DatasetError: the file is not a readable ``.keras`` archive (cut off, damaged).
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise DatasetError(f"{path} is not a readable Keras model file ({exc})") from None
+    layers = config.get("config", {}).get("layers", []) if isinstance(config, dict) else []
+    return any(
+        MEAN_LAYER_NAME in (layer.get("name"), layer.get("config", {}).get("name"))
+        for layer in layers
+        if isinstance(layer, dict)
+    )

@@ -1,4 +1,5 @@
-"""Run per-image OpenCV work of a batch on a shared thread pool (OpenCV releases the GIL).
+"""Run per-image OpenCV work of a batch on a shared thread pool (OpenCV releases the GIL),
+and allocate batches that TensorFlow takes without a copy.
 
 Where batches are already made side by side (a loader with several threads), splitting
 each batch again over the pool only adds hand-offs: inside :func:`inline_batches` the
@@ -18,7 +19,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 import cv2
 import numpy as np
 
-from pyimagesearch.utils.workers import resolve_workers
+from pyimagesearch.parallel.workers import resolve_workers
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
@@ -34,6 +34,7 @@ _INLINE = threading.local()
 _OPENCV_LOCK = threading.Lock()
 _OPENCV_HOLDERS = 0
 _OPENCV_THREADS = 0
+_THREADS: list[int] = []  # batch_threads() counts, innermost last
 
 
 @contextlib.contextmanager
@@ -105,17 +106,33 @@ def empty_batch(shape: tuple[int, ...], dtype) -> np.ndarray:
     return raw[start : start + nbytes].view(dtype).reshape(shape)
 
 
+@contextlib.contextmanager
+def batch_threads(threads: int) -> Iterator[None]:
+    """Inside the block, batch work is split over at most ``threads`` threads (1: all of
+    it in the calling thread), e.g. to measure one core.
+
+    >>> with batch_threads(1):
+    ...     default_threads()
+    1
+    """
+    _THREADS.append(max(1, int(threads)))
+    try:
+        yield
+    finally:
+        _THREADS.pop()
+
+
 def default_threads() -> int:
-    """Threads used for batch work: one per core (``PYIMAGESEARCH_THREADS`` overrides)."""
-    env = os.environ.get("PYIMAGESEARCH_THREADS")
-    return resolve_workers(int(env) if env else None)
+    """Threads used for batch work: one per core (inside :func:`batch_threads`, its count)."""
+    return _THREADS[-1] if _THREADS else resolve_workers(None)
 
 
 def _pool() -> ThreadPoolExecutor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = ThreadPoolExecutor(default_threads(), thread_name_prefix="pyis-batch")
+            size = max(resolve_workers(None), default_threads())
+            _POOL = ThreadPoolExecutor(size, thread_name_prefix="pyis-batch")
         return _POOL
 
 

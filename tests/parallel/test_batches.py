@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 
 from pyimagesearch.io import HDF5DatasetGenerator
-from pyimagesearch.preprocessing.batching import (
+from pyimagesearch.parallel.batches import (
     inline_batches,
     opencv_single_threaded,
     parallel_chunks,
@@ -66,6 +66,7 @@ def test_a_generator_with_loader_threads_holds_opencv_until_closed(tmp_path: Pat
 def test_batches_come_out_aligned_for_tensorflow(tmp_path: Path) -> None:
     """Every batch the loader makes starts on a 64-byte boundary (TensorFlow then takes it
     without a copy), whatever the steps."""
+    from pyimagesearch.parallel.batches import empty_batch
     from pyimagesearch.preprocessing import (
         BatchAugmenter,
         MeanPreprocessor,
@@ -73,7 +74,6 @@ def test_batches_come_out_aligned_for_tensorflow(tmp_path: Path) -> None:
         SimplePreprocessor,
     )
     from pyimagesearch.preprocessing.augmentation import fuse_steps
-    from pyimagesearch.preprocessing.batching import empty_batch
 
     assert empty_batch((3, 5, 7), np.float32).ctypes.data % 64 == 0
     path = tmp_path / "tiny.hdf5"

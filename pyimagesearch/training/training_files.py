@@ -1,11 +1,11 @@
-"""The files a training run leaves, protected from the next run.
+"""The files a training leaves (model, checkpoints, history, plot), protected from the next.
 
 A fresh run never destroys an earlier run's model or checkpoints: without ``--resume`` or
 ``--overwrite`` it stops before training; with ``--overwrite`` the earlier files are moved
 into a folder the message names, and removed only once the new model is complete.
 
 Example:
-    >>> files = RunFiles.of(cfg, "alexnet")            # doctest: +SKIP
+    >>> files = TrainingFiles.of(cfg, "alexnet")        # doctest: +SKIP
     >>> files.existing()                               # doctest: +SKIP
     [PosixPath('output/checkpoints/epoch_012.keras'), ...]
 """
@@ -28,8 +28,8 @@ _EPOCH = re.compile(r"^epoch_(\d+)\.keras$")
 
 
 @dataclass
-class RunFiles:
-    """Where one training run writes its model, checkpoints, history and plot."""
+class TrainingFiles:
+    """Where one training writes its model, checkpoints, history and plot."""
 
     model: Path
     checkpoints: Path
@@ -37,22 +37,13 @@ class RunFiles:
     plot: Path
 
     @classmethod
-    def of(cls, cfg: Config, name: str) -> RunFiles:
+    def of(cls, cfg: Config, name: str) -> TrainingFiles:
         return cls(
             Path(cfg.MODEL_PATH),
             Path(cfg.get("CHECKPOINT_PATH")),
             cfg.output_path(f"{name}_training.json"),
             cfg.output_path(f"{name}_training.png"),
         )
-
-    def scratch(self) -> RunFiles:
-        """The same files in a temporary folder: what a multi-worker run's other workers
-        write (only the chief writes the real ones)."""
-        import tempfile
-
-        folder = Path(tempfile.mkdtemp(prefix="pyis-worker-"))
-        return RunFiles(folder / self.model.name, folder / "checkpoints",
-                        folder / self.history.name, folder / self.plot.name)  # fmt: skip
 
     @property
     def best(self) -> Path:

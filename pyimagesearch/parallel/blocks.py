@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from pyimagesearch.utils.workers import default_workers
+from pyimagesearch.parallel.workers import default_workers
 
 T = TypeVar("T")
 R = TypeVar("R")
