@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch import cli
 from pyimagesearch.audit.run import run_audit
-from pyimagesearch.utils import cli
 
 
 @cli.friendly_errors

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch.cli import config_parser, friendly_errors, load_script_config
 from pyimagesearch.data.builder import build_dataset
-from pyimagesearch.utils.cli import config_parser, friendly_errors, load_script_config
 
 
 def print_summary(report: dict) -> None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch import cli
 from pyimagesearch.config import SPLIT_SETTINGS
 from pyimagesearch.evaluation.cam_runs import run_cam
-from pyimagesearch.utils import cli
 
 
 @cli.friendly_errors

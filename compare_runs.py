@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch import cli
 from pyimagesearch.experiments.compare import compare_to_files, table_lines
-from pyimagesearch.utils import cli
 
 
 @cli.friendly_errors

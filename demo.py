@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import build_dataset
+from pyimagesearch.cli import config_parser, friendly_errors
 from pyimagesearch.config import load_config
 from pyimagesearch.demo.synthetic_dataset import generate_synthetic_dataset
-from pyimagesearch.utils.cli import config_parser, friendly_errors
 
 DEFAULT_CONFIG = "config/demo_config.py"
 

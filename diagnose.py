@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch import cli
 from pyimagesearch.config import SPLIT_SETTINGS
 from pyimagesearch.evaluation.diagnosis import run_diagnosis
-from pyimagesearch.utils import cli
 
 
 @cli.friendly_errors

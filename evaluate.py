@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from pyimagesearch.evaluation.tencrop import REQUIRED_SETTINGS, run_evaluation
-from pyimagesearch.utils.cli import (
+from pyimagesearch.cli import (
     add_run_argument,
     config_parser,
     friendly_errors,
@@ -22,6 +21,7 @@ from pyimagesearch.utils.cli import (
     model_argument,
     script_run,
 )
+from pyimagesearch.evaluation.tencrop import REQUIRED_SETTINGS, run_evaluation
 
 
 def print_report(report: dict) -> None:

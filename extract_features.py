@@ -22,19 +22,19 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch.cli import (
+    absolute_path,
+    absolute_paths,
+    config_parser,
+    friendly_errors,
+    load_script_config,
+)
 from pyimagesearch.errors import ConfigError
 from pyimagesearch.features.jobs import (
     check_outputs,
     estimate_activations,
     plan_extraction,
     run_extraction,
-)
-from pyimagesearch.utils.cli import (
-    absolute_path,
-    absolute_paths,
-    config_parser,
-    friendly_errors,
-    load_script_config,
 )
 
 

@@ -23,15 +23,15 @@ from __future__ import annotations
 
 import sys
 
-from pyimagesearch.training.fine_tuning import REQUIRED_SETTINGS, fine_tune
-from pyimagesearch.training.split_fine_tuning import activations_path, fine_tune_from_activations
-from pyimagesearch.utils.cli import (
+from pyimagesearch.cli import (
     absolute_path,
     config_parser,
     friendly_errors,
     load_script_config,
     script_run,
 )
+from pyimagesearch.training.fine_tuning import REQUIRED_SETTINGS, fine_tune
+from pyimagesearch.training.split_fine_tuning import activations_path, fine_tune_from_activations
 
 
 def build_parser():

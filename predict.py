@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch import cli
 from pyimagesearch.evaluation.prediction import predict_images, run_prediction
-from pyimagesearch.utils import cli
 
 
 def build_parser():

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch import cli
 from pyimagesearch.experiments.run_report import make_report
-from pyimagesearch.utils import cli
 
 
 @cli.friendly_errors

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch import cli
 from pyimagesearch.experiments.search import SEARCHABLE, run_search
-from pyimagesearch.utils import cli
 
 
 @cli.friendly_errors

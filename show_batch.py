@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch import cli
 from pyimagesearch.config import SPLIT_SETTINGS
 from pyimagesearch.training.show_batch import show_batch
-from pyimagesearch.utils import cli
 
 
 @cli.friendly_errors

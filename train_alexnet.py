@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch import cli
 from pyimagesearch.experiments.runs import summarise as run_summary
 from pyimagesearch.training.trainer import REQUIRED_SETTINGS, train_network
-from pyimagesearch.utils import cli
 
 
 @cli.friendly_errors

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch import cli
 from pyimagesearch.training.transfer import train_logreg
-from pyimagesearch.utils import cli
 
 
 @cli.friendly_errors

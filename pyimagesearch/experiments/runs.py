@@ -37,6 +37,7 @@ from typing import Any
 
 from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError
+from pyimagesearch.models.record import note_run, record_path
 from pyimagesearch.utils.reports import read_json, write_json
 
 RUNS_FOLDER = "runs"
@@ -47,7 +48,6 @@ PACKAGES = ("numpy", "h5py", "opencv-python-headless", "scikit-learn", "tensorfl
             "tensorflow-cpu", "keras", "optuna", "skops")  # fmt: skip
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _STAMP = re.compile(r"^\d{8}-\d{6}-")
-_ACTIVE: list[Run] = []  # the run being recorded in this process (innermost last)
 # Report keys that name files a run produced; their files are kept in the run folder.
 OUTPUT_KEYS = ("model", "model_path", "record", "plot", "plot_path", "history_path",
                "report_path", "submission", "figures", "predictions_csv")  # fmt: skip
@@ -137,10 +137,13 @@ class Run:
             values = value if isinstance(value, list | tuple) else [value]
             for one in values:
                 if isinstance(one, str | os.PathLike) and not _same_file(one, used):
+                    is_model = key in ("model", "model_path") and Path(one).is_file()
+                    if is_model:
+                        note_run(one, self.path)  # before the record is kept here
                     kept = self.keep(one)
-                    if key in ("model", "model_path") and kept is not None:
+                    if is_model and kept is not None:
                         self.info["model"] = kept.name
-                        self.keep(Path(str(one) + ".json"))  # its record
+                        self.keep(record_path(one))
         history = report.get("history")
         if isinstance(history, Mapping) and not (self.path / HISTORY_FILE).exists():
             write_json(self.path / HISTORY_FILE, history)  # the curves, for report.py
@@ -266,7 +269,6 @@ def recorded_run(
 ) -> Iterator[Run]:
     """A new run for the duration of a script's work; its status says how it ended."""
     run = start_run(cfg, script, name, command)
-    _ACTIVE.append(run)
     try:
         yield run
     except BaseException as exc:
@@ -277,8 +279,6 @@ def recorded_run(
         raise
     else:
         run.finish("finished")
-    finally:
-        _ACTIVE.remove(run)
 
 
 def discard(run: Run) -> None:
@@ -296,11 +296,6 @@ def discard(run: Run) -> None:
         with contextlib.suppress(OSError):
             root.rmdir()
             root.parent.rmdir()  # OUTPUT_PATH, when the run made it and it is empty
-
-
-def active_run() -> Run | None:
-    """The run this process is recording, if any (model records name it)."""
-    return _ACTIVE[-1] if _ACTIVE else None
 
 
 def find_run(

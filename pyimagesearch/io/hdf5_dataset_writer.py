@@ -32,7 +32,7 @@ STRING_DTYPE = h5py.string_dtype(encoding="utf-8")
 _ERRNO = re.compile(r"errno = (\d+)")
 # Files whose close failed (a full disk fails the final metadata flush too): HDF5 keeps
 # them open and tries again when the interpreter exits, which can crash it. The scripts
-# end such a process directly after reporting the error (see utils.cli.friendly_errors).
+# end such a process directly after reporting the error (see pyimagesearch.cli.friendly_errors).
 _UNCLOSED: set[str] = set()
 
 

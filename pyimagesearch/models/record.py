@@ -64,18 +64,23 @@ def data_fingerprint(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def write_record(model_path: str | os.PathLike[str], record: dict[str, Any]) -> Path:
     """Write the record of a finished model file (adds its sha256 and the time)."""
-    from pyimagesearch.experiments.runs import active_run
-
-    run = active_run()
     full = {
         "format": RECORD_FORMAT,
-        **({"run": str(run.path)} if run is not None else {}),
         **record,
         "model_file": Path(model_path).name,
         "sha256": file_sha256(model_path),
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     return write_json(record_path(model_path), full)
+
+
+def note_run(model_path: str | os.PathLike[str], run_folder: str | os.PathLike[str]) -> None:
+    """Name the run folder that keeps a model in the model's record (``"run"``), so that a
+    later script using the model finds the run that trained it. A model without a record
+    is left as it is."""
+    record = read_record(model_path)
+    if record is not None and record.get("run") != str(run_folder):
+        write_json(record_path(model_path), {**record, "run": str(run_folder)})
 
 
 def read_record(model_path: str | os.PathLike[str]) -> dict[str, Any] | None:

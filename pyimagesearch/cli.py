@@ -1,5 +1,7 @@
-"""Small helpers shared by the command-line scripts: the common options, loading the config
-with ``--set`` overrides, and turning user errors into one line and exit code 2."""
+"""The scripts' layer: the options every script shares, loading the config with ``--set``
+overrides and flags as settings, the run folder of a script's work, and user errors as one
+line and exit code 2. The layer above every other part of the library (the scripts at the
+repository root import it; nothing in the library does)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,13 @@ from typing import Any
 
 from pyimagesearch.config import Config, load_config
 from pyimagesearch.errors import ConfigError, PyImageSearchError
+from pyimagesearch.experiments.runs import (
+    model_parent,
+    note_input_model,
+    recorded_run,
+    run_model,
+    short_name,
+)
 from pyimagesearch.utils.display import display_path
 
 
@@ -233,13 +242,6 @@ def script_run(
 ) -> Iterator[Any]:
     """The run folder of one script's work (``OUTPUT_PATH/runs/<date-time>-<name>``);
     ``model``: the trained model the script uses (its run becomes this run's parent)."""
-    from pyimagesearch.experiments.runs import (
-        model_parent,
-        note_input_model,
-        recorded_run,
-        short_name,
-    )
-
     name = getattr(args, "name", None)
     if name is None and model is not None:  # "alexnet-lr3-evaluate": whose model it used
         parent = model_parent(model)
@@ -253,8 +255,6 @@ def script_run(
 def model_argument(args: argparse.Namespace, cfg: Config, default: str | None) -> str | None:
     """The model a script uses: ``--run [NAME]`` (the model kept in that run; no NAME: the
     newest run that trained one), else ``--model``, else the config's ``default`` setting."""
-    from pyimagesearch.experiments.runs import run_model
-
     if getattr(args, "run", None):
         if getattr(args, "model", None):
             raise ConfigError("give --model or --run, not both")
