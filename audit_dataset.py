@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 
 from pyimagesearch import cli
-from pyimagesearch.audit.run import run_audit
+from pyimagesearch.audit.audit_dataset import run_audit
 
 
 @cli.friendly_errors

@@ -17,7 +17,7 @@ import sys
 
 from pyimagesearch import cli
 from pyimagesearch.config import SPLIT_SETTINGS
-from pyimagesearch.evaluation.cam_runs import run_cam
+from pyimagesearch.diagnostics.cam import run_cam
 
 
 @cli.friendly_errors

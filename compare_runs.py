@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 
 from pyimagesearch import cli
-from pyimagesearch.experiments.compare import compare_to_files, table_lines
+from pyimagesearch.experiments.compare_runs import compare_to_files, table_lines
 
 
 @cli.friendly_errors

@@ -16,7 +16,7 @@ import sys
 
 from pyimagesearch import cli
 from pyimagesearch.config import SPLIT_SETTINGS
-from pyimagesearch.evaluation.diagnosis import run_diagnosis
+from pyimagesearch.diagnostics.diagnose import run_diagnosis
 
 
 @cli.friendly_errors

@@ -21,7 +21,7 @@ from pyimagesearch.cli import (
     model_argument,
     script_run,
 )
-from pyimagesearch.evaluation.tencrop import REQUIRED_SETTINGS, run_evaluation
+from pyimagesearch.evaluation.evaluate import REQUIRED_SETTINGS, run_evaluation
 
 
 def print_report(report: dict) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 
 from pyimagesearch import cli
-from pyimagesearch.evaluation.prediction import predict_images, run_prediction
+from pyimagesearch.evaluation.predict import predict_images, run_prediction
 
 
 def build_parser():

@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 
 from pyimagesearch import cli
-from pyimagesearch.experiments.run_report import make_report
+from pyimagesearch.experiments.report import make_report
 
 
 @cli.friendly_errors

@@ -11,7 +11,7 @@ import sys
 
 from pyimagesearch import cli
 from pyimagesearch.config import SPLIT_SETTINGS
-from pyimagesearch.training.show_batch import show_batch
+from pyimagesearch.diagnostics.show_batch import show_batch
 
 
 @cli.friendly_errors

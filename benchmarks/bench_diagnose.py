@@ -41,8 +41,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     quiet_tensorflow()
-    from pyimagesearch.evaluation.cam import class_activation_maps
-    from pyimagesearch.evaluation.diagnosis import predict_split, write_diagnosis
+    from pyimagesearch.diagnostics.activation_maps import class_activation_maps
+    from pyimagesearch.diagnostics.diagnose import predict_split, write_diagnosis
     from pyimagesearch.evaluation.tencrop import predict_baseline
     from pyimagesearch.models import load_classifier, write_record
     from pyimagesearch.nn.conv import AlexNet

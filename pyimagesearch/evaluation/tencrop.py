@@ -8,8 +8,10 @@ never one image at a time, and the next chunk is read and prepared on a backgrou
 while the model predicts the current one.
 
 Example:
-    >>> report = run_evaluation(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
-    >>> report["baseline_rank1"], report["tencrop_rank1"]                      # doctest: +SKIP
+    >>> classifier = load_classifier("output/alexnet_dogs_vs_cats.keras")     # doctest: +SKIP
+    >>> with open_hdf5("datasets/kaggle_dogs_vs_cats/hdf5/test.hdf5", "images") as db:
+    ...     report = evaluate_model(classifier, db)                          # doctest: +SKIP
+    >>> report["baseline_rank1"], report["tencrop_rank1"]                    # doctest: +SKIP
     (0.9272, 0.9404)
 """
 
@@ -17,22 +19,18 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import h5py
 import numpy as np
 
-from pyimagesearch.config import Config, setting
+from pyimagesearch.config import setting
 from pyimagesearch.errors import DatasetError
-from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names, read_rows
-from pyimagesearch.models.classifiers import Classifier, load_classifier, require_same_classes
-from pyimagesearch.utils.atomic import check_writable
+from pyimagesearch.evaluation.ranked import ranked_accuracy
+from pyimagesearch.io.hdf5_dataset import read_label_names, read_rows
+from pyimagesearch.models.classifiers import Classifier
 from pyimagesearch.utils.progress import progress_bar
-from pyimagesearch.utils.ranked import ranked_accuracy
-from pyimagesearch.utils.reports import write_json
 
-REQUIRED_SETTINGS = ("MODEL_PATH", "TEST_HDF5")
 DEFAULT_EVAL_BATCH_SIZE = setting("EVAL_BATCH_SIZE").default  # network inputs per call
 
 
@@ -177,42 +175,3 @@ def check_fit(record: dict[str, Any], test_shape: tuple[int, int]) -> list[str]:
         f"the test images ({width}x{height}) are resized to {trained_w}x{trained_h}, the size "
         "the model was trained on, before its input is cut from them"
     ]
-
-
-def run_evaluation(
-    cfg: Config,
-    model_path: str | None = None,
-    progress: bool = True,
-    report_path: str | Path | None = None,
-) -> dict[str, Any]:
-    """Evaluate any trained model on ``TEST_HDF5``; write ``evaluation.json``.
-
-    The model, its record and the test set (image size, classes) are checked, and the
-    output folder tried, before the model is loaded.
-    """
-    from pyimagesearch.models.record import read_record
-
-    path = Path(model_path or cfg.MODEL_PATH)
-    if not path.is_file():
-        raise DatasetError(f"model not found: {path} (train it first)")
-    record = read_record(path)
-    report_path = Path(report_path or cfg.output_path("evaluation.json"))
-    check_writable({"OUTPUT_PATH": report_path})
-    with open_hdf5(cfg.TEST_HDF5, "images") as db:
-        test_shape = tuple(int(v) for v in db["images"].shape[1:3])
-        test_names = read_label_names(db)
-    notes = check_fit(record, test_shape) if record else []
-    classifier = load_classifier(path)
-    require_same_classes(classifier, test_names, "the test set")
-    for note in notes:
-        print(f"[INFO] {note}")
-    with open_hdf5(cfg.TEST_HDF5, "images") as db:
-        report = evaluate_model(classifier, db, cfg.get("EVAL_BATCH_SIZE"), progress)
-    report.update(
-        model_path=str(path),
-        model_kind=classifier.kind,
-        test_hdf5=str(cfg.TEST_HDF5),
-        notes=notes,
-    )
-    report["report_path"] = str(write_json(report_path, report))
-    return report

@@ -433,7 +433,7 @@ def _best(
 
 
 def _write_results(search: Run, rows: list[dict[str, Any]], names: list[str], best: dict) -> None:
-    from pyimagesearch.experiments.run_report import comparison_report, write_report
+    from pyimagesearch.experiments.report import comparison_report, write_report
 
     columns = ["trial", "state", "val_loss", "val_accuracy", "epochs", "best_epoch", *names,
                "seconds", "run"]  # fmt: skip

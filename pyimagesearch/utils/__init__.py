@@ -1,1 +1,2 @@
-"""Utilities: ranked accuracy, CLI helpers, report writing."""
+"""Utilities every layer may use: atomic writes and disk checks, JSON reports, progress bars,
+paths for display, quiet TensorFlow, image grids, plots, randomness."""

@@ -10,10 +10,10 @@ import pytest
 
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.evaluation import evaluate_model, predict_baseline, predict_tencrop
+from pyimagesearch.evaluation.ranked import rank5_accuracy, ranked_accuracy
 from pyimagesearch.models.classifiers import Classifier
 from pyimagesearch.models.record import write_record
 from pyimagesearch.preprocessing import CropPreprocessor, MeanPreprocessor
-from pyimagesearch.utils.ranked import rank5_accuracy, ranked_accuracy
 from pyimagesearch.utils.reports import read_json, write_json
 
 

@@ -20,7 +20,7 @@ import evaluate
 import report
 import train
 from pyimagesearch.demo.synthetic_dataset import generate_synthetic_dataset
-from pyimagesearch.experiments.run_report import comparison_report, write_run_report
+from pyimagesearch.experiments.report import comparison_report, write_run_report
 from pyimagesearch.experiments.runs import find_run, list_runs, recorded_run
 from tests.helpers import split_settings, write_config
 

@@ -60,7 +60,7 @@ def test_a_seeded_3_trial_search_picks_the_lowest_validation_loss_and_repeats(
     assert trial_config["LOGREG_C"] == pytest.approx(float(rows[0]["LOGREG_C"]))
     report = (folder / "report.html").read_text()
     assert "Best settings of the search" in report and report.count("trial-00") >= 3
-    from pyimagesearch.experiments.run_report import run_report
+    from pyimagesearch.experiments.report import run_report
 
     assert run_report(folder) == report  # report.py --run SEARCH: the same page
     again = search_once(tmp_path / "b", tiny_features, *settings)

@@ -24,12 +24,7 @@ import numpy as np
 from pyimagesearch.config import Config, default
 from pyimagesearch.data.sources import UNLABELED, open_source
 from pyimagesearch.errors import ConfigError
-from pyimagesearch.models.classifiers import Classifier, load_classifier
-from pyimagesearch.utils.atomic import atomic_write, check_writable
-from pyimagesearch.utils.display import display_path
-from pyimagesearch.utils.progress import progress_bar
-from pyimagesearch.utils.reports import write_json
-from pyimagesearch.utils.submission import (
+from pyimagesearch.evaluation.submission import (
     binary_log_loss,
     check_clip_range,
     clip_probabilities,
@@ -37,6 +32,11 @@ from pyimagesearch.utils.submission import (
     non_numeric_ids,
     write_submission,
 )
+from pyimagesearch.models.classifiers import Classifier, load_classifier
+from pyimagesearch.utils.atomic import atomic_write, check_writable
+from pyimagesearch.utils.display import display_path
+from pyimagesearch.utils.progress import progress_bar
+from pyimagesearch.utils.reports import write_json
 
 
 @dataclass

@@ -10,7 +10,7 @@ import pytest
 
 import predict
 import train_logreg
-from pyimagesearch.utils.submission import read_submission
+from pyimagesearch.evaluation.submission import read_submission
 
 pytestmark = pytest.mark.slow
 

@@ -42,7 +42,7 @@ def run_cam(
 ) -> tuple[Path, str]:  # fmt: skip
     """Write the grid of overlays (``CAM_IMAGES`` of ``split``, or the ``images`` files, at
     ``CAM_LAYER``); return its path and the method (CAM or Grad-CAM)."""
-    from pyimagesearch.evaluation.cam import write_cam_grid
+    from pyimagesearch.diagnostics.activation_maps import write_cam_grid
     from pyimagesearch.models.classifiers import load_classifier
 
     path = Path(output or cfg.output_path("cam.png"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pyimagesearch.errors import ConfigError, DatasetError
-from pyimagesearch.utils.submission import (
+from pyimagesearch.evaluation.submission import (
     binary_log_loss,
     check_clip_range,
     clip_probabilities,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pyimagesearch.config import SETTINGS
-from pyimagesearch.experiments.compare import (
+from pyimagesearch.experiments.compare_runs import (
     NUMBER_COLUMNS,
     compare_runs,
     model_name,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import compare_runs
 import train_logreg
-from pyimagesearch.experiments.compare import differing_settings
+from pyimagesearch.experiments.compare_runs import differing_settings
 from pyimagesearch.experiments.runs import list_runs
 from tests.experiments.test_runs import features_config  # noqa: F401 (a fixture)
 
