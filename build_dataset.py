@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from pyimagesearch.data.builder import build_dataset
+from pyimagesearch.data.build_dataset import build_dataset
 from pyimagesearch.utils.cli import config_parser, friendly_errors, load_script_config
 
 

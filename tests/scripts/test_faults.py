@@ -194,12 +194,12 @@ def test_read_only_mean_folder_stops_the_rebuild_before_decoding(
     config = write_config(tmp_path / "c.py", **settings)
     assert build_dataset.main(["--config", str(config), "--quiet"]) == 0
     before = digests([folder / "hdf5", folder / "mean"])
-    from pyimagesearch.data import builder
+    from pyimagesearch.data import split_writer
 
     def no_decoding(*args, **kwargs):
         raise AssertionError("an image was decoded before the outputs were checked")
 
-    monkeypatch.setattr(builder, "threaded_blocks", no_decoding)
+    monkeypatch.setattr(split_writer, "threaded_blocks", no_decoding)
     capsys.readouterr()
     with read_only(folder / "mean"):
         code = build_dataset.main(["--config", str(config), "--quiet", "--overwrite"])
