@@ -23,6 +23,8 @@ import extract_features
 import fine_tune
 import train_alexnet
 from pyimagesearch.callbacks import EpochCheckpoint
+from pyimagesearch.config import load_config
+from pyimagesearch.data.build_dataset import build_dataset as run_build
 from pyimagesearch.io import open_hdf5, read_paths
 from pyimagesearch.utils.reports import read_json
 from tests.helpers import split_settings, write_config
@@ -82,7 +84,7 @@ def built(synthetic_images: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     folder = tmp_path_factory.mktemp("built")
     settings = dataset_settings(folder, synthetic_images)
     config = write_config(folder / "build.py", **settings)
-    assert build_dataset.main(["--config", str(config), "--quiet"]) == 0
+    run_build(load_config(config), progress=False)
     return settings
 
 
