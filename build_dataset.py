@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from pyimagesearch.cli import config_parser, friendly_errors, load_script_config
-from pyimagesearch.data.builder import build_dataset
+from pyimagesearch.data.build_dataset import build_dataset
 
 
 def print_summary(report: dict) -> None:

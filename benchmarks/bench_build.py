@@ -42,7 +42,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from pyimagesearch.config import load_config  # noqa: E402
-from pyimagesearch.data.builder import build_dataset  # noqa: E402
+from pyimagesearch.data.build_dataset import build_dataset  # noqa: E402
 from pyimagesearch.parallel.blocks import default_workers  # noqa: E402
 
 SHARED = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO_ROOT.parent / "shared"))

@@ -71,12 +71,13 @@ def split_settings(folder: Path, images: Path, **extra: object) -> dict:
 
 def build_splits(folder: Path, images: Path, **extra: object) -> dict:
     """Build ``images`` into train/val/test files under ``folder``; return the settings."""
-    import build_dataset
+    from pyimagesearch.config import load_config
+    from pyimagesearch.data.build_dataset import build_dataset
 
     folder.mkdir(parents=True, exist_ok=True)
     settings = split_settings(folder, images, **extra)
     config = write_config(folder / "build_config.py", **settings)
-    assert build_dataset.main(["--config", str(config), "--quiet"]) == 0
+    build_dataset(load_config(config), progress=False)
     return settings
 
 

@@ -47,30 +47,49 @@ def read_label_file(
     with open(path, newline="", encoding="utf-8-sig") as handle:
         rows = [row for row in csv.reader(handle, delimiter=delimiter) if row]
     if header:
-        if not rows:
-            raise DatasetError(f"{path} is empty")
-        names, rows = [c.strip() for c in rows[0]], rows[1:]
-        try:
-            index = [names.index(c) if isinstance(c, str) else int(c) for c in columns]
-        except ValueError:
-            raise DatasetError(
-                f"{path} has no column {[c for c in columns if c not in names][0]!r}; its "
-                f"columns are {', '.join(names)} (set LABELS_COLUMNS)"
-            ) from None
+        index, rows = _header_columns(path, rows, columns)
+    elif by_name:
+        raise DatasetError("LABELS_COLUMNS names columns, but the file has no header")
     else:
-        if by_name:
-            raise DatasetError("LABELS_COLUMNS names columns, but the file has no header")
         index = [int(c) for c in columns]
+    mapping = _mapping_of(path, rows, index, first_row=2 if header else 1)
+    if not mapping:
+        raise DatasetError(f"{path} holds no file names and labels")
+    return mapping
+
+
+def _header_columns(
+    path: Path, rows: list[list[str]], columns: Sequence[str | int]
+) -> tuple[list[int], list[list[str]]]:
+    """The positions of ``columns`` (names looked up in the header row, positions as
+    given), and the rows below the header."""
+    if not rows:
+        raise DatasetError(f"{path} is empty")
+    names, rows = [c.strip() for c in rows[0]], rows[1:]
+    try:
+        index = [names.index(c) if isinstance(c, str) else int(c) for c in columns]
+    except ValueError:
+        raise DatasetError(
+            f"{path} has no column {[c for c in columns if c not in names][0]!r}; its "
+            f"columns are {', '.join(names)} (set LABELS_COLUMNS)"
+        ) from None
+    return index, rows
+
+
+def _mapping_of(
+    path: Path, rows: list[list[str]], index: list[int], first_row: int
+) -> dict[str, str]:
+    """``{file name: label}`` of the rows (``index``: the two columns' positions); a
+    file named twice must have one label. ``first_row``: the first row's number in the
+    file, for error messages."""
     mapping: dict[str, str] = {}
-    for number, row in enumerate(rows, start=2 if header else 1):
+    for number, row in enumerate(rows, start=first_row):
         if max(index) >= len(row):
             raise DatasetError(f"{path}, row {number}: fewer than {max(index) + 1} columns")
         name, label = row[index[0]].strip(), row[index[1]].strip()
         if mapping.get(name, label) != label:
             raise DatasetError(f"{path} gives {name} two labels: {mapping[name]!r} and {label!r}")
         mapping[name] = label
-    if not mapping:
-        raise DatasetError(f"{path} holds no file names and labels")
     return mapping
 
 

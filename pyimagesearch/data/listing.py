@@ -172,6 +172,29 @@ def list_images(
         DatasetError: ``root`` is missing or holds no images, or the layout is mixed.
     """
     root = Path(root)
+    _check_request(root, label_source)
+    top = str(root)
+    walk = walk_folder(top)
+    images = [p for p in walk.files if is_image_file(p)]
+    ignored = [p for p in walk.files if not is_image_file(p)]
+    if not images:
+        raise DatasetError(
+            f"no images ({', '.join(e[1:] for e in IMAGE_EXTENSIONS)}) found under {root}"
+            + (f"; {len(ignored)} other file(s) ignored" if ignored else "")
+        )
+    label_source = _resolve_label_source(label_source, mapping, images, top)
+    paths, labels, unlabeled = _label_images(images, label_source, top, mapping)
+    if not paths and not allow_unlabeled:
+        raise DatasetError(
+            f"none of the {len(images)} images under {root} has a {label_source} label "
+            "(Kaggle's test1/ folder is unlabeled: build from train/)"
+        )
+    missing = missing_files(images, mapping) if mapping is not None else []
+    return ImageListing(paths, labels, label_source, unlabeled, ignored, walk, missing, top)
+
+
+def _check_request(root: Path, label_source: str | None) -> None:
+    """The folder exists and is one; ``label_source`` is one of ``LABEL_SOURCES`` or None."""
     if not root.exists():
         raise DatasetError(f"image folder not found: {root} (check IMAGES_PATH)")
     if not root.is_dir():
@@ -181,54 +204,58 @@ def list_images(
             f"LABEL_SOURCE must be one of {LABEL_SOURCES} or None, got {label_source!r}"
         )
 
-    top = str(root)
-    walk = walk_folder(top)
-    files = walk.files
-    images = [p for p in files if is_image_file(p)]
-    ignored = [p for p in files if not is_image_file(p)]
-    if not images:
-        raise DatasetError(
-            f"no images ({', '.join(e[1:] for e in IMAGE_EXTENSIONS)}) found under {root}"
-            + (f"; {len(ignored)} other file(s) ignored" if ignored else "")
-        )
-    if mapping is not None:
-        label_source = "mapping"
-    elif label_source == "mapping":
-        raise DatasetError("LABEL_SOURCE = 'mapping' needs LABELS_FILE")
-    if label_source is None:
-        in_root = sum(1 for p in images if os.path.dirname(p) == top)
-        if in_root and in_root != len(images):
-            raise DatasetError(
-                f"{root} mixes images directly in the folder ({in_root}) and in subfolders "
-                f"({len(images) - in_root}); set LABEL_SOURCE = 'filename' or 'folder'"
-            )
-        label_source = "filename" if in_root else "folder"
 
+def _resolve_label_source(
+    label_source: str | None, mapping: dict[str, str] | None, images: list[str], top: str
+) -> str:
+    """``"mapping"`` with a mapping; else ``label_source``, or for None the layout's:
+    ``"filename"`` for images directly in ``top``, ``"folder"`` for images in subfolders
+    (a mix of both is refused)."""
+    if mapping is not None:
+        return "mapping"
+    if label_source == "mapping":
+        raise DatasetError("LABEL_SOURCE = 'mapping' needs LABELS_FILE")
+    if label_source is not None:
+        return label_source
+    in_root = sum(1 for p in images if os.path.dirname(p) == top)
+    if in_root and in_root != len(images):
+        raise DatasetError(
+            f"{top} mixes images directly in the folder ({in_root}) and in subfolders "
+            f"({len(images) - in_root}); set LABEL_SOURCE = 'filename' or 'folder'"
+        )
+    return "filename" if in_root else "folder"
+
+
+# Why an image has no label, by label source.
+UNLABELED_REASONS = {
+    "mapping": "not named in the label file",
+    "filename": "no label prefix in file name (expected cat.0.jpg)",
+    "folder": "not inside a class folder",
+}
+
+
+def _label_images(
+    images: list[str], label_source: str, top: str, mapping: dict[str, str] | None
+) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """``(paths, labels, unlabeled)``: the images that have a label, their labels, and
+    ``(path, reason)`` for those that have none."""
     paths: list[str] = []
     labels: list[str] = []
     unlabeled: list[tuple[str, str]] = []
     for path in images:
-        if label_source == "mapping":
-            label = label_of(path, mapping)
-            if label is None:
-                unlabeled.append((path, "not named in the label file"))
-                continue
-        elif label_source == "filename":
-            label = label_from_filename(path)
-            if label is None:
-                unlabeled.append((path, "no label prefix in file name (expected cat.0.jpg)"))
-                continue
+        label = _label_of(path, label_source, top, mapping)
+        if label is None:
+            unlabeled.append((path, UNLABELED_REASONS[label_source]))
         else:
-            if os.path.dirname(path) == top:
-                unlabeled.append((path, "not inside a class folder"))
-                continue
-            label = label_from_folder(path, top)
-        paths.append(path)
-        labels.append(label)
-    if not paths and not allow_unlabeled:
-        raise DatasetError(
-            f"none of the {len(images)} images under {root} has a {label_source} label "
-            "(Kaggle's test1/ folder is unlabeled: build from train/)"
-        )
-    missing = missing_files(images, mapping) if mapping is not None else []
-    return ImageListing(paths, labels, label_source, unlabeled, ignored, walk, missing, top)
+            paths.append(path)
+            labels.append(label)
+    return paths, labels, unlabeled
+
+
+def _label_of(path: str, label_source: str, top: str, mapping: dict[str, str] | None) -> str | None:
+    """The label of one image by ``label_source``, or None."""
+    if label_source == "mapping":
+        return label_of(path, mapping)
+    if label_source == "filename":
+        return label_from_filename(path)
+    return None if os.path.dirname(path) == top else label_from_folder(path, top)

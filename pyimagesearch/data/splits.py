@@ -58,19 +58,44 @@ def stratified_split(
 
     ``label_names[i]`` names label ``i`` in error messages.
 
+    >>> splits = stratified_split(np.array([0, 1] * 10), 4, 0.2, seed=1)
+    >>> {name: len(indices) for name, indices in splits.items()}
+    {'train': 12, 'val': 4, 'test': 4}
+
     Raises:
         DatasetError: a single class, or splits that do not fit in the data (every split
             needs at least one image of each class to be stratified).
     """
     labels = np.asarray(labels)
-    total = len(labels)
     classes, counts = np.unique(labels, return_counts=True)
+    n_val, n_test = _check_sizes(classes, counts, num_val, num_test, label_names)
+    rng = np.random.RandomState(check_seed(seed))  # RandomState: the splits stay as built before
+    remaining = [rng.permutation(np.flatnonzero(labels == c)) for c in classes]
+    splits: dict[str, np.ndarray] = {}
+    for name, n in (("test", n_test), ("val", n_val)):
+        splits[name], remaining = _draw(name, n, classes, remaining, label_names)
+    train = np.concatenate(remaining)
+    rng.shuffle(train)  # classes mixed on disk, so contiguous reads see every class
+    splits["train"] = train
+    return {"train": splits["train"], "val": splits["val"], "test": splits["test"]}
 
-    def class_name(label: int) -> str:
-        return repr(label_names[int(label)]) if label_names else repr(int(label))
 
+def _class_name(label: int, label_names: list[str] | None) -> str:
+    return repr(label_names[int(label)]) if label_names else repr(int(label))
+
+
+def _check_sizes(
+    classes: np.ndarray,
+    counts: np.ndarray,
+    num_val: int | float,
+    num_test: int | float,
+    label_names: list[str] | None,
+) -> tuple[int, int]:
+    """The validation and test sizes as counts, checked against the classes: at least two
+    classes, one training image of each, one of each in every split that is not empty."""
+    total = int(counts.sum())
     if len(classes) < 2:
-        found = class_name(classes[0]) if len(classes) else "none"
+        found = _class_name(classes[0], label_names) if len(classes) else "none"
         raise DatasetError(f"only one class found ({found}): a classifier needs at least two")
     n_val = resolve_split_size(num_val, total, "NUM_VAL_IMAGES")
     n_test = resolve_split_size(num_test, total, "NUM_TEST_IMAGES")
@@ -89,26 +114,27 @@ def stratified_split(
     if counts.min() < 1 + (n_val > 0) + (n_test > 0):
         rare = classes[counts.argmin()]
         raise DatasetError(
-            f"class {class_name(rare)} has only {counts.min()} image(s): too few to appear "
-            "in every split"
+            f"class {_class_name(rare, label_names)} has only {counts.min()} image(s): too "
+            "few to appear in every split"
         )
+    return n_val, n_test
 
-    rng = np.random.RandomState(check_seed(seed))  # RandomState: the splits stay as built before
-    remaining = [rng.permutation(np.flatnonzero(labels == c)) for c in classes]
-    splits: dict[str, np.ndarray] = {}
-    for name, n in (("test", n_test), ("val", n_val)):
-        quotas = _allocate(n, np.array([len(r) for r in remaining]))
-        short = [c for c, r, q in zip(classes, remaining, quotas, strict=True) if q >= len(r)]
-        if short:
-            raise DatasetError(
-                f"class {class_name(short[0])} is too small for a {name} split of {n}: it would "
-                "leave no training image of that class"
-            )
-        splits[name] = np.sort(
-            np.concatenate([r[:q] for r, q in zip(remaining, quotas, strict=True)])
+
+def _draw(
+    name: str,
+    n: int,
+    classes: np.ndarray,
+    remaining: list[np.ndarray],
+    label_names: list[str] | None,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``n`` indices for split ``name``, from the front of each class's shuffled
+    ``remaining`` indices in proportion to the class sizes (sorted); and what is left."""
+    quotas = _allocate(n, np.array([len(r) for r in remaining]))
+    short = [c for c, r, q in zip(classes, remaining, quotas, strict=True) if q >= len(r)]
+    if short:
+        raise DatasetError(
+            f"class {_class_name(short[0], label_names)} is too small for a {name} split of "
+            f"{n}: it would leave no training image of that class"
         )
-        remaining = [r[q:] for r, q in zip(remaining, quotas, strict=True)]
-    train = np.concatenate(remaining)
-    rng.shuffle(train)  # classes mixed on disk, so contiguous reads see every class
-    splits["train"] = train
-    return {"train": splits["train"], "val": splits["val"], "test": splits["test"]}
+    drawn = np.sort(np.concatenate([r[:q] for r, q in zip(remaining, quotas, strict=True)]))
+    return drawn, [r[q:] for r, q in zip(remaining, quotas, strict=True)]

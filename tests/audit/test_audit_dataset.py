@@ -63,6 +63,8 @@ def test_audit_of_the_kaggle_sample(kaggle_sample_dir, mobilenet_weights, tmp_pa
     import audit_dataset
     import build_dataset
     import extract_features
+    from pyimagesearch.config import load_config
+    from pyimagesearch.data.build_dataset import build_dataset as run_build
     from pyimagesearch.io import open_hdf5, read_paths
     from pyimagesearch.utils.reports import read_json
 
@@ -87,7 +89,7 @@ def test_audit_of_the_kaggle_sample(kaggle_sample_dir, mobilenet_weights, tmp_pa
     config = write_config(tmp_path / "c.py", **settings, BACKBONE="MobileNetV2",
                           WEIGHTS=str(mobilenet_weights), FEATURE_IMAGE_SIZE=160,
                           FEATURES_HDF5=str(tmp_path / "out" / "features.hdf5"))  # fmt: skip
-    assert build_dataset.main(["--config", str(config), "--quiet"]) == 0
+    run_build(load_config(config), progress=False)
     assert extract_features.main(["--config", str(config), "--quiet"]) == 0
     before = _digests(images, held_out, tmp_path / "hdf5")
     assert audit_dataset.main(["--config", str(config)]) == 0

@@ -14,8 +14,8 @@ import pytest
 
 import build_dataset
 from pyimagesearch.config import load_config
-from pyimagesearch.data import builder
-from pyimagesearch.data.builder import build_dataset as run_build
+from pyimagesearch.data import split_writer
+from pyimagesearch.data.build_dataset import build_dataset as run_build
 from pyimagesearch.errors import DatasetError, PyImageSearchError
 from pyimagesearch.io import open_hdf5, read_label_names, read_paths
 from tests.data.test_image_loading import write_bad_files
@@ -162,7 +162,7 @@ def test_interrupted_build_leaves_no_complete_looking_file(
     make_config, synthetic_images, tmp_path, monkeypatch
 ):
     config = config_for(make_config, synthetic_images, tmp_path)
-    original = builder.ImageLoader.load_into
+    original = split_writer.ImageLoader.load_into
     calls = {"n": 0}
 
     def interrupt_after_40(self, path, out):
@@ -171,7 +171,7 @@ def test_interrupted_build_leaves_no_complete_looking_file(
             raise KeyboardInterrupt
         return original(self, path, out)
 
-    monkeypatch.setattr(builder.ImageLoader, "load_into", interrupt_after_40)
+    monkeypatch.setattr(split_writer.ImageLoader, "load_into", interrupt_after_40)
     assert build_dataset.main(["--config", str(config), "--quiet"]) == 130
     leftovers = list((tmp_path / "hdf5").glob("*"))
     assert not [p for p in leftovers if p.suffix == ".hdf5"]
@@ -188,7 +188,7 @@ def test_interrupted_rebuild_keeps_the_old_outputs_intact(
     assert build_dataset.main(["--config", str(config), "--quiet"]) == 0
     outputs = [*sorted((tmp_path / "hdf5").glob("*.hdf5")), tmp_path / "out" / "mean.json"]
     before = {p: p.read_bytes() for p in outputs}
-    original = builder.ImageLoader.load_into
+    original = split_writer.ImageLoader.load_into
     calls = {"n": 0}
 
     def interrupt_in_val_split(self, path, out):  # 90 training images, then val
@@ -197,7 +197,7 @@ def test_interrupted_rebuild_keeps_the_old_outputs_intact(
             raise KeyboardInterrupt
         return original(self, path, out)
 
-    monkeypatch.setattr(builder.ImageLoader, "load_into", interrupt_in_val_split)
+    monkeypatch.setattr(split_writer.ImageLoader, "load_into", interrupt_in_val_split)
     code = build_dataset.main(["--config", str(config), "--quiet", "--overwrite"])
     assert code == 130 and calls["n"] > 95
     # the previous build is still there, byte for byte, and nothing half-built is left

@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 
 import audit_dataset
-import build_dataset
 import cam
 import diagnose
 import evaluate
 import report
 import train
+from pyimagesearch.config import load_config
+from pyimagesearch.data.build_dataset import build_dataset
 from pyimagesearch.demo.synthetic_dataset import generate_synthetic_dataset
 from pyimagesearch.experiments.report import comparison_report, write_run_report
 from pyimagesearch.experiments.runs import find_run, list_runs, recorded_run
@@ -55,7 +56,7 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
                           EPOCHS=2, BATCH_SIZE=8, MODEL_PATH=str(folder / "out" / "shallow.keras"),
                           AUGMENTATION={"horizontal_flip": True})  # fmt: skip
     base = ["--config", str(config)]
-    assert build_dataset.main([*base, "--quiet"]) == 0
+    build_dataset(load_config(config), progress=False)
     assert audit_dataset.main(base) == 0
     assert train.main([*base, "--quiet", "--name", "shallow"]) == 0
     trained = find_run(folder / "out", "shallow")

@@ -23,6 +23,8 @@ import extract_features
 import fine_tune
 import train_alexnet
 from pyimagesearch.callbacks import EpochCheckpoint
+from pyimagesearch.config import load_config
+from pyimagesearch.data.build_dataset import build_dataset as run_build
 from pyimagesearch.io import open_hdf5, read_paths
 from pyimagesearch.utils.reports import read_json
 from tests.helpers import split_settings, write_config
@@ -82,7 +84,7 @@ def built(synthetic_images: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     folder = tmp_path_factory.mktemp("built")
     settings = dataset_settings(folder, synthetic_images)
     config = write_config(folder / "build.py", **settings)
-    assert build_dataset.main(["--config", str(config), "--quiet"]) == 0
+    run_build(load_config(config), progress=False)
     return settings
 
 
@@ -194,12 +196,12 @@ def test_read_only_mean_folder_stops_the_rebuild_before_decoding(
     config = write_config(tmp_path / "c.py", **settings)
     assert build_dataset.main(["--config", str(config), "--quiet"]) == 0
     before = digests([folder / "hdf5", folder / "mean"])
-    from pyimagesearch.data import builder
+    from pyimagesearch.data import split_writer
 
     def no_decoding(*args, **kwargs):
         raise AssertionError("an image was decoded before the outputs were checked")
 
-    monkeypatch.setattr(builder, "threaded_blocks", no_decoding)
+    monkeypatch.setattr(split_writer, "threaded_blocks", no_decoding)
     capsys.readouterr()
     with read_only(folder / "mean"):
         code = build_dataset.main(["--config", str(config), "--quiet", "--overwrite"])

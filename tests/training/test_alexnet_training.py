@@ -9,9 +9,10 @@ import pytest
 
 pytest.importorskip("keras")
 
-import build_dataset  # noqa: E402
 import train_alexnet  # noqa: E402
 from pyimagesearch.callbacks import EpochCheckpoint  # noqa: E402
+from pyimagesearch.config import load_config  # noqa: E402
+from pyimagesearch.data.build_dataset import build_dataset  # noqa: E402
 from pyimagesearch.utils.reports import read_json  # noqa: E402
 
 TRAINING = {
@@ -47,7 +48,7 @@ def dataset(synthetic_images: Path, tmp_path_factory: pytest.TempPathFactory) ->
         "OUTPUT_PATH": str(folder / "build_output"),
     }
     config = write_config(folder / "build_config.py", **settings)
-    assert build_dataset.main(["--config", str(config), "--quiet"]) == 0
+    build_dataset(load_config(config), progress=False)
     return settings
 
 

@@ -1,0 +1,481 @@
+"""Build train/val/test HDF5 files and the RGB mean from a folder of photos (the engine of
+``build_dataset.py``).
+
+Three steps. :func:`plan_build` checks and resolves everything once, before any image is
+decoded: the settings, the image listing and its labels, the exclusions, the splits given
+as folders, the split sizes against the classes, and outputs that are all different, not
+there already unless overwriting, writable and with room for the new files. The splits
+and the mean are then written from the :class:`BuildPlan` alone, under ``.partial`` names,
+and renamed together when all four are done (:mod:`~pyimagesearch.data.split_writer`
+writes each split). Last, :func:`build_report` records what happened to every image.
+
+Example:
+    >>> report = build_dataset(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
+    >>> report["splits"]["train"]["written"]                                   # doctest: +SKIP
+    20000
+    >>> plan = plan_build(load_config("config/dogs_vs_cats_config.py"), overwrite=True)
+    ... # doctest: +SKIP
+    >>> {name: len(split.paths) for name, split in plan.splits.items()}       # doctest: +SKIP
+    {'train': 20000, 'val': 2500, 'test': 2500}
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pyimagesearch.config import (
+    SPLIT_SETTINGS,
+    Config,
+    missing_settings_error,
+    setting,
+    validate,
+)
+from pyimagesearch.data.label_files import read_label_file
+from pyimagesearch.data.listing import FolderWalk, ImageListing, list_images
+from pyimagesearch.data.split_writer import SplitReport, build_split
+from pyimagesearch.data.splits import stratified_split
+from pyimagesearch.errors import ConfigError, DatasetError, OutputError
+from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
+from pyimagesearch.parallel.workers import resolve_workers
+from pyimagesearch.utils.atomic import check_free_space, check_writable, partial_path
+from pyimagesearch.utils.display import display_path
+from pyimagesearch.utils.reports import json_text, write_json
+
+REQUIRED_SETTINGS = (
+    "IMAGES_PATH",
+    *SPLIT_SETTINGS.values(),
+    "DATASET_MEAN",
+)
+DEFAULT_IMAGE_SIZE = setting("IMAGE_SIZE").default
+
+
+@dataclass
+class SplitPlan:
+    """The images of one split, their integer labels, and where they came from."""
+
+    paths: list[str]
+    labels: np.ndarray
+    source: str  # "carved from IMAGES_PATH" or the folder given for the split
+
+
+@dataclass
+class BuildPlan:
+    """A checked build: every setting resolved, the images listed and split, the outputs
+    checked. The build runs from it alone, never from the config again."""
+
+    images_path: str  # IMAGES_PATH as given
+    listing: ImageListing  # the images of IMAGES_PATH, exclusions dropped
+    given: dict[str, ImageListing]  # validation or test splits given as folders
+    excluded: list[str]  # the images EXCLUDE_LIST left out
+    splits: dict[str, SplitPlan]  # "train", "val", "test", in that order
+    outputs: dict[str, Path]  # TRAIN_HDF5, VAL_HDF5, TEST_HDF5, DATASET_MEAN
+    report_path: Path  # OUTPUT_PATH/build_report.json
+    image_size: tuple[int, int]  # (width, height)
+    workers: int
+    buffer_size: int
+    resize: str
+    overwrite: bool
+
+    @property
+    def label_names(self) -> list[str]:
+        return self.listing.class_names
+
+    @property
+    def listings(self) -> tuple[ImageListing, ...]:
+        """IMAGES_PATH's listing, then those of the splits given as folders."""
+        return (self.listing, *self.given.values())
+
+    @property
+    def walk(self) -> FolderWalk | None:
+        """What the walk of IMAGES_PATH passed over (duplicates, loops, broken links)."""
+        return self.listing.walk
+
+    @property
+    def labels_without_a_file(self) -> list[str]:
+        return [name for one in self.listings for name in one.missing]
+
+
+# -- plan ----------------------------------------------------------------------------------
+def plan_build(cfg: Config, overwrite: bool | None = None) -> BuildPlan:
+    """Check everything a build needs before any image is decoded; the plan to run.
+
+    ``overwrite`` (None: ``OVERWRITE``) allows replacing an earlier build's files, which
+    stay until the new set is complete. Every other choice is a setting of ``cfg``.
+
+    Raises:
+        ConfigError: missing or contradictory settings, no ``EXCLUDE_LIST`` file.
+        DatasetError: no images, a mixed layout, unusable labels, classes or split sizes
+            that do not fit the data, outputs that are not four different files.
+        OutputError: outputs already there without ``overwrite``, an unwritable folder,
+            too little free space.
+    """
+    require_build_settings(cfg)
+    overwrite = cfg.get("OVERWRITE") if overwrite is None else overwrite
+    image_size = image_size_from(cfg.get("IMAGE_SIZE"))
+    workers = resolve_workers(cfg.get("BUILD_WORKERS"))
+    listing = read_listing(cfg, cfg.IMAGES_PATH, cfg.get("LABELS_FILE"))
+    excluded = exclude(listing, cfg.get("EXCLUDE_LIST"))
+    given = given_splits(cfg)
+    for other in given.values():
+        excluded += exclude(other, cfg.get("EXCLUDE_LIST"))
+    splits = plan_splits(cfg, listing, given)
+    outputs = _check_outputs(cfg, overwrite)
+    _check_space(outputs, splits, image_size)
+    return BuildPlan(
+        images_path=cfg.IMAGES_PATH,
+        listing=listing,
+        given=given,
+        excluded=excluded,
+        splits=splits,
+        outputs=outputs,
+        report_path=cfg.output_path("build_report.json"),
+        image_size=image_size,
+        workers=workers,
+        buffer_size=cfg.get("BUFFER_SIZE"),
+        resize=cfg.get("RESIZE"),
+        overwrite=overwrite,
+    )
+
+
+def require_build_settings(cfg: Config) -> None:
+    """One error naming every missing setting: the outputs, and for validation and test
+    either a size to carve (NUM_VAL_IMAGES / NUM_TEST_IMAGES) or a folder."""
+    missing = [name for name in REQUIRED_SETTINGS if cfg.get(name) is None]
+    for count, folder in (("NUM_VAL_IMAGES", "VAL_FOLDER"), ("NUM_TEST_IMAGES", "TEST_FOLDER")):
+        if cfg.get(count) is None and cfg.get(folder) is None:
+            missing.append(count)
+    if missing:
+        raise missing_settings_error(missing, str(cfg.source or "the command line"))
+
+
+def image_size_from(setting: Any) -> tuple[int, int]:
+    """``IMAGE_SIZE`` (an int or ``(width, height)``, checked by the settings table) as
+    ``(width, height)``."""
+    size = validate("IMAGE_SIZE", setting if setting is not None else DEFAULT_IMAGE_SIZE)
+    return (size, size) if isinstance(size, int) else size
+
+
+def read_listing(cfg: Config, folder: str, labels_file: str | None) -> ImageListing:
+    """The images of ``folder`` with their labels (from ``labels_file`` when given)."""
+    mapping = None
+    if labels_file is not None:
+        columns, delimiter = cfg.get("LABELS_COLUMNS"), cfg.get("LABELS_DELIMITER")
+        mapping = read_label_file(labels_file, columns, delimiter, cfg.get("LABELS_HEADER"))
+    return list_images(folder, None if mapping else cfg.get("LABEL_SOURCE"), mapping=mapping)
+
+
+def read_exclusions(path: str | os.PathLike[str]) -> set[str]:
+    """The paths of an exclusion list (``# reason`` comments dropped), made absolute against
+    the list's folder and normalised."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"EXCLUDE_LIST not found: {path}")
+    found = set()
+    for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            found.add(os.path.normpath(path.parent / entry))
+    return found
+
+
+def exclude(listing: ImageListing, exclude_list: str | None) -> list[str]:
+    """Drop the listed images from ``listing`` (in place); return those dropped."""
+    if exclude_list is None:
+        return []
+    excluded = read_exclusions(exclude_list)
+    keep = [os.path.normpath(p) not in excluded for p in listing.paths]
+    dropped = [p for p, k in zip(listing.paths, keep, strict=True) if not k]
+    listing.paths = [p for p, k in zip(listing.paths, keep, strict=True) if k]
+    listing.labels = [y for y, k in zip(listing.labels, keep, strict=True) if k]
+    return dropped
+
+
+def given_splits(cfg: Config) -> dict[str, ImageListing]:
+    """Validation or test splits given as folders (Tiny ImageNet's ``val/``), not carved."""
+    given = {}
+    for name, folder, labels in (("val", "VAL_FOLDER", "VAL_LABELS_FILE"),
+                                 ("test", "TEST_FOLDER", "TEST_LABELS_FILE")):  # fmt: skip
+        count = "NUM_VAL_IMAGES" if name == "val" else "NUM_TEST_IMAGES"
+        if cfg.get(folder) is None:
+            continue
+        if cfg.get(count):
+            raise ConfigError(f"{folder} and {count} both set: give the {name} split one way")
+        given[name] = read_listing(cfg, cfg.get(folder), cfg.get(labels))
+    return given
+
+
+def plan_splits(
+    cfg: Config, listing: ImageListing, given: dict[str, ImageListing] | None = None
+) -> dict[str, SplitPlan]:
+    """Check the classes and split sizes against the data; return each split's images."""
+    given = given or {}
+    found = listing.class_names
+    _case_clashes(listing)
+    _check_classes(cfg, listing, given)
+    carved = stratified_split(
+        listing.encoded_labels(),
+        0 if "val" in given else cfg.NUM_VAL_IMAGES,
+        0 if "test" in given else cfg.NUM_TEST_IMAGES,
+        seed=cfg.get("RANDOM_SEED"),
+        label_names=found,
+    )
+    lookup = {name: i for i, name in enumerate(found)}
+    encoded = listing.encoded_labels()
+    plans = {}
+    for name, indices in carved.items():
+        if name in given:
+            other = given[name]
+            labels = np.array([lookup[y] for y in other.labels], dtype=np.int64)
+            plans[name] = SplitPlan(list(other.paths), labels, display_path(other.walk_root))
+        else:
+            paths = [listing.paths[i] for i in indices]
+            plans[name] = SplitPlan(paths, encoded[indices], "carved from IMAGES_PATH")
+    return plans
+
+
+def _check_classes(cfg: Config, listing: ImageListing, given: dict[str, ImageListing]) -> None:
+    """``NUM_CLASSES`` (when set) matches the classes found, and the splits given as folders
+    hold no class the training images lack."""
+    expected = cfg.get("NUM_CLASSES")
+    found = listing.class_names
+    if expected is not None and expected != len(found):
+        counts = Counter(listing.labels)
+        shown = ", ".join(f"{n!r} ({counts[n]})" for n in found[:20])
+        raise DatasetError(
+            f"NUM_CLASSES = {expected} but {len(found)} classes were found under "
+            f"{cfg.IMAGES_PATH}: {shown}{' ...' if len(found) > 20 else ''}"
+        )
+    for name, other in given.items():
+        unknown = sorted(set(other.class_names) - set(found))
+        if unknown:
+            raise DatasetError(
+                f"the {name} split has classes the training images do not: "
+                f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}"
+            )
+
+
+def _case_clashes(listing: ImageListing) -> None:
+    """Refuse class names that differ only in case (a stray ``Cat.42.jpg`` beside
+    ``cat.*.jpg`` would otherwise become a class of its own)."""
+    by_lower: dict[str, list[str]] = {}
+    for name in listing.class_names:
+        by_lower.setdefault(name.lower(), []).append(name)
+    for names in by_lower.values():
+        if len(names) > 1:
+            counts = Counter(listing.labels)
+            shown = ", ".join(
+                f"{n!r} ({counts[n]} image(s), e.g. {', '.join(listing.examples(n, 2))})"
+                for n in sorted(names, key=lambda n: counts[n])
+            )
+            raise DatasetError(
+                f"classes differ only in case: {shown}; rename the files so that each class "
+                "has one spelling"
+            )
+
+
+def _check_outputs(cfg: Config, overwrite: bool) -> dict[str, Path]:
+    """The four outputs, checked before the first image is decoded: all different, none
+    already there unless overwriting, and every folder writable. Nothing is deleted: old
+    outputs stay until the new set is complete."""
+    names = [*SPLIT_SETTINGS.values(), "DATASET_MEAN"]
+    outputs = {name: Path(cfg.get(name)) for name in names}
+    if len(set(outputs.values())) != len(outputs):
+        raise DatasetError(
+            "TRAIN_HDF5, VAL_HDF5, TEST_HDF5 and DATASET_MEAN must be different files"
+        )
+    existing = [str(p) for p in outputs.values() if p.exists()]
+    if existing and not overwrite:
+        raise OutputError(
+            "output file(s) already exist: "
+            + ", ".join(existing)
+            + "; pass --overwrite (or set OVERWRITE = True) to rebuild them (the old files "
+            "stay until the new ones are complete)"
+        )
+    check_writable({**outputs, "OUTPUT_PATH": cfg.output_path("build_report.json")})
+    return outputs
+
+
+def _check_space(
+    outputs: dict[str, Path], splits: dict[str, SplitPlan], image_size: tuple[int, int]
+) -> None:
+    """Room for every split file: its uint8 rows, 1% and a MiB for HDF5's own bytes."""
+    row_bytes = image_size[0] * image_size[1] * 3
+    check_free_space(
+        {
+            SPLIT_SETTINGS[name]: (
+                outputs[SPLIT_SETTINGS[name]],
+                len(split.paths) * row_bytes * 1.01 + 2**20,
+            )
+            for name, split in splits.items()
+        }
+    )
+
+
+# -- run -------------------------------------------------------------------------------------
+def build_dataset(
+    source: Config | BuildPlan, overwrite: bool | None = None, progress: bool = True
+) -> dict[str, Any]:
+    """Build every split and the mean: from a config (``overwrite``: see
+    :func:`plan_build`) or from a plan made earlier; return the build report.
+
+    All checks run before any image is decoded. The split files and the mean are written
+    under ``.partial`` names and renamed together when all four are done: an interrupted
+    or failed build leaves the previous outputs as they were, and nothing that looks
+    complete. The four files share a ``build_id``.
+
+    Raises:
+        ConfigError, DatasetError, OutputError: see :func:`plan_build`; DatasetError too
+            when no training image can be read.
+    """
+    started = time.perf_counter()
+    if isinstance(source, BuildPlan):
+        if overwrite is not None:
+            raise TypeError("a plan is already made; give overwrite to plan_build")
+        plan = source
+    else:
+        plan = plan_build(source, overwrite)
+    build_id = uuid.uuid4().hex
+    split_reports, mean = write_splits(plan, build_id, progress)
+    report = build_report(plan, build_id, split_reports, mean, time.perf_counter() - started)
+    report_path = write_json(plan.report_path, report)
+    report["report_path"] = str(report_path)
+    return report
+
+
+def write_splits(
+    plan: BuildPlan, build_id: str, progress: bool = True
+) -> tuple[dict[str, SplitReport], dict[str, Any]]:
+    """Write the splits and the mean (under ``.partial`` names), then publish the four
+    together; on any failure (or Ctrl-C) publish nothing. The splits' reports and the
+    mean as written (``R``, ``G``, ``B``, ``build_id``)."""
+    attrs = {
+        "label_source": plan.listing.label_source,
+        "images_path": display_path(plan.images_path),
+        "build_id": build_id,
+    }
+    split_reports: dict[str, SplitReport] = {}
+    mean: dict[str, Any] = {}
+    finished: list[HDF5DatasetWriter] = []
+    mean_tmp = partial_path(plan.outputs["DATASET_MEAN"])
+    try:
+        for name, split in plan.splits.items():
+            report, sums, writer = build_split(
+                name,
+                split.paths,
+                split.labels,
+                plan.label_names,
+                plan.outputs[SPLIT_SETTINGS[name]],
+                plan.image_size,
+                workers=plan.workers,
+                buffer_size=plan.buffer_size,
+                overwrite=plan.overwrite,
+                attrs={**attrs, "source": split.source},
+                progress=progress,
+                resize=plan.resize,
+            )
+            finished.append(writer)
+            split_reports[name] = report
+            if name == "train":
+                mean = _training_mean(report, sums, plan.image_size)
+        mean["build_id"] = build_id
+        mean_tmp.write_text(json_text(mean))
+        # Only a finished build replaces files: the three splits and the mean together.
+        for writer in finished:
+            writer.publish()
+        os.replace(mean_tmp, plan.outputs["DATASET_MEAN"])
+    except BaseException:
+        for writer in finished:
+            writer.abort()
+        mean_tmp.unlink(missing_ok=True)
+        raise
+    return split_reports, mean
+
+
+def _training_mean(
+    report: SplitReport, sums: np.ndarray, image_size: tuple[int, int]
+) -> dict[str, Any]:
+    """``{"R": .., "G": .., "B": ..}`` over every pixel of the training images written."""
+    if report.written == 0:
+        raise DatasetError("no training image could be read; see the skipped files")
+    pixels = report.written * image_size[0] * image_size[1]
+    return {c: float(s / pixels) for c, s in zip("RGB", sums, strict=True)}
+
+
+# -- record ----------------------------------------------------------------------------------
+def build_report(
+    plan: BuildPlan,
+    build_id: str,
+    split_reports: dict[str, SplitReport],
+    mean: dict[str, Any],
+    elapsed: float,
+) -> dict[str, Any]:
+    """The build report (``build_report.json``): the classes, the mean, the totals, every
+    file passed over with its reason, and each split's report and source."""
+    return {
+        "images_path": display_path(plan.images_path),
+        "build_id": build_id,
+        "label_source": plan.listing.label_source,
+        "label_names": plan.label_names,
+        "image_size": {"width": plan.image_size[0], "height": plan.image_size[1]},
+        "channel_order": "RGB",
+        "workers": plan.workers,
+        "dataset_mean": {c: mean[c] for c in "RGB"},
+        "totals": _totals(plan, split_reports, elapsed),
+        **_passed_over(plan, split_reports),
+        "splits": {name: asdict(r) for name, r in split_reports.items()},
+        "split_sources": {name: split.source for name, split in plan.splits.items()},
+    }
+
+
+def _totals(
+    plan: BuildPlan, split_reports: dict[str, SplitReport], elapsed: float
+) -> dict[str, Any]:
+    """How many files were found, passed over (by reason), listed, written and skipped."""
+    walk = plan.walk
+    written = sum(r.written for r in split_reports.values())
+    return {
+        "image_files_found": sum(len(one.paths) + len(one.unlabeled) for one in plan.listings),
+        "unlabeled": sum(len(one.unlabeled) for one in plan.listings),
+        "non_image_files": len(plan.listing.ignored),
+        "labels_without_a_file": len(plan.labels_without_a_file),
+        "excluded": len(plan.excluded),
+        "duplicates_dropped": len(walk.duplicates) if walk else 0,
+        "link_loops_skipped": len(walk.loops) if walk else 0,
+        "broken_links": len(walk.broken_links) if walk else 0,
+        "listed": sum(r.listed for r in split_reports.values()),
+        "written": written,
+        "skipped": sum(r.skipped for r in split_reports.values()),
+        "elapsed_seconds": round(elapsed, 3),
+        "images_per_second": round(written / max(elapsed, 1e-9), 1),
+    }
+
+
+def _passed_over(plan: BuildPlan, split_reports: dict[str, SplitReport]) -> dict[str, Any]:
+    """The files passed over, each list under its report key (and the sources the audit
+    reports: tiny, extreme aspect ratios, grayscale)."""
+    walk = plan.walk
+    return {
+        "unlabeled_files": [
+            {"path": display_path(p), "reason": r}
+            for one in plan.listings
+            for p, r in one.unlabeled
+        ],
+        "labels_without_a_file": plan.labels_without_a_file,
+        "excluded_files": [display_path(p) for p in plan.excluded],
+        "source_notes": [note for r in split_reports.values() for note in r.source_notes],
+        "ignored_non_image_files": [display_path(p) for p in plan.listing.ignored],
+        "duplicate_files": [
+            {"path": display_path(p), "same_file_as": display_path(first)}
+            for p, first in (walk.duplicates if walk else [])
+        ],
+        "link_loops": [display_path(p) for p in (walk.loops if walk else [])],
+        "broken_links": [display_path(p) for p in (walk.broken_links if walk else [])],
+    }

@@ -1,0 +1,187 @@
+"""Write one split's images to an HDF5 file (the builder's writing step).
+
+Decoding and resizing run in threads (OpenCV releases the GIL), each image landing
+straight in its row of a preallocated block; the main thread only writes finished blocks
+to HDF5 (one call per block, which also releases the GIL) while the next ones decode.
+The file keeps its ``.partial`` name until the caller publishes it:
+:func:`pyimagesearch.data.build_dataset.build_dataset` publishes the three splits and the
+mean together.
+
+Example:
+    >>> report, sums, writer = build_split(                       # doctest: +SKIP
+    ...     "train", paths, labels, ["cat", "dog"], "train.hdf5", (256, 256))
+    >>> writer.publish()                                          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from pyimagesearch.config import default
+from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
+from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
+from pyimagesearch.parallel.batches import (
+    hold_opencv_single_threaded,
+    release_opencv_threads,
+)
+from pyimagesearch.parallel.blocks import threaded_blocks
+from pyimagesearch.utils.display import display_path
+from pyimagesearch.utils.progress import progress_bar
+
+# Skipped files are reported with their reason; OpenCV's own warnings would only repeat it.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
+
+@dataclass
+class SplitReport:
+    """What happened to one split's images."""
+
+    output: str
+    listed: int
+    written: int = 0
+    skipped: int = 0
+    skipped_files: list[dict[str, str]] = field(default_factory=list)
+    elapsed_seconds: float = 0.0
+    images_per_second: float = 0.0
+    source_notes: list[dict[str, Any]] = field(default_factory=list)  # tiny, odd, gray
+
+
+SMALL_SOURCE = 64  # a source side below this is reported (an icon, a thumbnail)
+EXTREME_ASPECT = 3.0  # a source this much wider than high (or higher than wide)
+
+
+def _note_sources(report: SplitReport, paths: list[str], facts: np.ndarray) -> None:
+    """Record the sources the audit reports: tiny, extreme aspect ratios, grayscale."""
+    heights, widths, gray = facts[:, 0], facts[:, 1], facts[:, 2] > 0
+    aspect = np.maximum(heights, widths) / np.maximum(np.minimum(heights, widths), 1)
+    for k in np.flatnonzero((np.minimum(heights, widths) < SMALL_SOURCE)
+                            | (aspect > EXTREME_ASPECT) | gray):  # fmt: skip
+        report.source_notes.append({
+            "path": display_path(paths[k]), "height": int(heights[k]), "width": int(widths[k]),
+            "grayscale": bool(gray[k]),
+        })  # fmt: skip
+
+
+def block_size_for(image_size: tuple[int, int], target_bytes: int = 32 * 2**20) -> int:
+    """Images per decoding block: about ``target_bytes`` of pixels, 16 to 256 images."""
+    row_bytes = image_size[0] * image_size[1] * 3
+    return max(16, min(256, target_bytes // row_bytes))
+
+
+def build_split(
+    name: str,
+    paths: list[str],
+    labels: np.ndarray,
+    label_names: list[str],
+    output_path: str | Path,
+    image_size: tuple[int, int],
+    workers: int | None = None,
+    buffer_size: int = default("BUFFER_SIZE"),
+    overwrite: bool = False,
+    attrs: dict[str, Any] | None = None,
+    progress: bool = True,
+    resize: str = "aspect",
+) -> tuple[SplitReport, np.ndarray, HDF5DatasetWriter]:
+    """Write one split's images to HDF5; return its report, its RGB channel sums and the
+    closed writer, whose file keeps its ``.partial`` name until ``writer.publish()``."""
+    report = SplitReport(output=display_path(output_path), listed=len(paths))
+    loader = ImageLoader(image_size[0], image_size[1], resize)
+    start = time.perf_counter()
+    writer = _open_writer(name, len(paths), output_path, image_size, buffer_size, overwrite, attrs)
+    hold_opencv_single_threaded()  # parallel over images; OpenCV's threads would oversubscribe
+    try:
+        writer.store_class_labels(label_names)
+        channel_sums = _write_blocks(
+            writer, loader, report, name, paths, labels, image_size, workers, progress
+        )
+        report.written = writer.count
+        writer.close(publish=False)  # build_dataset publishes the splits together
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        release_opencv_threads()
+    _close_report(report, name, time.perf_counter() - start)
+    return report, channel_sums, writer
+
+
+def _open_writer(
+    name: str,
+    rows: int,
+    output_path: str | Path,
+    image_size: tuple[int, int],
+    buffer_size: int,
+    overwrite: bool,
+    attrs: dict[str, Any] | None,
+) -> HDF5DatasetWriter:
+    """The split's file, ``rows`` RGB uint8 images of ``image_size`` (width, height)."""
+    width, height = image_size
+    return HDF5DatasetWriter(
+        (rows, height, width, 3),
+        output_path,
+        data_key="images",
+        buffer_size=buffer_size,
+        overwrite=overwrite,
+        dtype="uint8",
+        attrs={
+            "channel_order": "RGB",
+            "image_size": (width, height),
+            "split": name,
+            **(attrs or {}),
+        },
+    )
+
+
+def _write_blocks(
+    writer: HDF5DatasetWriter,
+    loader: ImageLoader,
+    report: SplitReport,
+    name: str,
+    paths: list[str],
+    labels: np.ndarray,
+    image_size: tuple[int, int],
+    workers: int | None,
+    progress: bool,
+) -> np.ndarray:
+    """Decode ``paths`` in threaded blocks and append each block's readable images to
+    ``writer``; skipped files and source notes go to ``report``. The RGB channel sums."""
+    width, height = image_size
+    channel_sums = np.zeros(3, dtype=np.float64)
+    bar = progress_bar(f"[{name}] building", len(paths), enabled=progress)
+    done = 0
+    for block in threaded_blocks(
+        loader.load_into,
+        paths,
+        (height, width, 3),
+        block_size=block_size_for(image_size),
+        workers=workers,
+        catch=UnreadableImageError,
+    ):
+        report.skipped_files.extend(
+            {"path": display_path(paths[index]), "reason": str(error)}
+            for index, error in block.errors
+        )
+        if len(block.indices):
+            writer.add(block.rows, labels[block.indices], [paths[i] for i in block.indices])
+            results = np.asarray(block.results, dtype=np.float64)
+            channel_sums += results[:, :3].sum(axis=0)
+            _note_sources(report, [paths[i] for i in block.indices], results[:, 3:])
+        done += block.listed
+        bar.update(done)
+    bar.finish()
+    return channel_sums
+
+
+def _close_report(report: SplitReport, name: str, elapsed: float) -> None:
+    """Counts and speed; every listed image is either written or skipped with its reason."""
+    report.skipped = len(report.skipped_files)
+    report.elapsed_seconds = round(elapsed, 3)
+    report.images_per_second = round(report.written / max(report.elapsed_seconds, 1e-9), 1)
+    if report.written + report.skipped != report.listed:  # never lose an image silently
+        raise AssertionError(f"{name}: listed {report.listed} != written + skipped")
