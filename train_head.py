@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from pyimagesearch.training.transfer import train_head
+from pyimagesearch.training.train_head import train_head
 from pyimagesearch.utils import cli
 
 

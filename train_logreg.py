@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from pyimagesearch.training.transfer import train_logreg
+from pyimagesearch.training.train_logreg import train_logreg
 from pyimagesearch.utils import cli
 
 

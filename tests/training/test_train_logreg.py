@@ -9,18 +9,10 @@ import numpy as np
 import pytest
 
 import train_logreg
-from pyimagesearch.features.classifiers import held_out_split
-from pyimagesearch.features.fusion import load_features
 from pyimagesearch.models import read_record
 from tests.helpers import separable_features, write_features
 
 REPORT_KEYS = {"accuracy", "log_loss", "best_C", "n_train", "n_test"}
-
-
-@pytest.fixture
-def features_file(tmp_path: Path) -> Path:
-    features, labels, paths = separable_features(200, seed=3)
-    return write_features(tmp_path / "train.hdf5", features, labels, paths)
 
 
 def test_report_keys_and_split(features_file: Path, tmp_path: Path) -> None:
@@ -43,15 +35,6 @@ def test_report_keys_and_split(features_file: Path, tmp_path: Path) -> None:
     assert record["input_size"] == [32, 32] and record["image_size"] == [37, 37]
     model = skops.io.load(model_path, trusted=[])  # no code runs when it loads
     assert model.predict_proba(np.zeros((1, 8), np.float32)).shape == (1, 2)
-
-
-def test_split_is_seeded_and_stratified(features_file: Path) -> None:
-    data = load_features(features_file)
-    train_a, test_a = held_out_split(data, 0.25, seed=42)
-    train_b, test_b = held_out_split(data, 0.25, seed=42)
-    assert test_a.paths == test_b.paths
-    assert not set(train_a.paths) & set(test_a.paths)
-    assert np.bincount(test_a.labels).tolist() == [25, 25]
 
 
 def test_separate_test_file_and_config(tmp_path: Path, make_config) -> None:
@@ -126,30 +109,3 @@ def test_a_fixed_c_and_an_l1_penalty_are_used(features_file: Path, tmp_path: Pat
     model = skops.io.load(model_path, trusted=[])
     assert model.C == 0.05 and model.solver == "liblinear"
     assert (model.coef_ == 0).any()  # l1 at a small C zeroes some of the 8 weights
-
-
-def test_the_head_takes_its_width_dropout_and_rate_from_the_settings() -> None:
-    pytest.importorskip("keras")
-    from pyimagesearch.nn.heads import build_feature_head
-
-    plain = build_feature_head(16, 3, dropout=0.2)
-    wide = build_feature_head(16, 3, dropout=0.3, units=8)
-    assert [layer.name for layer in plain.layers] == ["features", "dropout", "predictions"]
-    assert wide.get_layer("hidden").units == 8 and wide.get_layer("dropout").rate == 0.3
-    assert wide.count_params() == 16 * 8 + 8 + 8 * 3 + 3
-
-
-def test_the_features_extract_features_writes_by_default_are_found(
-    features_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from tests.helpers import write_config
-
-    out = tmp_path / "out"
-    config = write_config(tmp_path / "c.py", OUTPUT_PATH=str(out), BACKBONE="MobileNetV2")
-    assert train_logreg.main(["--config", str(config)]) == 2
-    assert f"no features at {out / 'features_mobilenetv2.hdf5'}: run extract_features.py" in (
-        capsys.readouterr().err
-    )
-    out.mkdir(exist_ok=True)
-    features_file.rename(out / "features_mobilenetv2.hdf5")  # where extraction writes it
-    assert train_logreg.main(["--config", str(config)]) == 0
