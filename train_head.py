@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 from pyimagesearch import cli
-from pyimagesearch.training.transfer import train_head
+from pyimagesearch.training.train_head import train_head
 
 
 @cli.friendly_errors

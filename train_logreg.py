@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 
 from pyimagesearch import cli
-from pyimagesearch.training.transfer import train_logreg
+from pyimagesearch.training.train_logreg import train_logreg
 
 
 @cli.friendly_errors

@@ -18,8 +18,14 @@ that trains with them) and ``report.html`` (the trials compared).
 Optuna rather than hyperopt: it is maintained, its TPE is seeded, and it prunes trials by
 their intermediate values, which hyperopt cannot.
 
+The engine plans (:func:`plan_search`: every setting checked, the rows loaded), runs the
+trials (:func:`run_trial`, each a run of its own) and records (:func:`record_search`).
+
 Example:
-    >>> result = run_search(load_config("config/dogs_vs_cats_config.py"))   # doctest: +SKIP
+    >>> plan = plan_search(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
+    >>> plan.model, plan.trials                                              # doctest: +SKIP
+    ('head', 30)
+    >>> result = run_search(plan)                                            # doctest: +SKIP
     >>> result["best"]["settings"]                                           # doctest: +SKIP
     {'HEAD_LEARNING_RATE': 0.0021, 'HEAD_DROPOUT': 0.31, 'HEAD_UNITS': 256, 'HEAD_EPOCHS': 17}
 """
@@ -33,7 +39,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -48,6 +54,9 @@ from pyimagesearch.experiments.runs import (
 )
 from pyimagesearch.utils.atomic import atomic_write
 from pyimagesearch.utils.reports import write_json
+
+if TYPE_CHECKING:
+    from pyimagesearch.features.fusion import FeatureSet
 
 DEFAULT_SPACES: dict[str, dict[str, Any]] = {
     "head": {
@@ -217,8 +226,8 @@ def pruning_callback(trial: Any, pruning: bool) -> Any:
     return Pruning()
 
 
-def _network_trial(cfg: Config, trial: Any, pruning: bool) -> TrialResult:
-    """Train the config's network for ``SEARCH_EPOCHS`` with the trial's settings. Its
+def _network_trial(cfg: Config, trial: Any, pruning: bool, epochs: int) -> TrialResult:
+    """Train the config's network for ``epochs`` with the trial's settings. Its
     model and checkpoints go to a scratch folder, removed after the trial (the command in
     best.json trains the best settings again); the curves are kept in the trial's run."""
     import tempfile
@@ -230,7 +239,7 @@ def _network_trial(cfg: Config, trial: Any, pruning: bool) -> TrialResult:
             OUTPUT_PATH=scratch,
             MODEL_PATH=str(Path(scratch) / "model.keras"),
             CHECKPOINT_PATH=str(Path(scratch) / "checkpoints"),
-            EPOCHS=int(cfg.get("SEARCH_EPOCHS") or cfg.get("EPOCHS")),
+            EPOCHS=epochs,
         )
         pruner = pruning_callback(trial, pruning)
         summary = train_network(trial_cfg, verbose=0, callbacks=[pruner])
@@ -251,14 +260,79 @@ def _head_trial(cfg: Config, train: Any, val: Any, trial: Any, pruning: bool) ->
                        history, pruner.pruned_at)  # fmt: skip
 
 
-def _validation_rows(cfg: Config) -> tuple[Any, Any, str]:
+@dataclass(frozen=True)
+class SearchPlan:
+    """Every setting of a search, checked and resolved once (:func:`plan_search`).
+
+    ``cfg`` is the base of every trial's config (the trial's settings replaced in it) and
+    what the search's run records; every setting the search itself uses is a field below.
+    """
+
+    cfg: Config
+    model: str  # SEARCH_MODEL: 'head', 'logreg' or 'network'
+    dimensions: tuple[Dimension, ...]  # SEARCH_SPACE, parsed
+    trials: int  # SEARCH_TRIALS
+    pruning: bool  # SEARCH_PRUNING, for the models whose trials report epochs
+    seed: int  # RANDOM_SEED of the sampler
+    start: dict[str, Any]  # the config's own values inside the space: the first trial
+    scored_on: str  # where the validation loss comes from, in words
+    train: FeatureSet | None = None  # head / logreg: the training rows
+    val: FeatureSet | None = None  # head / logreg: the validation rows
+    network: str | None = None  # network: NETWORK
+    epochs: int | None = None  # network: SEARCH_EPOCHS (or EPOCHS) a trial
+
+    @property
+    def score_key(self) -> str:
+        """The trial runs' summary key a trial is scored by."""
+        return SCORES[self.model][0]
+
+    @property
+    def scored_by(self) -> str:
+        """What a trial is scored by, in words."""
+        return SCORES[self.model][1]
+
+
+def plan_search(cfg: Config) -> SearchPlan:
+    """Check every setting of a search, and load the rows its trials train on, before any
+    run is started.
+
+    Raises:
+        ConfigError: SEARCH_MODEL, SEARCH_SPACE or SEARCH_TRIALS that cannot work; a network
+            search without the builder's files or a validation split.
+        DatasetError: features that cannot be split for validation.
+    """
+    model = cfg.get("SEARCH_MODEL")
+    if model not in SEARCHABLE:
+        raise ConfigError(f"SEARCH_MODEL must be one of {', '.join(SEARCHABLE)}, got {model!r}")
+    dimensions = tuple(parse_space(cfg.get("SEARCH_SPACE"), model))
+    cfg.require(["SEARCH_TRIALS"])
+    own = {d.name: cfg.get(d.name) for d in dimensions}
+    common = {
+        "cfg": cfg,
+        "model": model,
+        "dimensions": dimensions,
+        "trials": cfg.get("SEARCH_TRIALS"),
+        "pruning": cfg.get("SEARCH_PRUNING") and model in ("head", "network"),
+        "seed": cfg.get("RANDOM_SEED"),
+        "start": {d.name: own[d.name] for d in dimensions if d.contains(own[d.name])},
+    }
+    if model == "network":
+        _check_network_search(cfg)
+        epochs = cfg.get("SEARCH_EPOCHS") or cfg.get("EPOCHS")
+        return SearchPlan(**common, scored_on=cfg.VAL_HDF5, network=cfg.get("NETWORK"),
+                          epochs=epochs)  # fmt: skip
+    train, val, source = _validation_rows(cfg)
+    return SearchPlan(**common, scored_on=source, train=train, val=val)
+
+
+def _validation_rows(cfg: Config) -> tuple[FeatureSet, FeatureSet, str]:
     """Training and validation rows of the features, as train_head.py uses them."""
     from pyimagesearch.training.transfer import head_rows, transfer_data
 
     data = transfer_data(cfg)
     train, val = head_rows(cfg, data)
     source = ("the builder's validation split" if val is data.val else
-              f"a stratified {float(cfg.get('HEAD_VAL_SPLIT')):.0%} of the training rows "
+              f"a stratified {cfg.get('HEAD_VAL_SPLIT'):.0%} of the training rows "
               "(HEAD_VAL_SPLIT)")  # fmt: skip
     return train, val, source
 
@@ -275,116 +349,140 @@ def _check_network_search(cfg: Config) -> None:
         )
 
 
+def run_search(
+    source: Config | SearchPlan, name: str | None = None, command: list[str] | None = None
+) -> dict[str, Any]:
+    """Search with a config's settings (planned first, :func:`plan_search`) or a plan made
+    earlier; write the results into the search's run folder, return the summary
+    (``run``: the folder, ``best``: what best.json holds, ``rows``: one a trial)."""
+    import optuna
+
+    plan = source if isinstance(source, SearchPlan) else plan_search(source)
+    _announce(plan)
+    study = _study(plan)
+    rows: list[dict[str, Any]] = []
+    with recorded_run(plan.cfg, "search", name, command) as search:
+        base = run_name(plan.cfg, name)
+
+        def objective(trial: Any) -> float:
+            row = run_trial(plan, trial, search, f"{base}-trial-{trial.number + 1:03d}", command)
+            rows.append(row)
+            if row["state"] == "pruned":
+                raise optuna.TrialPruned()
+            return row["val_loss"]
+
+        study.optimize(objective, n_trials=plan.trials, catch=())
+        best = record_search(plan, search, rows, command or [])
+    point_latest(search.path.parent, search.path)  # the search, not its last trial
+    return {"run": search.path, "best": best, "rows": rows}
+
+
+def _announce(plan: SearchPlan) -> None:
+    searched = ", ".join(d.name for d in plan.dimensions)
+    if plan.model == "network":
+        print(f"[SEARCH] {plan.network}: {plan.trials} trials of {searched}, "
+              f"{plan.epochs} epochs each; scored by the validation cross-entropy on "
+              f"{plan.scored_on}")  # fmt: skip
+    else:
+        print(f"[SEARCH] {plan.model}: {plan.trials} trials of {searched}; "
+              f"{len(plan.train)} training rows, validation loss on {len(plan.val)} rows of "
+              f"{plan.scored_on}")  # fmt: skip
+
+
+def _study(plan: SearchPlan) -> Any:
+    """A seeded TPE study (median pruning when the plan prunes); its first trial the
+    config's own values (those inside the space), so the search compares its proposals with
+    what the user has, at the same budget."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        direction="minimize",
+        sampler=optuna.samplers.TPESampler(seed=plan.seed),
+        pruner=optuna.pruners.MedianPruner(PRUNER_STARTUP_TRIALS, PRUNER_WARMUP_EPOCHS)
+        if plan.pruning
+        else optuna.pruners.NopPruner(),
+    )
+    if plan.start:
+        study.enqueue_trial(plan.start)
+    return study
+
+
+def run_trial(
+    plan: SearchPlan, trial: Any, search: Run, name: str, command: list[str] | None
+) -> dict[str, Any]:
+    """One trial: the sampler's settings trained and scored as a run of its own (``name``,
+    a child of ``search``); returns its row of search_results.csv."""
+    params = {d.name: d.suggest(trial) for d in plan.dimensions}
+    trial_cfg = plan.cfg.replace(**params)
+    run = start_run(trial_cfg, "search_trial", name, command)
+    run.info.update(parent=search.name, trial=trial.number + 1, params=params,
+                    search_model=plan.model)  # fmt: skip
+    search.info.setdefault("trials", []).append(run.name)
+    started = time.perf_counter()
+    try:
+        result = _train_trial(plan, trial_cfg, trial)
+    except BaseException as exc:
+        run.finish("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+        raise
+    state = "pruned" if result.pruned_at else "finished"
+    if plan.model == "network":
+        run.info["summary"]["network"] = trial_cfg.get("NETWORK")  # NETWORK may be searched
+    _finish_trial(run, result, params, state, plan.score_key)
+    row = {
+        "trial": trial.number + 1,
+        "state": state,
+        "val_loss": result.val_loss,
+        "val_accuracy": result.val_accuracy,
+        "epochs": len(result.history["val_loss"]) if result.history else None,
+        "best_epoch": result.epochs,
+        **params,
+        "seconds": round(time.perf_counter() - started, 3),
+        "run": run.name,
+    }
+    _print_trial(plan, trial.number, params, result)
+    return row
+
+
+def _train_trial(plan: SearchPlan, trial_cfg: Config, trial: Any) -> TrialResult:
+    if plan.model == "network":
+        return _network_trial(trial_cfg, trial, plan.pruning, plan.epochs)
+    if plan.model == "head":
+        return _head_trial(trial_cfg, plan.train, plan.val, trial, plan.pruning)
+    return _logreg_trial(trial_cfg, plan.train, plan.val, trial)
+
+
+def _print_trial(
+    plan: SearchPlan, number: int, params: dict[str, Any], result: TrialResult
+) -> None:
+    shown = ", ".join(f"{k}={_shown_value(v)}" for k, v in params.items())
+    ending = f"pruned after epoch {result.pruned_at}" if result.pruned_at else "done"
+    if plan.start and number == 0:
+        ending += " (the config's own " + ", ".join(plan.start) + ")"
+    print(
+        f"[SEARCH] trial {number + 1}/{plan.trials}: {plan.scored_by} {result.val_loss:.4f} "
+        f"({shown}) {ending}"
+    )
+
+
 def _shown_value(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else repr(value)
 
 
-def run_search(
-    cfg: Config,
-    trials: int | None = None,
-    model: str | None = None,
-    name: str | None = None,
-    command: list[str] | None = None,
+def record_search(
+    plan: SearchPlan, search: Run, rows: list[dict[str, Any]], command: list[str]
 ) -> dict[str, Any]:
-    """Search, write the results into the search's run folder, return the summary."""
-    import optuna
-
-    model = model or cfg.get("SEARCH_MODEL")
-    if model not in SEARCHABLE:
-        raise ConfigError(f"SEARCH_MODEL must be one of {', '.join(SEARCHABLE)}, got {model!r}")
-    dimensions = parse_space(cfg.get("SEARCH_SPACE"), model)
-    trials = int(trials or cfg.get("SEARCH_TRIALS"))
-    pruning = cfg.get("SEARCH_PRUNING") and model in ("head", "network")
-    seed = cfg.get("RANDOM_SEED")
-    searched = ", ".join(d.name for d in dimensions)
-    if model == "network":
-        train = val = None
-        _check_network_search(cfg)
-        print(f"[SEARCH] {cfg.get('NETWORK')}: {trials} trials of {searched}, "
-              f"{cfg.get('SEARCH_EPOCHS') or cfg.get('EPOCHS')} epochs each; scored by the "
-              f"validation cross-entropy on {cfg.VAL_HDF5}")  # fmt: skip
-    else:
-        train, val, val_source = _validation_rows(cfg)
-        print(f"[SEARCH] {model}: {trials} trials of {searched}; {len(train)} training rows, "
-              f"validation loss on {len(val)} rows of {val_source}")  # fmt: skip
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        direction="minimize",
-        sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=optuna.pruners.MedianPruner(PRUNER_STARTUP_TRIALS, PRUNER_WARMUP_EPOCHS)
-        if pruning
-        else optuna.pruners.NopPruner(),
+    """Write search_results.csv, best.json and report.html into the search's run and its
+    summary; return what best.json holds."""
+    best = _best(rows, plan, command)
+    _write_results(search, rows, [d.name for d in plan.dimensions], best)
+    search.info["summary"].update(
+        {plan.score_key: best["val_loss"]},
+        trials=len(rows),
+        pruned=sum(r["state"] == "pruned" for r in rows),
+        search_model=plan.model,
     )
-    # The first trial tries the config's own values (those inside the space), so the
-    # search compares its proposals with what the user has, at the same budget.
-    start = {d.name: cfg.get(d.name) for d in dimensions if d.contains(cfg.get(d.name))}
-    if start:
-        study.enqueue_trial(start)
-    rows: list[dict[str, Any]] = []
-    with recorded_run(cfg, "search", name, command) as search:
-        base = run_name(cfg, name)
-
-        def objective(trial: Any) -> float:
-            params = {d.name: d.suggest(trial) for d in dimensions}
-            trial_cfg = cfg.replace(**params)
-            run = start_run(
-                trial_cfg, "search_trial", f"{base}-trial-{trial.number + 1:03d}", command
-            )
-            run.info.update(parent=search.name, trial=trial.number + 1, params=params,
-                            search_model=model)  # fmt: skip
-            search.info.setdefault("trials", []).append(run.name)
-            started = time.perf_counter()
-            try:
-                if model == "network":
-                    result = _network_trial(trial_cfg, trial, pruning)
-                elif model == "head":
-                    result = _head_trial(trial_cfg, train, val, trial, pruning)
-                else:
-                    result = _logreg_trial(trial_cfg, train, val, trial)
-            except BaseException as exc:
-                run.finish("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
-                raise
-            state = "pruned" if result.pruned_at else "finished"
-            if model == "network":
-                run.info["summary"]["network"] = trial_cfg.get("NETWORK")
-            _finish_trial(run, result, params, state, SCORES[model][0])
-            rows.append(
-                {
-                    "trial": trial.number + 1,
-                    "state": state,
-                    "val_loss": result.val_loss,
-                    "val_accuracy": result.val_accuracy,
-                    "epochs": len(result.history["val_loss"]) if result.history else None,
-                    "best_epoch": result.epochs,
-                    **params,
-                    "seconds": round(time.perf_counter() - started, 3),
-                    "run": run.name,
-                }
-            )
-            shown = ", ".join(f"{k}={_shown_value(v)}" for k, v in params.items())
-            ending = f"pruned after epoch {result.pruned_at}" if result.pruned_at else "done"
-            if start and trial.number == 0:
-                ending += " (the config's own " + ", ".join(start) + ")"
-            print(
-                f"[SEARCH] trial {trial.number + 1}/{trials}: {SCORES[model][1]} "
-                f"{result.val_loss:.4f} "
-                f"({shown}) {ending}"
-            )
-            if result.pruned_at:
-                raise optuna.TrialPruned()
-            return result.val_loss
-
-        study.optimize(objective, n_trials=trials, catch=())
-        best = _best(rows, model, cfg, command or [])
-        _write_results(search, rows, [d.name for d in dimensions], best)
-        search.info["summary"].update(
-            {SCORES[model][0]: best["val_loss"]},
-            trials=len(rows),
-            pruned=sum(r["state"] == "pruned" for r in rows),
-            search_model=model,
-        )
-    point_latest(search.path.parent, search.path)  # the search, not its last trial
-    return {"run": search.path, "best": best, "rows": rows}
+    return best
 
 
 def _finish_trial(
@@ -401,16 +499,14 @@ def _finish_trial(
     run.finish(state)
 
 
-def _best(
-    rows: list[dict[str, Any]], model: str, cfg: Config, command: list[str]
-) -> dict[str, Any]:
+def _best(rows: list[dict[str, Any]], plan: SearchPlan, command: list[str]) -> dict[str, Any]:
     """The finished trial of the lowest validation loss, and the command that trains with
     its settings (and the search's own ``--set`` overrides, but SEARCH_*)."""
     finished = [r for r in rows if r["state"] == "finished" and math.isfinite(r["val_loss"])]
     if not finished:
         raise ConfigError("no trial finished: widen SEARCH_SPACE or add SEARCH_TRIALS")
     winner = min(finished, key=lambda r: (r["val_loss"], r["trial"]))
-    settings = {k: winner[k] for k in SEARCHABLE[model] if k in winner}
+    settings = {k: winner[k] for k in SEARCHABLE[plan.model] if k in winner}
     given = [value for flag, value in zip(command, command[1:], strict=False) if flag == "--set"]
     kept = [g for g in given if not g.startswith("SEARCH_") and g.split("=")[0] not in settings]
     sets = " ".join(
@@ -419,16 +515,16 @@ def _best(
             *(f"--set {k}={v}" for k, v in settings.items()),
         ]
     )  # strings bare: l2
-    config = str(cfg.source) if cfg.source else "CONFIG"
+    config = str(plan.cfg.source) if plan.cfg.source else "CONFIG"
     return {
         "trial": winner["trial"],
         "run": winner["run"],
         "val_loss": winner["val_loss"],
-        "scored_by": SCORES[model][1],
+        "scored_by": plan.scored_by,
         "val_accuracy": winner["val_accuracy"],
         "settings": settings,
         "config_lines": [f"{k} = {v!r}" for k, v in settings.items()],
-        "command": f"python {SCRIPTS[model]} --config {config} {sets}",
+        "command": f"python {SCRIPTS[plan.model]} --config {config} {sets}",
     }
 
 

@@ -1,5 +1,7 @@
 """Classifiers on features: logistic regression with a grid search over C, evaluation and
-held-out splits (the engines that use them: :mod:`pyimagesearch.training.transfer`).
+held-out splits (used by the engines :mod:`pyimagesearch.training.train_logreg` and
+:mod:`pyimagesearch.training.train_head`, and by the rows of
+:mod:`pyimagesearch.training.transfer`).
 
 Example:
     >>> train, test = held_out_split(load_features("features.hdf5"), 0.25)  # doctest: +SKIP

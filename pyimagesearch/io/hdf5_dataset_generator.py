@@ -105,9 +105,27 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         super().__init__(
             workers=max(1, int(workers)), use_multiprocessing=False, max_queue_size=max_queue_size
         )
+        self._set_arguments(batch_size, preprocessors, aug, binarize, classes, shuffle, seed)
+        self._open_file(db_path, data_key)
+        self._choose_reader()
+        self._read_labels(rows)
+        self._read_metadata()
+        self._start_order()
+
+    # -- the steps of __init__ (a failing one closes what the earlier ones opened) -----------
+    def _set_arguments(
+        self,
+        batch_size: int,
+        preprocessors: Sequence[Any] | None,
+        aug: Any,
+        binarize: bool,
+        classes: int,
+        shuffle: bool,
+        seed: int | None,
+    ) -> None:
+        """Check and keep the arguments; each preprocessor and ``aug`` as a batch function."""
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
-        self.db_path = str(db_path)
         self.batchSize = self.batch_size = int(batch_size)
         self.preprocessors = list(preprocessors or [])
         self.aug = aug
@@ -115,25 +133,37 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         self.classes = int(classes)
         self.shuffle = shuffle
         self.seed = check_seed(seed)
-        self.epoch = 0
         self._steps = [_batch_fn(p) for p in self.preprocessors]
         self._aug_fn = _batch_fn(aug) if aug is not None else None
         self._lock = threading.Lock()
 
+    def _open_file(self, db_path: str | os.PathLike[str], data_key: str) -> None:
+        """Open the file; it must hold ``data_key`` and ``labels``."""
+        self.db_path = str(db_path)
         self.data_key = data_key
         self.db: h5py.File = open_hdf5(db_path, data_key)
         if "labels" not in self.db:
             self.db.close()
             raise DatasetError(f"{db_path} has no 'labels' data set")
         self.images = self.db[data_key]
+
+    def _choose_reader(self) -> None:
+        """Rows straight from the file where they lie whole in it (``DirectRowReader``), else
+        through h5py (:meth:`read_rows`); OpenCV single-threaded while several loader threads
+        run (released by :meth:`close`)."""
         self._direct = DirectRowReader.open(self.images, self.db_path)
         self._opencv_held = self.workers > 1  # released by close()
         if self._opencv_held:
             hold_opencv_single_threaded()
+
+    def _read_labels(self, rows: Sequence[int] | np.ndarray | None) -> None:
+        """The labels of the rows used (``rows``, sorted and unique, or every row)."""
         labels = np.asarray(self.db["labels"][:], dtype=np.int64)
         if len(self.images) != len(labels):
             self.close()
-            raise DatasetError(f"{db_path}: {len(self.images)} images but {len(labels)} labels")
+            raise DatasetError(
+                f"{self.db_path}: {len(self.images)} images but {len(labels)} labels"
+            )
         self._rows = None if rows is None else np.unique(np.asarray(rows, dtype=np.int64))
         if (
             self._rows is not None
@@ -141,18 +171,26 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             and (self._rows[0] < 0 or self._rows[-1] >= len(labels))
         ):
             self.close()
-            raise DatasetError(f"{db_path}: rows outside 0..{len(labels) - 1} were asked for")
+            raise DatasetError(f"{self.db_path}: rows outside 0..{len(labels) - 1} were asked for")
         self.labels = labels if self._rows is None else labels[self._rows]
         self.numImages = self.num_images = len(self.labels)
         if self.num_images == 0:
             self.close()
             raise DatasetError(
-                f"{db_path} holds no images"
+                f"{self.db_path} holds no images"
                 + (" in the rows asked for" if rows is not None else "")
             )
+
+    def _read_metadata(self) -> None:
+        """The class names and channel order the file records; the classes checked."""
         self.label_names = read_label_names(self.db)
         self.channel_order = str(self.db.attrs.get("channel_order", "RGB"))
         self._check_classes()
+
+    def _start_order(self) -> None:
+        """Epoch 0's order (shuffled with ``seed`` when ``shuffle``); other epochs' orders
+        are made when asked for (:meth:`_order_of`)."""
+        self.epoch = 0
         self._order = self._epoch_order(self.epoch)
         self._orders: dict[int, np.ndarray | None] = {}
 

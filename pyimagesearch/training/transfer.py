@@ -1,7 +1,8 @@
-"""Classifiers on pretrained features: logistic regression and a small Keras head.
+"""What the classifiers on pretrained features share: their rows, record, report and head.
 
-The engines of ``train_logreg.py`` and ``train_head.py``. Both read the same features and
-test on the same rows:
+``train_logreg.py`` (:mod:`pyimagesearch.training.train_logreg`) and ``train_head.py``
+(:mod:`pyimagesearch.training.train_head`) read the same features and test on the same
+rows (:func:`transfer_data`):
 
 * features of the builder's split files (``extract_features.py`` reads them by default):
   train on the training split (the head validates on the validation split), test on the
@@ -10,13 +11,15 @@ test on the same rows:
 * ``TEST_FEATURES_HDF5``: train on all of ``FEATURES_HDF5``, test on that file;
 * features of a plain folder: a seeded stratified held-out fraction (``LOGREG_TEST_SIZE``).
 
-Each writes its model with a record (kind, classes, the backbones and weights that make
-its features, sizes, data, config), so ``evaluate.py`` and ``predict.py`` take it.
+Each writes its model with a record (:func:`model_record`: kind, classes, the backbones and
+weights that make its features, sizes, data, config), so ``evaluate.py`` and
+``predict.py`` take it. The head's rows and training (:func:`head_rows`, :func:`fit_head`)
+are here too, because ``search.py``'s head trials train exactly as ``train_head.py`` does.
 
 Example:
-    >>> report = train_logreg(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
-    >>> report["accuracy"]                                                     # doctest: +SKIP
-    0.991
+    >>> data = transfer_data(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
+    >>> data.split                                                           # doctest: +SKIP
+    "the builder's splits (train / val / test)"
 """
 
 from __future__ import annotations
@@ -31,9 +34,7 @@ import numpy as np
 from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError, DatasetError
 from pyimagesearch.features.fusion import FeatureSet, load_features
-from pyimagesearch.models.record import data_fingerprint, write_record
-from pyimagesearch.utils.atomic import atomic_write, check_writable
-from pyimagesearch.utils.reports import write_json
+from pyimagesearch.models.record import data_fingerprint
 
 # A model on features sees images brought to this multiple of its input side before the
 # input (or its 10 crops) is cut: 256 for a 224 input, as the builder stores images.
@@ -117,88 +118,6 @@ def model_record(kind: str, cfg: Config, data: TransferData) -> dict[str, Any]:
     }
 
 
-def train_logreg(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
-    """Grid-search C, evaluate on the test rows, save (skops) with its record and report."""
-    import skops.io
-
-    from pyimagesearch.features.classifiers import evaluate, fit_logreg
-
-    model_path = Path(cfg.get("LOGREG_MODEL_PATH"))
-    if model_path.suffix != ".skops":
-        raise ConfigError(
-            f"LOGREG_MODEL_PATH must end in .skops (a format that runs no code when loaded), "
-            f"got {model_path.name}"
-        )
-    report_path = Path(cfg.get("LOGREG_REPORT"))
-    check_writable({"LOGREG_MODEL_PATH": model_path, "LOGREG_REPORT": report_path})
-    data = transfer_data(cfg)
-    seed = cfg.get("RANDOM_SEED")
-    train = data.train if data.val is None else _concat(data.train, data.val)
-    print(f"[INFO] training on {len(train)} rows of {train.features.shape[1]} features")
-    fixed_c = cfg.get("LOGREG_C")
-    search = fit_logreg(
-        train.features,
-        train.labels,
-        c_grid=[fixed_c] if fixed_c is not None else cfg.get("LOGREG_C_GRID"),
-        seed=seed,
-        n_jobs=jobs,
-        penalty=cfg.get("LOGREG_PENALTY"),
-    )
-    results = evaluate(
-        search.best_estimator_, data.test.features, data.test.labels, train.label_names
-    )
-    with atomic_write(model_path) as tmp:
-        skops.io.dump(search.best_estimator_, tmp)
-    record = model_record("logreg", cfg, data)
-    write_record(model_path, {**record, "best_C": float(search.best_params_["C"])})
-    report = {
-        **_summary(results, data),
-        "best_C": float(search.best_params_["C"]),
-        "n_train": len(train),
-        "cv_scores": {
-            str(c): float(s)
-            for c, s in zip(
-                search.cv_results_["param_C"], search.cv_results_["mean_test_score"], strict=True
-            )
-        },
-        "model": str(model_path),
-    }
-    write_json(report_path, report)
-    report["report_path"] = str(report_path)
-    return report
-
-
-def train_head(cfg: Config, report_path: str | Path | None = None) -> dict[str, Any]:
-    """Dropout + Dense on the features, early stopping on the validation rows (the builder's
-    validation split, or ``HEAD_VAL_SPLIT`` of the training rows); evaluate, save."""
-    model_path = Path(cfg.get("HEAD_MODEL_PATH"))
-    if model_path.suffix != ".keras":
-        raise ConfigError(f"HEAD_MODEL_PATH must end in .keras, got {model_path.name}")
-    report_path = Path(report_path or cfg.output_path("head_report.json"))
-    check_writable({"HEAD_MODEL_PATH": model_path, "OUTPUT_PATH": report_path})
-    data = transfer_data(cfg)
-
-    from pyimagesearch.features.classifiers import evaluate
-
-    train, val = head_rows(cfg, data)
-    model, history = fit_head(cfg, train, val)
-    results = evaluate(model, data.test.features, data.test.labels, train.label_names)
-    with atomic_write(model_path) as tmp:
-        model.save(tmp)
-    write_record(model_path, model_record("head", cfg, data))
-    report = {
-        **_summary(results, data),
-        "n_train": len(train),
-        "n_val": len(val),
-        "epochs_run": len(history["loss"]),
-        "history": history,
-        "model": str(model_path),
-    }
-    write_json(report_path, report)
-    report["report_path"] = str(report_path)
-    return report
-
-
 HEAD_PATIENCE = 5  # epochs without a better validation loss before the head stops
 
 
@@ -259,7 +178,8 @@ def compiled_head(cfg: Config, input_dim: int, classes: int):
     return model
 
 
-def _summary(results: dict[str, Any], data: TransferData) -> dict[str, Any]:
+def report_summary(results: dict[str, Any], data: TransferData) -> dict[str, Any]:
+    """The part of both engines' reports about the test rows and the features."""
     return {
         "accuracy": results["accuracy"],
         "log_loss": results["log_loss"],
@@ -272,17 +192,6 @@ def _summary(results: dict[str, Any], data: TransferData) -> dict[str, Any]:
         "per_class": results["per_class"],
         "classification_report": results["classification_report"],
     }
-
-
-def _concat(a: FeatureSet, b: FeatureSet) -> FeatureSet:
-    rows = FeatureSet(
-        np.concatenate([a.features, b.features]),
-        np.concatenate([a.labels, b.labels]),
-        a.label_names,
-        [*a.paths, *b.paths],
-        a.sources,
-    )
-    return rows
 
 
 def stratified_part(data: FeatureSet, fraction: float, seed: int) -> tuple[FeatureSet, FeatureSet]:

@@ -1,8 +1,8 @@
-"""train_logreg.py: grid search, held-out evaluation, report and saved classifier."""
+"""The rows both classifiers on features use (training/transfer.py): the held-out split,
+and the features extract_features.py writes found by default."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,38 +11,6 @@ import pytest
 import train_logreg
 from pyimagesearch.features.classifiers import held_out_split
 from pyimagesearch.features.fusion import load_features
-from pyimagesearch.models import read_record
-from tests.helpers import separable_features, write_features
-
-REPORT_KEYS = {"accuracy", "log_loss", "best_C", "n_train", "n_test"}
-
-
-@pytest.fixture
-def features_file(tmp_path: Path) -> Path:
-    features, labels, paths = separable_features(200, seed=3)
-    return write_features(tmp_path / "train.hdf5", features, labels, paths)
-
-
-def test_report_keys_and_split(features_file: Path, tmp_path: Path) -> None:
-    report_path, model_path = tmp_path / "r.json", tmp_path / "m.skops"
-    code = train_logreg.main(
-        ["--db", str(features_file), "--report", str(report_path), "--model", str(model_path)]
-    )
-    assert code == 0
-    report = json.loads(report_path.read_text())
-    assert REPORT_KEYS <= set(report)
-    assert (report["n_train"], report["n_test"]) == (150, 50)  # the book's 75/25
-    assert report["accuracy"] > 0.8
-    assert 0 < report["log_loss"] < 0.69
-    assert report["best_C"] in {0.0001, 0.001, 0.01, 0.1, 1.0, 10.0, 100.0}
-    import skops.io
-
-    record = read_record(model_path)
-    assert record["kind"] == "logreg" and record["label_names"] == ["cat", "dog"]
-    assert record["backbones"] == [{"backbone": "Fake", "weights": None, "image_size": 32}]
-    assert record["input_size"] == [32, 32] and record["image_size"] == [37, 37]
-    model = skops.io.load(model_path, trusted=[])  # no code runs when it loads
-    assert model.predict_proba(np.zeros((1, 8), np.float32)).shape == (1, 2)
 
 
 def test_split_is_seeded_and_stratified(features_file: Path) -> None:
@@ -52,91 +20,6 @@ def test_split_is_seeded_and_stratified(features_file: Path) -> None:
     assert test_a.paths == test_b.paths
     assert not set(train_a.paths) & set(test_a.paths)
     assert np.bincount(test_a.labels).tolist() == [25, 25]
-
-
-def test_separate_test_file_and_config(tmp_path: Path, make_config) -> None:
-    features, labels, paths = separable_features(120, seed=4)
-    write_features(tmp_path / "train.hdf5", features, labels, paths)
-    features, labels, paths = separable_features(40, seed=5)
-    write_features(tmp_path / "test.hdf5", features, labels, paths)
-    config = make_config(
-        FEATURES_HDF5="train.hdf5",
-        TEST_FEATURES_HDF5="test.hdf5",
-        LOGREG_C_GRID=[0.1, 1.0],
-        OUTPUT_PATH="out",
-    )
-    assert train_logreg.main(["--config", str(config)]) == 0
-    report = json.loads((tmp_path / "out" / "logreg_report.json").read_text())
-    assert (report["n_train"], report["n_test"]) == (120, 40)
-    assert report["best_C"] in {0.1, 1.0}
-    assert (tmp_path / "out" / "logreg.skops").is_file()
-
-
-def test_fused_features(tmp_path: Path) -> None:
-    a, labels, paths = separable_features(80, dim=4, seed=6)
-    write_features(tmp_path / "a.hdf5", a, labels, paths)
-    write_features(tmp_path / "b.hdf5", a[::-1] * 2, labels[::-1], paths[::-1])
-    report_path = tmp_path / "r.json"
-    args = ["--db", str(tmp_path / "a.hdf5"), str(tmp_path / "b.hdf5"), "--report"]
-    assert train_logreg.main([*args, str(report_path), "--model", str(tmp_path / "m.skops")]) == 0
-    assert json.loads(report_path.read_text())["feature_dim"] == 8
-
-
-def test_user_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert train_logreg.main([]) == 2
-    assert "no features" in capsys.readouterr().err
-    assert train_logreg.main(["--db", str(tmp_path / "missing.hdf5")]) == 2
-    assert "not found" in capsys.readouterr().err
-
-
-def test_command_line_files_are_relative_to_the_current_folder(
-    features_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "configs").mkdir()
-    config = tmp_path / "configs" / "config.py"
-    config.write_text("OUTPUT_PATH = 'out'\nFEATURES_HDF5 = ['elsewhere.hdf5']\n")
-    monkeypatch.chdir(tmp_path)
-    assert train_logreg.main(["--config", str(config), "--db", features_file.name]) == 0
-    assert (tmp_path / "configs" / "out" / "logreg_report.json").is_file()
-
-
-def test_features_of_the_builder_splits_test_on_its_test_split(tmp_path: Path) -> None:
-    """Rows marked with their split: train on train (+val), test on exactly the test rows."""
-    features, labels, paths = separable_features(100, seed=7)
-    splits = np.array([0] * 70 + [1] * 10 + [2] * 20, np.uint8)
-    write_features(tmp_path / "f.hdf5", features, labels, paths, splits=splits)
-    report_path = tmp_path / "r.json"
-    args = ["--db", str(tmp_path / "f.hdf5"), "--report", str(report_path), "--model",
-            str(tmp_path / "m.skops")]  # fmt: skip
-    assert train_logreg.main(args) == 0
-    report = json.loads(report_path.read_text())
-    assert (report["n_train"], report["n_test"]) == (80, 20)
-    assert report["split"] == "the builder's splits (train / val / test)"
-
-
-def test_a_fixed_c_and_an_l1_penalty_are_used(features_file: Path, tmp_path: Path) -> None:
-    import skops.io
-
-    model_path = tmp_path / "m.skops"
-    code = train_logreg.main(["--db", str(features_file), "--model", str(model_path),
-                              "--report", str(tmp_path / "r.json"), "--set", "LOGREG_C=0.05",
-                              "--set", "LOGREG_PENALTY=l1"])  # fmt: skip
-    assert code == 0
-    assert json.loads((tmp_path / "r.json").read_text())["best_C"] == 0.05
-    model = skops.io.load(model_path, trusted=[])
-    assert model.C == 0.05 and model.solver == "liblinear"
-    assert (model.coef_ == 0).any()  # l1 at a small C zeroes some of the 8 weights
-
-
-def test_the_head_takes_its_width_dropout_and_rate_from_the_settings() -> None:
-    pytest.importorskip("keras")
-    from pyimagesearch.nn.heads import build_feature_head
-
-    plain = build_feature_head(16, 3, dropout=0.2)
-    wide = build_feature_head(16, 3, dropout=0.3, units=8)
-    assert [layer.name for layer in plain.layers] == ["features", "dropout", "predictions"]
-    assert wide.get_layer("hidden").units == 8 and wide.get_layer("dropout").rate == 0.3
-    assert wide.count_params() == 16 * 8 + 8 + 8 * 3 + 3
 
 
 def test_the_features_extract_features_writes_by_default_are_found(
