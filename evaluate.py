@@ -21,24 +21,7 @@ from pyimagesearch.cli import (
     model_argument,
     script_run,
 )
-from pyimagesearch.evaluation.evaluate import REQUIRED_SETTINGS, run_evaluation
-
-
-def print_report(report: dict) -> None:
-    print(f"[INFO] baseline (resized) predictions:\n{report['baseline_report_text']}")
-    print(f"[INFO] 10-crop predictions:\n{report['tencrop_report_text']}")
-    print(f"[INFO] test images: {report['n_images']}")
-    for name, label in (("baseline", "baseline"), ("tencrop", "10-crop")):
-        line = f"[INFO] {label:8s} rank-1: {report[f'{name}_rank1'] * 100:6.2f}%"
-        if f"{name}_rank5" in report:
-            line += f"  rank-5: {report[f'{name}_rank5'] * 100:6.2f}%"
-        line += f"  ({report[f'{name}_seconds']:.1f} s)"
-        print(line)
-    print(
-        f"[INFO] 10-crop got {report['tencrop_fixed']} image(s) right that the baseline got "
-        f"wrong, and {report['tencrop_broke']} wrong that the baseline got right"
-    )
-    print(f"[INFO] report: {report['report_path']}")
+from pyimagesearch.evaluation.evaluate import REQUIRED_SETTINGS, report_lines, run_evaluation
 
 
 @friendly_errors
@@ -55,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     with script_run(args, cfg, "evaluate", model) as run:
         report = run_evaluation(cfg, model, progress=not args.quiet)
         run.collect(report)
-    print_report(report)
+    print("\n".join(report_lines(report)))
     print(f"[INFO] run folder: {run.path}")
 
 

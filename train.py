@@ -18,7 +18,7 @@ import sys
 
 from pyimagesearch import cli
 from pyimagesearch.experiments.runs import summarise as run_summary
-from pyimagesearch.training.trainer import REQUIRED_SETTINGS, train_network
+from pyimagesearch.training.train import REQUIRED_SETTINGS, summary_lines, train_network
 
 
 @cli.friendly_errors
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     with cli.script_run(args, cfg, "train") as run:
         summary = train_network(cfg, **cli.training_arguments(args))
         run.collect(summary, {"network": cfg.get("NETWORK"), **run_summary(summary)})
-    cli.print_training_summary(summary)
+    print("\n".join(summary_lines(summary)))
     print(f"[INFO] run folder: {run.path}")
 
 

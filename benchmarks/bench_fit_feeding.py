@@ -63,7 +63,7 @@ def our_generator(work: Path, aug: bool, mean_in_model: bool):
     from pyimagesearch.config import Config
     from pyimagesearch.io.split_files import split_info
     from pyimagesearch.preprocessing import BOOK_AUGMENTATION
-    from pyimagesearch.training.trainer import loader_plan, make_generators
+    from pyimagesearch.training.train import loader_plan, make_generators
 
     cfg = Config({
         "TRAIN_HDF5": str(work / "hdf5" / "train.hdf5"),

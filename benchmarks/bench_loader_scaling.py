@@ -75,7 +75,7 @@ def loader(config: Path, batch: int, threads: int, aug: bool):
     from pyimagesearch.config import load_config
     from pyimagesearch.io.split_files import split_info
     from pyimagesearch.preprocessing import BOOK_AUGMENTATION
-    from pyimagesearch.training.trainer import loader_plan, make_generators
+    from pyimagesearch.training.train import loader_plan, make_generators
 
     cfg = load_config(config).replace(
         AUGMENTATION=BOOK_AUGMENTATION if aug else None, BATCH_SIZE=batch, WORKERS=threads

@@ -55,7 +55,7 @@ def main() -> None:
 
     from pyimagesearch.io.split_files import split_info
     from pyimagesearch.nn.conv import build_network
-    from pyimagesearch.training.trainer import loader_plan, make_generators
+    from pyimagesearch.training.train import loader_plan, make_generators
 
     with tempfile.TemporaryDirectory() as tmp:
         train, mean = write_dataset(Path(tmp), args.images)

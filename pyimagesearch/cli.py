@@ -205,14 +205,6 @@ def training_arguments(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def print_training_summary(summary: dict[str, Any]) -> None:
-    final = summary["final"]
-    if final:
-        shown = "  ".join(f"{k} {v:.4g}" for k, v in sorted(final.items()))
-        print(f"[INFO] last epoch: {shown}")
-    print(f"[INFO] plot: {summary['plot_path']}  history: {summary['history_path']}")
-
-
 def submission_lines(report: dict[str, Any]) -> list[str]:
     """What predict.py prints about a submission it wrote."""
     clip = tuple(report["clip_range"])
@@ -238,10 +230,14 @@ def submission_lines(report: dict[str, Any]) -> list[str]:
 
 @contextlib.contextmanager
 def script_run(
-    args: argparse.Namespace, cfg: Config, script: str, model: str | os.PathLike[str] | None = None
+    args: argparse.Namespace | None,
+    cfg: Config,
+    script: str,
+    model: str | os.PathLike[str] | None = None,
 ) -> Iterator[Any]:
     """The run folder of one script's work (``OUTPUT_PATH/runs/<date-time>-<name>``);
-    ``model``: the trained model the script uses (its run becomes this run's parent)."""
+    ``args``: the parsed arguments (``--name``), or None (the config's name); ``model``: the
+    trained model the script uses (its run becomes this run's parent)."""
     name = getattr(args, "name", None)
     if name is None and model is not None:  # "alexnet-lr3-evaluate": whose model it used
         parent = model_parent(model)

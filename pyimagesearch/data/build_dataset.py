@@ -479,3 +479,43 @@ def _passed_over(plan: BuildPlan, split_reports: dict[str, SplitReport]) -> dict
         "link_loops": [display_path(p) for p in (walk.loops if walk else [])],
         "broken_links": [display_path(p) for p in (walk.broken_links if walk else [])],
     }
+
+
+# What the build passed over, as summary_lines names it: (totals key, text, report list).
+PASSED_OVER = (
+    ("unlabeled", "image file(s) had no label and were left out", "unlabeled_files"),
+    ("labels_without_a_file", "name(s) in the label file(s) matched no image",
+     "labels_without_a_file"),
+    ("excluded", "image(s) left out by EXCLUDE_LIST", "excluded_files"),
+    ("non_image_files", "file(s) without an image extension were ignored",
+     "ignored_non_image_files"),
+    ("duplicates_dropped", "link(s) to an image already listed were dropped", "duplicate_files"),
+    ("link_loops_skipped", "link(s) back to a folder already walked were skipped", "link_loops"),
+    ("broken_links", "broken link(s) were skipped", "broken_links"),
+)  # fmt: skip
+
+
+def summary_lines(report: dict[str, Any]) -> list[str]:
+    """What build_dataset.py (and the demo) print about a finished build's report."""
+    names = ", ".join(report["label_names"])
+    lines = [f"[INFO] classes: {names} ({report['label_source']} labels)"]
+    for name, split in report["splits"].items():
+        lines.append(
+            f"[INFO] {name:5s}: listed {split['listed']:6d}  written {split['written']:6d}  "
+            f"skipped {split['skipped']:4d}  {split['images_per_second']:7.1f} images/s"
+            f"  -> {split['output']}"
+        )
+        for skipped in split["skipped_files"][:10]:
+            lines.append(f"         skipped {skipped['path']}: {skipped['reason']}")
+        if split["skipped"] > 10:
+            lines.append(f"         ... and {split['skipped'] - 10} more (see the report)")
+    totals = report["totals"]
+    lines += [f"[INFO] {totals[key]} {text} (listed under {listing!r} in the report)"
+              for key, text, listing in PASSED_OVER if totals[key]]  # fmt: skip
+    mean = report["dataset_mean"]
+    lines.append(f"[INFO] training mean: R {mean['R']:.2f}  G {mean['G']:.2f}  B {mean['B']:.2f}")
+    lines.append(
+        f"[INFO] {totals['written']} images in {totals['elapsed_seconds']:.1f} s "
+        f"({totals['images_per_second']:.1f} images/s); report: {report['report_path']}"
+    )
+    return lines

@@ -59,3 +59,23 @@ def run_evaluation(
     )
     report["report_path"] = str(write_json(report_path, report))
     return report
+
+
+def report_lines(report: dict[str, Any]) -> list[str]:
+    """What evaluate.py (and the demo) print about an evaluation's report."""
+    lines = [
+        f"[INFO] baseline (resized) predictions:\n{report['baseline_report_text']}",
+        f"[INFO] 10-crop predictions:\n{report['tencrop_report_text']}",
+        f"[INFO] test images: {report['n_images']}",
+    ]
+    for name, label in (("baseline", "baseline"), ("tencrop", "10-crop")):
+        line = f"[INFO] {label:8s} rank-1: {report[f'{name}_rank1'] * 100:6.2f}%"
+        if f"{name}_rank5" in report:
+            line += f"  rank-5: {report[f'{name}_rank5'] * 100:6.2f}%"
+        lines.append(line + f"  ({report[f'{name}_seconds']:.1f} s)")
+    lines.append(
+        f"[INFO] 10-crop got {report['tencrop_fixed']} image(s) right that the baseline got "
+        f"wrong, and {report['tencrop_broke']} wrong that the baseline got right"
+    )
+    lines.append(f"[INFO] report: {report['report_path']}")
+    return lines

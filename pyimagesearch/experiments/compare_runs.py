@@ -4,9 +4,10 @@ A training run's row also holds the numbers of the evaluations of its model (its
 runs: ``evaluate.py --run``), so AlexNet's baseline and 10-crop accuracy sit beside the
 logistic regression's.
 
-Example:
+Example (not run by the tests: needs run folders in output/runs):
     >>> rows, differing = compare_runs([find_run("output", "lr-3"), find_run("output")])
-    >>> paths = write_comparison(rows, differing, "output/comparisons/lr")
+    ... # doctest: +SKIP
+    >>> paths = write_comparison(rows, differing, "output/comparisons/lr")  # doctest: +SKIP
 """
 
 from __future__ import annotations

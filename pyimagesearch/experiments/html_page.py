@@ -8,7 +8,7 @@ that allows no script, no request and no font: it opens from a file, offline, an
 Example:
     >>> page = Page("run 20261126-041502-alexnet")
     >>> page.section("Numbers", table(["name", "value"], [["rank-1", 0.9312]]))
-    >>> "<td>0.9312</td>" in page.html()
+    >>> '<td class="num">0.9312</td>' in page.html()
     True
 """
 

@@ -7,9 +7,9 @@ classification report, the confusion matrix, the top losses and the CAM grid, ea
 exists. A comparison report puts the runs in one table (the settings that differ and the
 numbers) and their validation curves in one plot; a search adds its best settings.
 
-Example:
+Example (not run by the tests: needs a run folder in output/runs):
     >>> path = write_run_report(find_run("output", "latest"))       # doctest: +SKIP
-    >>> path.name
+    >>> path.name                                                   # doctest: +SKIP
     'report.html'
 """
 

@@ -232,7 +232,7 @@ def _network_trial(cfg: Config, trial: Any, pruning: bool, epochs: int) -> Trial
     best.json trains the best settings again); the curves are kept in the trial's run."""
     import tempfile
 
-    from pyimagesearch.training.trainer import train_network
+    from pyimagesearch.training.train import train_network
 
     with tempfile.TemporaryDirectory(prefix="pyis-trial-") as scratch:
         trial_cfg = cfg.replace(
@@ -339,7 +339,7 @@ def _validation_rows(cfg: Config) -> tuple[FeatureSet, FeatureSet, str]:
 
 def _check_network_search(cfg: Config) -> None:
     """A network search needs the builder's files and a validation split to score by."""
-    from pyimagesearch.training.trainer import REQUIRED_SETTINGS
+    from pyimagesearch.training.train import REQUIRED_SETTINGS
 
     cfg.require([name for name in REQUIRED_SETTINGS if name != "MODEL_PATH"])
     if not cfg.get("VAL_HDF5") or not Path(cfg.VAL_HDF5).is_file():

@@ -1,15 +1,16 @@
-"""Reading and writing HDF5 datasets.
-
-``HDF5DatasetGenerator`` imports Keras, so it is loaded lazily: ``build_dataset.py``
-imports this package without pulling in TensorFlow.
-"""
+"""Reading and writing HDF5 datasets, the builder's split files, direct row reads, and
+feeding ``model.fit``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names, read_paths
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
+
+if TYPE_CHECKING:  # not imported plainly: it subclasses Keras' PyDataset, and the builder
+    # and the audit must start without Keras; it loads on first use (__getattr__ below)
+    from pyimagesearch.io.hdf5_dataset_generator import HDF5DatasetGenerator
 
 __all__ = [
     "HDF5DatasetGenerator",

@@ -212,6 +212,7 @@ class PatchAugmentMean:
     ``HDF5DatasetGenerator`` uses it on its own when it sees those steps in a row.
 
     Example:
+        >>> from pyimagesearch.preprocessing import PatchPreprocessor
         >>> step = PatchAugmentMean(PatchPreprocessor(56, 56), BatchAugmenter(rotation_range=20))
         >>> step.preprocess_batch(np.zeros((4, 64, 64, 3), np.uint8)).shape
         (4, 56, 56, 3)

@@ -35,7 +35,7 @@ def suggest(rates: np.ndarray, smoothed: np.ndarray) -> float:
 
 def find_learning_rate(cfg: Config, steps: int | None = None, verbose: int = 0) -> dict[str, Any]:
     """Run the finder on the training split; write ``lr_finder.png`` and ``.json``."""
-    from pyimagesearch.training.trainer import build_model, make_generators, plan_training
+    from pyimagesearch.training.train import build_model, make_generators, plan_training
 
     png, json_path = cfg.output_path("lr_finder.png"), cfg.output_path("lr_finder.json")
     check_writable({"OUTPUT_PATH": png})

@@ -7,7 +7,7 @@ batch) streams (``np.random.default_rng([seed, epoch, batch])``) keep every batc
 numbers the same whatever thread computes it.
 
 Example:
-    >>> check_random_state(42).integers(10) == check_random_state(42).integers(10)
+    >>> bool(check_random_state(42).integers(10) == check_random_state(42).integers(10))
     True
     >>> check_seed(7)
     7

@@ -260,7 +260,7 @@ def test_evaluate_refuses_a_model_trained_on_other_sizes(
 def test_settings_that_cannot_work_fail_before_training(
     run_config, tmp_path, capsys, monkeypatch, overrides, args, first_line
 ):
-    from pyimagesearch.training import trainer as alexnet_training
+    from pyimagesearch.training import train as alexnet_training
 
     def no_model(*a, **k):
         raise AssertionError("the model was built before the settings were checked")

@@ -80,7 +80,7 @@ def test_restart_from_a_checkpoint_with_a_new_learning_rate(config, tmp_path, ca
 
 def test_balanced_class_weights_follow_the_labels(synthetic_images, tmp_path) -> None:
     from pyimagesearch.io.split_files import split_info
-    from pyimagesearch.training.trainer import balanced_class_weight
+    from pyimagesearch.training.train import balanced_class_weight
 
     images = tmp_path / "images"
     images.mkdir()

@@ -651,3 +651,13 @@ def _summary(
         "history": metrics,
         "final": {k: v[-1] for k, v in metrics.items() if v},
     }
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """What train.py (and the demo) print after training: the last epoch, the files."""
+    final = summary["final"]
+    shown = "  ".join(f"{k} {v:.4g}" for k, v in sorted(final.items()))
+    return [
+        *([f"[INFO] last epoch: {shown}"] if final else []),
+        f"[INFO] plot: {summary['plot_path']}  history: {summary['history_path']}",
+    ]
