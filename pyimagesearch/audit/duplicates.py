@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from pyimagesearch.config import default
+
 BLOCK_BYTES = 32 * 2**20  # the temporaries of one block: the XOR (8 bytes) and count
 
 
 def near_pairs(
-    hashes: np.ndarray, threshold: int = 6, block: int | None = None
+    hashes: np.ndarray, threshold: int = default("AUDIT_HAMMING"), block: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(i, j, distance)`` of every pair ``i < j`` whose hashes differ in at most
     ``threshold`` bits. Rows go in blocks sized so that a block's temporaries stay near
@@ -42,7 +44,7 @@ def near_pairs(
 
 
 def similar_features(
-    features: np.ndarray, threshold: float = 0.95, block: int = 1024
+    features: np.ndarray, threshold: float = default("AUDIT_COSINE"), block: int = 1024
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(i, j, cosine)`` of every pair of feature rows at least ``threshold`` alike:
     crops and re-encodings that a hash misses."""

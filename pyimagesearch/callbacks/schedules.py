@@ -24,8 +24,12 @@ from typing import Any
 
 import keras
 
+from pyimagesearch.config import default
 
-def polynomial_decay(base: float, epochs: int, power: float = 1.0) -> Callable[[int], float]:
+
+def polynomial_decay(
+    base: float, epochs: int, power: float = default("LR_POWER")
+) -> Callable[[int], float]:
     def schedule(epoch: int) -> float:
         return float(base * (1.0 - min(epoch, epochs) / float(epochs)) ** power)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pyimagesearch.config import default
 from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
 from pyimagesearch.data.listing import list_images
 from pyimagesearch.errors import DatasetError
@@ -71,7 +72,9 @@ class ImageSource:
     def __len__(self) -> int:
         return len(self.paths)
 
-    def batches(self, size: int, batch_size: int = 32) -> Iterator[Batch]:
+    def batches(
+        self, size: int, batch_size: int = default("FEATURE_BATCH_SIZE")
+    ) -> Iterator[Batch]:
         """Yield batches of RGB uint8 ``size`` x ``size`` images, decoded in threads."""
         if self.kind == "hdf5":
             yield from self._hdf5_batches(size, batch_size)

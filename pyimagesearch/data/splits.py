@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pyimagesearch.config import default
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.utils.randomness import check_seed
 
@@ -51,7 +52,7 @@ def stratified_split(
     labels: np.ndarray,
     num_val: int | float,
     num_test: int | float,
-    seed: int = 42,
+    seed: int = default("RANDOM_SEED"),
     label_names: list[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Indices of the train, val and test splits, each with the classes' proportions.

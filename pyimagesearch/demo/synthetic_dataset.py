@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pyimagesearch.config import default
 from pyimagesearch.utils.randomness import check_random_state
 
 DEFAULT_CLASSES = ("cat", "dog")
@@ -116,7 +117,7 @@ def generate_synthetic_dataset(
     output_dir: str | os.PathLike[str],
     per_class: int = 150,
     classes: Sequence[str] = DEFAULT_CLASSES,
-    seed: int = 42,
+    seed: int = default("RANDOM_SEED"),
     overlap: float = 0.1,
     folders: bool = False,
 ) -> list[Path]:

@@ -107,7 +107,9 @@ def predict_split(
     return Diagnosis(probs, labels, paths, names)
 
 
-def write_diagnosis(diagnosis: Diagnosis, db_path: str, output: Path, top: int = 16) -> dict:
+def write_diagnosis(
+    diagnosis: Diagnosis, db_path: str, output: Path, top: int = default("DIAGNOSE_TOP")
+) -> dict:
     """Every picture and table of the module doc, and the report (returned)."""
     output.mkdir(parents=True, exist_ok=True)
     names, confusion = diagnosis.label_names, diagnosis.confusion()

@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, classification_report, log_loss
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 
-from pyimagesearch.config import setting
+from pyimagesearch.config import default, setting
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.features.fusion import FeatureSet
 
@@ -31,7 +31,9 @@ DEFAULT_TEST_SIZE = setting("LOGREG_TEST_SIZE").default  # the book's 75/25 spli
 
 
 def held_out_split(
-    data: FeatureSet, test_size: float = DEFAULT_TEST_SIZE, seed: int = 42
+    data: FeatureSet,
+    test_size: float = DEFAULT_TEST_SIZE,
+    seed: int = default("RANDOM_SEED"),
 ) -> tuple[FeatureSet, FeatureSet]:
     """A seeded, stratified train/test split of one feature set (the book's 75/25)."""
     labeled = np.flatnonzero(data.labels >= 0)
@@ -53,10 +55,10 @@ def fit_logreg(
     labels: np.ndarray,
     c_grid: Sequence[float] = DEFAULT_C_GRID,
     folds: int = 3,
-    seed: int = 42,
+    seed: int = default("RANDOM_SEED"),
     n_jobs: int | None = None,
     scoring: str = "neg_log_loss",
-    penalty: str = "l2",
+    penalty: str = default("LOGREG_PENALTY"),
 ) -> GridSearchCV:
     """Grid-search C for ``LogisticRegression`` with stratified k-fold cross-validation.
 
@@ -83,7 +85,10 @@ _SKLEARN = tuple(int(p) for p in sklearn.__version__.split(".")[:2])
 
 
 def logistic_regression(
-    penalty: str = "l2", classes: int = 2, C: float = 1.0, seed: int = 42
+    penalty: str = default("LOGREG_PENALTY"),
+    classes: int = 2,
+    C: float = 1.0,
+    seed: int = default("RANDOM_SEED"),
 ) -> LogisticRegression:
     """The classifier: L2 with lbfgs, L1 with liblinear (two classes) or saga (more); the
     seed makes the L1 solvers' coordinate order repeatable."""
