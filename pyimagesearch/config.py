@@ -7,7 +7,7 @@ to the table. A wrong value stops the script before it does any work, with one l
 names the setting, the value and what is expected; a setting that *no* script knows is most
 likely a typo and earns a warning that names the closest known setting.
 
-Example:
+Example (not run by the tests: reads the repository's config/ folder):
     >>> cfg = load_config("config/dogs_vs_cats_config.py", overrides={"EPOCHS": 5})
     ... # doctest: +SKIP
     >>> cfg.EPOCHS, cfg.get("BATCH_SIZE")        # doctest: +SKIP

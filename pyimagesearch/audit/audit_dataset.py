@@ -15,7 +15,7 @@ Reads the builder's split files (or a folder of images), never writes to them, a
 * ``audit.json`` (counts and every finding) and ``exclusions.txt`` (one path a line with
   the reason as a comment) for ``EXCLUDE_LIST``.
 
-Example:
+Example (not run by the tests: needs the builder's split files):
     >>> summary = run_audit(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
 """
 

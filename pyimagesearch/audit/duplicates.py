@@ -6,7 +6,7 @@ the temporaries stay about 32 MB and memory grows only with the hashes themselve
 images take about a second (``benchmarks/bench_audit.py``).
 Pairs are joined into groups (connected components).
 
-Example:
+Example (not run by the tests: needs the hashes or features of a dataset):
     >>> i, j, d = near_pairs(hashes, threshold=6)     # doctest: +SKIP
     >>> groups = duplicate_groups(i, j, len(hashes))  # doctest: +SKIP
 """

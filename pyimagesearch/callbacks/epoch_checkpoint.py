@@ -35,7 +35,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
     killed mid-write never leaves a checkpoint that looks finished. ``start_at`` is the
     number of epochs already done (for a resumed run).
 
-    Example:
+    Example (not run by the tests: trains a model):
         >>> model.fit(gen, epochs=75, callbacks=[EpochCheckpoint("output/checkpoints")])
         ... # doctest: +SKIP
     """

@@ -9,7 +9,7 @@ and the mean are then written from the :class:`BuildPlan` alone, under ``.partia
 and renamed together when all four are done (:mod:`~pyimagesearch.data.split_writer`
 writes each split). Last, :func:`build_report` records what happened to every image.
 
-Example:
+Example (not run by the tests: needs the Kaggle photos):
     >>> report = build_dataset(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
     >>> report["splits"]["train"]["written"]                                   # doctest: +SKIP
     20000

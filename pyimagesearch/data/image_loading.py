@@ -7,7 +7,7 @@ files.
 ``ImageLoader`` adds the aspect-aware resize and the conversion to RGB that the builder
 and the feature extractor share.
 
-Example:
+Example (not run by the tests: needs a photo):
     >>> image = read_image("cat.0.jpg")          # doctest: +SKIP
     >>> image.shape, image.dtype                 # doctest: +SKIP
     ((374, 500, 3), dtype('uint8'))              # BGR, as OpenCV

@@ -1,7 +1,7 @@
 """Labels from a mapping file: file name -> label, as Kaggle's ``labels.csv`` (dog breeds)
 or Tiny ImageNet's ``val_annotations.txt`` give them.
 
-Example:
+Example (not run by the tests: needs Kaggle's labels.csv):
     >>> mapping = read_label_file("labels.csv", columns=("id", "breed"))   # doctest: +SKIP
     >>> mapping["000bec180eb18c7604dcecc8fe0dba07"]                        # doctest: +SKIP
     'boston_bull'

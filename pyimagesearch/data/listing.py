@@ -8,7 +8,7 @@ Two layouts are understood:
 Links are followed, but every real file is listed once and no folder twice, so a link
 loop cannot duplicate images or leak them from one split into another.
 
-Example:
+Example (not run by the tests: needs the Kaggle photos):
     >>> listing = list_images("datasets/kaggle_dogs_vs_cats/train")   # doctest: +SKIP
     >>> listing.class_names                                           # doctest: +SKIP
     ['cat', 'dog']

@@ -6,7 +6,7 @@ decoded with the builder's own threaded blocks (aspect-aware resize into preallo
 rows), so decoding overlaps with the network's work on the previous batch. HDF5 images are
 read in blocks and resized only when their size differs.
 
-Example:
+Example (not run by the tests: needs the Kaggle photos):
     >>> source = open_source("datasets/kaggle_dogs_vs_cats/train")   # doctest: +SKIP
     >>> for batch in source.batches(224, batch_size=32):             # doctest: +SKIP
     ...     batch.images.shape                                       # (32, 224, 224, 3)

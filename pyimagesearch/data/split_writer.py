@@ -7,7 +7,7 @@ The file keeps its ``.partial`` name until the caller publishes it:
 :func:`pyimagesearch.data.build_dataset.build_dataset` publishes the three splits and the
 mean together.
 
-Example:
+Example (not run by the tests: needs photos to write):
     >>> report, sums, writer = build_split(                       # doctest: +SKIP
     ...     "train", paths, labels, ["cat", "dog"], "train.hdf5", (256, 256))
     >>> writer.publish()                                          # doctest: +SKIP

@@ -2,7 +2,7 @@
 dataset, a small AlexNet, baseline against 10-crop accuracy, and the run's HTML report,
 through the same engines (and run folders) as the scripts.
 
-Example:
+Example (not run by the tests: runs the whole demo, about a minute):
     >>> run_demo(load_config("config/demo_config.py"))   # doctest: +SKIP
     PosixPath('output/demo/runs/20261201-101500-demo_config/report.html')
 """

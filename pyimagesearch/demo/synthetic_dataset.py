@@ -5,7 +5,7 @@ cool-colored ones, with some of the other class's shapes and colors mixed in; bo
 on noisy gradient backgrounds, at varied sizes and aspect ratios, and are
 named in Kaggle's style (``cat.0.jpg``).
 
-Example:
+Example (not run by the tests: writes 200 images into datasets/):
     >>> paths = generate_synthetic_dataset("datasets/demo/train", per_class=100)  # doctest: +SKIP
 """
 

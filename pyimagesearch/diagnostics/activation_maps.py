@@ -10,7 +10,7 @@ Maps are computed for a whole batch in one forward (and, for Grad-CAM, one backw
 normalised to [0, 1] per image and resized to the network input; models on features go
 through their backbone.
 
-Example:
+Example (not run by the tests: needs a trained model and images):
     >>> maps, probs = class_activation_maps(load_classifier("output/ft.keras"), images)
     ... # doctest: +SKIP
 """

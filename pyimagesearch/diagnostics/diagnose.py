@@ -14,7 +14,7 @@ Outputs (in the chosen folder):
   and file name;
 * ``diagnosis.json``: the numbers behind each picture.
 
-Example:
+Example (not run by the tests: needs a trained model and the builder's split files):
     >>> report = run_diagnosis(cfg, "output/alexnet.keras")   # doctest: +SKIP
     >>> report["top_confused_pairs"][0]                                    # doctest: +SKIP
     {'true': 'cat', 'predicted': 'dog', 'count': 31}

@@ -1,7 +1,7 @@
 """A batch as the network receives it: after the patch and the augmentation, the mean added
 back for display, each image titled with its label. Look before training for hours.
 
-Example:
+Example (not run by the tests: needs the builder's split files):
     >>> show_batch(load_config("config/dogs_vs_cats_config.py"), augment=True)  # doctest: +SKIP
     (PosixPath('output/batch_train_augmented.png'), 32)
 """

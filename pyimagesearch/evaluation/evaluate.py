@@ -1,7 +1,7 @@
 """The engine of ``evaluate.py``: any trained model on the builder's test split, baseline
 (resized) against 10-crop accuracy, written to ``evaluation.json``.
 
-Example:
+Example (not run by the tests: needs a trained model and the builder's test split):
     >>> report = run_evaluation(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
     >>> report["baseline_rank1"], report["tencrop_rank1"]                     # doctest: +SKIP
     (0.9272, 0.9404)

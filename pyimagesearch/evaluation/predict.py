@@ -5,7 +5,7 @@ model was trained on (aspect-aware, as the builder stores them), batch by batch,
 model works on the previous batch; baseline or 10-crop probabilities come from the model's
 record (:mod:`pyimagesearch.models`), whatever kind it is.
 
-Example:
+Example (not run by the tests: needs a trained model and Kaggle's test1/ folder):
     >>> clf = load_classifier("output/logreg.skops")                           # doctest: +SKIP
     >>> result = predict_folder(clf, "datasets/kaggle_dogs_vs_cats/test1")     # doctest: +SKIP
     >>> result.probs.shape                                                     # doctest: +SKIP

@@ -7,7 +7,7 @@ from its record (:mod:`pyimagesearch.models`). Crops of many images go through o
 never one image at a time, and the next chunk is read and prepared on a background thread
 while the model predicts the current one.
 
-Example:
+Example (not run by the tests: needs a trained model and the builder's test split):
     >>> classifier = load_classifier("output/alexnet_dogs_vs_cats.keras")     # doctest: +SKIP
     >>> with open_hdf5("datasets/kaggle_dogs_vs_cats/hdf5/test.hdf5", "images") as db:
     ...     report = evaluate_model(classifier, db)                          # doctest: +SKIP

@@ -10,7 +10,7 @@ was). ``output/runs/latest`` points at the newest run. Nothing in a run folder i
 rewritten by another run, except that an evaluation of a model adds its results to the run
 that trained it.
 
-Example:
+Example (not run by the tests: trains a model into output/runs):
     >>> with recorded_run(cfg, "train", name="alexnet-lr3") as run:   # doctest: +SKIP
     ...     report = train_network(cfg)
     ...     run.collect(report)

@@ -21,7 +21,7 @@ their intermediate values, which hyperopt cannot.
 The engine plans (:func:`plan_search`: every setting checked, the rows loaded), runs the
 trials (:func:`run_trial`, each a run of its own) and records (:func:`record_search`).
 
-Example:
+Example (not run by the tests: trains models):
     >>> plan = plan_search(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
     >>> plan.model, plan.trials                                              # doctest: +SKIP
     ('head', 30)

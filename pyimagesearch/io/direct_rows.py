@@ -10,7 +10,7 @@ file is open, and ``os.preadv`` copies rows straight into the batch with the GIL
 released. Anything else (compression, a user block, a row in no chunk, a platform
 without ``preadv``) keeps h5py's reads: :meth:`DirectRowReader.open` returns None.
 
-Example:
+Example (not run by the tests: needs a builder HDF5 file):
     >>> reader = DirectRowReader.open(db["images"], "train.hdf5")   # doctest: +SKIP
     >>> batch = np.empty((3, 256, 256, 3), np.uint8)                # doctest: +SKIP
     >>> reader.read_into(np.array([4, 9, 10]), batch)               # doctest: +SKIP

@@ -15,7 +15,7 @@ per-(seed, epoch, batch) random numbers, whatever thread makes them. On TensorFl
 batch dimension is of unknown size, so the last partial batch does not retrace the
 training step.
 
-Example:
+Example (not run by the tests: trains a model):
     >>> model.fit(**fit_inputs(train_gen, val_gen, initial_epoch=0), epochs=10)  # doctest: +SKIP
 """
 
@@ -77,7 +77,7 @@ def prefetched_batches(
     ``ahead`` batches in advance, in order (forever when ``repeat``: every pass of a
     validation generator gives the same batches; else one pass of the current epoch).
 
-    Example:
+    Example (not run by the tests: needs a generator over a builder file):
         >>> batches = prefetched_batches(gen)           # doctest: +SKIP
         >>> images, labels = next(batches)              # doctest: +SKIP
     """

@@ -4,7 +4,7 @@ The book's API (``.generator(passes)`` and ``.close()``) plus a ``keras.utils.Py
 so ``model.fit(gen)`` gets shuffling between epochs, loader threads overlapping training,
 and a last, partial batch.
 
-Example:
+Example (not run by the tests: needs a builder HDF5 file and a model):
     >>> gen = HDF5DatasetGenerator("train.hdf5", 128, preprocessors=[pp, mp, iap],
     ...                            aug=aug, classes=2, shuffle=True)  # doctest: +SKIP
     >>> model.fit(gen, epochs=75)                                     # doctest: +SKIP

@@ -1,6 +1,6 @@
 """What training needs to know of the builder's split files, read without loading images.
 
-Example:
+Example (not run by the tests: needs the builder's split files):
     >>> info = split_info("datasets/kaggle_dogs_vs_cats/hdf5/train.hdf5")  # doctest: +SKIP
     >>> info.label_names, info.shape, info.rows                            # doctest: +SKIP
     (['cat', 'dog'], (256, 256), 20000)

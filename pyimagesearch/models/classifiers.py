@@ -20,7 +20,7 @@ Work is split in two so callers can overlap it: ``*_inputs`` (CPU: resize, crop,
 Loading is safe by default: the model file must match the sha256 in its record, Keras
 models load with ``safe_mode``, and scikit-learn models come from ``skops`` files.
 
-Example:
+Example (not run by the tests: needs a trained model):
     >>> clf = load_classifier("output/alexnet_dogs_vs_cats.keras")   # doctest: +SKIP
     >>> clf.predict_proba(images).shape, clf.label_names              # doctest: +SKIP
     ((32, 2), ['cat', 'dog'])

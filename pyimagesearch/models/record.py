@@ -5,7 +5,7 @@ order, the input size and the size of the images it was trained on, how to prepr
 (mean, backbone), the config snapshot, the data files (with size, mtime and build id) and
 the sha256 of the model file, so that a swapped or damaged file is noticed.
 
-Example:
+Example (not run by the tests: needs a trained model file):
     >>> write_record("output/alexnet.keras", {"kind": "alexnet", "label_names": ["cat", "dog"]})
     ... # doctest: +SKIP
     >>> read_record("output/alexnet.keras")["label_names"]     # doctest: +SKIP

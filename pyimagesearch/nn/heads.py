@@ -1,8 +1,7 @@
 """Small Keras classifier heads: on extracted features, or on top of a backbone.
 
 Example:
-    >>> head = build_feature_head(2048, num_classes=2)   # doctest: +SKIP
-    >>> head.output_shape                                # doctest: +SKIP
+    >>> build_feature_head(2048, num_classes=2).output_shape   # two classes: P(class 1)
     (None, 1)
 """
 

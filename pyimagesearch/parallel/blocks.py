@@ -4,8 +4,8 @@ OpenCV releases the GIL while decoding and resizing, so threads overlap fully wi
 copying images between processes.
 
 Example:
-    >>> for index, result, error in threaded_map(load, paths, workers=4):
-    ...     ...                                               # doctest: +SKIP
+    >>> [(i, result) for i, result, _ in threaded_map(len, ["a", "bb", "ccc"], workers=2)]
+    [(0, 1), (1, 2), (2, 3)]
     >>> for block in threaded_blocks(load_into, paths, (256, 256, 3), block_size=128):
     ...     writer.add(block.rows, labels[block.indices])     # doctest: +SKIP
 """

@@ -1,7 +1,7 @@
 """The learning-rate finder (Smith, 2015; fastai's ``lr_find``): train one short pass with
 the learning rate growing exponentially, and see where the loss falls fastest.
 
-Example:
+Example (not run by the tests: trains on the builder's split files):
     >>> report = find_learning_rate(load_config("config/cifar10_config.py"))  # doctest: +SKIP
     >>> report["suggestion"]                                                   # doctest: +SKIP
     0.0063

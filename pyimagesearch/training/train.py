@@ -12,7 +12,7 @@ made from the :class:`TrainingPlan` alone, never from the config again. Last, th
 epoch by validation loss (training loss without a validation split) is published to
 ``MODEL_PATH`` without optimizer state, with its record, only once it is complete.
 
-Example:
+Example (not run by the tests: trains on the builder's split files):
     >>> cfg = load_config("config/dogs_vs_cats_config.py", overrides={"EPOCHS": 2})
     ... # doctest: +SKIP
     >>> summary = train_network(cfg)                             # doctest: +SKIP

@@ -7,7 +7,7 @@ epoch kept) on :func:`~pyimagesearch.training.transfer.head_rows` and trains wit
 :func:`~pyimagesearch.training.transfer.fit_head`, as ``search.py``'s head trials do. The
 model is written with its record, so ``evaluate.py`` and ``predict.py`` take it.
 
-Example:
+Example (not run by the tests: needs extracted features):
     >>> report = train_head(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
     >>> report["accuracy"]                                                   # doctest: +SKIP
     0.986

@@ -6,7 +6,7 @@ splits, a separate test file, or a seeded stratified held-out share); the traini
 rows evaluated. The model is a ``.skops`` file (no code runs when it is loaded), written
 with its record, so ``evaluate.py`` and ``predict.py`` take it.
 
-Example:
+Example (not run by the tests: needs extracted features):
     >>> report = train_logreg(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
     >>> report["accuracy"]                                                     # doctest: +SKIP
     0.991

@@ -4,7 +4,7 @@ A fresh run never destroys an earlier run's model or checkpoints: without ``--re
 ``--overwrite`` it stops before training; with ``--overwrite`` the earlier files are moved
 into a folder the message names, and removed only once the new model is complete.
 
-Example:
+Example (not run by the tests: needs an earlier training's files):
     >>> files = TrainingFiles.of(cfg, "alexnet")        # doctest: +SKIP
     >>> files.existing()                               # doctest: +SKIP
     [PosixPath('output/checkpoints/epoch_012.keras'), ...]

@@ -16,7 +16,7 @@ weights that make its features, sizes, data, config), so ``evaluate.py`` and
 ``predict.py`` take it. The head's rows and training (:func:`head_rows`, :func:`fit_head`)
 are here too, because ``search.py``'s head trials train exactly as ``train_head.py`` does.
 
-Example:
+Example (not run by the tests: needs extracted features):
     >>> data = transfer_data(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
     >>> data.split                                                           # doctest: +SKIP
     "the builder's splits (train / val / test)"

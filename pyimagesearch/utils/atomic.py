@@ -6,8 +6,14 @@ a full disk or a read-only folder never leaves a truncated file under the real n
 never destroys the previous file before the new one is whole.
 
 Example:
-    >>> with atomic_write("output/report.json") as tmp:     # doctest: +SKIP
-    ...     tmp.write_text("{}")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "report.json"
+    ...     with atomic_write(path) as tmp:
+    ...         _ = tmp.write_text("{}")
+    ...         print(path.exists())           # not there until the block ends
+    ...     print(path.read_text())
+    False
+    {}
 """
 
 from __future__ import annotations

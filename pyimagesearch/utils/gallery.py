@@ -4,7 +4,7 @@ Drawn with OpenCV into one array (a grid of 16 images takes milliseconds, where 
 matplotlib figure of as many axes takes half a second): cells of ``cell`` pixels on the
 longer side, a two-line title band under each.
 
-Example:
+Example (not run by the tests: writes a picture into output/):
     >>> image_grid(images, ["cat", "dog"], "output/batch.png")   # doctest: +SKIP
 """
 

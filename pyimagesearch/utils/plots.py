@@ -1,6 +1,6 @@
 """Training curves as a PNG a person can read: loss on the left, accuracy on the right.
 
-Example:
+Example (not run by the tests: writes a picture into output/):
     >>> plot_history({"loss": [0.9, 0.5], "val_loss": [1.0, 0.6],
     ...               "accuracy": [0.6, 0.8], "val_accuracy": [0.55, 0.75]},
     ...              "output/history.png", title="AlexNet")        # doctest: +SKIP

@@ -8,7 +8,7 @@ import progressbar
 def progress_bar(label: str, total: int, enabled: bool = True) -> progressbar.ProgressBar:
     """A started bar ``label: 42% |####   | 420 of 1000 ETA 0:00:03``.
 
-    Example:
+    Example (not run by the tests: draws a progress bar):
         >>> bar = progress_bar("extracting", 1000)   # doctest: +SKIP
         >>> bar.update(420); bar.finish()            # doctest: +SKIP
     """

@@ -10,7 +10,7 @@ class FCHeadNet:
     """``FCHeadNet.build(base_model, classes, D)``: FLATTEN => FC(D) => RELU => DROPOUT(0.5)
     => FC(classes) => SOFTMAX on the base model's output; returns the head's output tensor.
 
-    Example:
+    Example (not run by the tests: builds VGG16, a few seconds):
         >>> base = keras.applications.VGG16(weights=None, include_top=False,
         ...                                 input_shape=(64, 64, 3))  # doctest: +SKIP
         >>> head = FCHeadNet.build(base, 17, 256)                     # doctest: +SKIP
