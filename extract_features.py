@@ -23,7 +23,7 @@ from __future__ import annotations
 import sys
 
 from pyimagesearch.errors import ConfigError
-from pyimagesearch.features.jobs import (
+from pyimagesearch.features.extract_features import (
     check_outputs,
     estimate_activations,
     plan_extraction,

@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import sys
 
-from pyimagesearch.training.fine_tuning import REQUIRED_SETTINGS, fine_tune
-from pyimagesearch.training.split_fine_tuning import activations_path, fine_tune_from_activations
+from pyimagesearch.training.fine_tune import REQUIRED_SETTINGS, fine_tune
+from pyimagesearch.training.fine_tune_from_activations import (
+    activations_path,
+    fine_tune_from_activations,
+)
 from pyimagesearch.utils.cli import (
     absolute_path,
     config_parser,

@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "BACKBONES",
+    "BackbonePreprocessor",
     "FeatureExtractor",
     "build_backbone",
     "extract_features",
@@ -21,6 +22,7 @@ __all__ = [
 
 _LAZY = {
     "BACKBONES": "pyimagesearch.features.backbones",
+    "BackbonePreprocessor": "pyimagesearch.features.backbone_preprocessor",
     "build_backbone": "pyimagesearch.features.backbones",
     "get_backbone_spec": "pyimagesearch.features.backbones",
     "FeatureExtractor": "pyimagesearch.features.extraction",

@@ -41,7 +41,7 @@ class FeatureExtractor:
     """A backbone with its input size and ``preprocess_input``: RGB uint8 in, features out.
 
     With ``split_at``, the backbone stops at that layer (see
-    :mod:`pyimagesearch.features.split`) and gives its spatial activations instead of
+    :mod:`pyimagesearch.features.network_cut`) and gives its spatial activations instead of
     pooled features, for fine-tuning the layers above it from stored activations.
 
     Example:
@@ -71,7 +71,7 @@ class FeatureExtractor:
         self.model = build_backbone(spec.name, self.weights, self.image_size)
         self.split_at: str | None = None
         if split_at is not None:
-            from pyimagesearch.features.split import backbone_split_layer, split_network
+            from pyimagesearch.features.network_cut import backbone_split_layer, split_network
 
             self.split_at = backbone_split_layer(self.model, spec.name, split_at)
             self.model, _ = split_network(self.model, self.split_at)
@@ -177,7 +177,7 @@ def extract_features(
     ``weights``, ``feature_dim``, ``source`` (and ``source_image_size``, ``build_id`` for
     builder files). Unreadable images are skipped and listed in the returned report.
 
-    With ``split_at`` (a layer, or a block prefix: see :mod:`pyimagesearch.features.split`)
+    With ``split_at`` (a layer, or a block prefix: see :mod:`pyimagesearch.features.network_cut`)
     the file holds ``activations`` (N, H, W, C) instead, the output of that layer, stored
     as ``dtype`` (``"float16"`` halves the disk), one chunk per image, with the attributes
     ``split_at`` and ``activation_shape``.

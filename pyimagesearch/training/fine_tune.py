@@ -163,13 +163,9 @@ def plan_fine_tuning(cfg: Config, overwrite: bool = False) -> FineTunePlan:
 
 
 def image_generators(cfg: Config, plan: FineTunePlan):
+    from pyimagesearch.features.backbone_preprocessor import BackbonePreprocessor
     from pyimagesearch.io import HDF5DatasetGenerator
-    from pyimagesearch.preprocessing import (
-        BackbonePreprocessor,
-        BatchAugmenter,
-        PatchPreprocessor,
-        SimplePreprocessor,
-    )
+    from pyimagesearch.preprocessing import BatchAugmenter, PatchPreprocessor, SimplePreprocessor
 
     size, classes = plan.input_size, len(plan.label_names)
     batch = cfg.get("FINE_TUNE_BATCH_SIZE")

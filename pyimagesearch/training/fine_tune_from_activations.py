@@ -3,9 +3,9 @@ the frozen layers below it produced once for every image (``extract_features.py
 --activations``).
 
 The backbone is built with its pretrained weights and split where the activations were
-taken (:mod:`pyimagesearch.features.split`); its upper part, on a new input of the
+taken (:mod:`pyimagesearch.features.network_cut`); its upper part, on a new input of the
 activations' shape, gets the usual head, and trains in the two stages of
-:mod:`pyimagesearch.training.fine_tuning` (head alone, then the whole upper part, its
+:mod:`pyimagesearch.training.fine_tune` (head alone, then the whole upper part, its
 BatchNormalization layers kept frozen) from the file's train rows, validated on its val
 rows, streamed through ``HDF5DatasetGenerator`` (memory does not grow with the number of
 images). The upper part shares its layers with the whole network, so the saved model is the
@@ -32,7 +32,7 @@ from pyimagesearch.errors import ConfigError, DatasetError
 from pyimagesearch.features.weights import IMAGENET, check_weights_fit, resolve_weights
 from pyimagesearch.models.record import data_fingerprint
 from pyimagesearch.parallel.workers import loader_workers
-from pyimagesearch.training.fine_tuning import FineTunePlan, check_model_path
+from pyimagesearch.training.fine_tune import FineTunePlan, check_model_path
 
 ACTIVATIONS_KEY = "activations"
 
@@ -98,7 +98,7 @@ def plan_from_activations(
 ) -> ActivationsPlan:
     """Check the file, the settings and the test split before anything is trained."""
     from pyimagesearch.features.backbones import build_backbone, get_backbone_spec
-    from pyimagesearch.features.split import split_points
+    from pyimagesearch.features.network_cut import split_points
     from pyimagesearch.io.split_files import split_info
     from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
@@ -189,7 +189,7 @@ def build_split_models(plan: ActivationsPlan):
     import keras
 
     from pyimagesearch.features.backbones import build_backbone
-    from pyimagesearch.features.split import split_network
+    from pyimagesearch.features.network_cut import split_network
     from pyimagesearch.nn.heads import build_fine_tune_model
 
     base = build_backbone(plan.backbone, plan.weights, plan.input_size)
@@ -227,7 +227,7 @@ def fine_tune_from_activations(
     plan = plan_from_activations(cfg, activations, overwrite)
     import keras
 
-    from pyimagesearch.training.fine_tuning import save_and_score, train_two_stages
+    from pyimagesearch.training.fine_tune import save_and_score, train_two_stages
 
     keras.utils.set_random_seed(cfg.get("RANDOM_SEED"))
     network, upper, trainer = build_split_models(plan)

@@ -8,7 +8,7 @@ import pytest
 
 from pyimagesearch.config import load_config
 from pyimagesearch.errors import DatasetError, OutputError
-from pyimagesearch.features.jobs import check_outputs, plan_extraction
+from pyimagesearch.features.extract_features import check_outputs, plan_extraction
 from tests.helpers import build_splits
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from pyimagesearch.features.backbones import get_backbone_spec, preprocess_function
+
 
 class BackbonePreprocessor:
     """RGB uint8 batches -> float32 scaled as the backbone was trained (ResNet: BGR minus the
     ImageNet mean; MobileNet: [-1, 1]; ...)."""
 
     def __init__(self, backbone: str) -> None:
-        from pyimagesearch.features.backbones import get_backbone_spec, preprocess_function
-
         self.backbone = get_backbone_spec(backbone).name
         self._fn = preprocess_function(self.backbone)
 

@@ -202,7 +202,7 @@ def estimate_activations(cfg: Config, plan: ExtractionPlan) -> ActivationsEstima
     import numpy as np
 
     from pyimagesearch.features.backbones import build_backbone, check_image_size
-    from pyimagesearch.features.split import backbone_split_layer
+    from pyimagesearch.features.network_cut import backbone_split_layer
     from pyimagesearch.utils.atomic import check_free_space
     from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 

@@ -14,7 +14,7 @@ keras = pytest.importorskip("keras")
 import fine_tune  # noqa: E402
 from pyimagesearch.errors import ConfigError  # noqa: E402
 from pyimagesearch.features.backbones import block_names, build_backbone  # noqa: E402
-from pyimagesearch.training.fine_tuning import (  # noqa: E402
+from pyimagesearch.training.fine_tune import (  # noqa: E402
     default_fine_tune_layers,
     unfreeze_top,
 )
