@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch.config import command_line_paths
 from pyimagesearch.errors import ConfigError
 from pyimagesearch.features.extract_features import (
     check_outputs,
@@ -70,15 +71,14 @@ def main(argv: list[str] | None = None) -> None:
         FEATURES_HDF5=None if activations else absolute_paths(args.output),
         ACTIVATIONS_HDF5=absolute_path(args.output[0]) if activations and args.output else None,
         SPLIT_AT=args.split_at,
-        WEIGHTS=args.weights,
+        WEIGHTS=command_line_paths("WEIGHTS", args.weights),
         FEATURE_IMAGE_SIZE=args.image_size,
         FEATURE_BATCH_SIZE=args.batch_size,
         BUFFER_SIZE=args.buffer_size,
         BUILD_WORKERS=args.workers,
     )
     plan = plan_extraction(cfg, args.backbone, absolute_path(args.dataset),
-                           args.output is not None, args.weights is not None,
-                           activations)  # fmt: skip
+                           args.output is not None, activations)  # fmt: skip
     check_outputs(plan, args.overwrite or cfg.get("OVERWRITE"))
     if activations:
         print(f"[INFO] {estimate_activations(cfg, plan).describe()}, from {plan.description}")

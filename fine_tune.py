@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import sys
 
+from pyimagesearch.config import command_line_paths
 from pyimagesearch.training.fine_tune import REQUIRED_SETTINGS, fine_tune
 from pyimagesearch.training.fine_tune_from_activations import (
     activations_path,
@@ -68,9 +69,7 @@ def main(argv: list[str] | None = None) -> None:
         ("TEST_HDF5",) if split else REQUIRED_SETTINGS,
         FINE_TUNE_MODEL_PATH=absolute_path(args.model),
         BACKBONE=args.backbone,
-        WEIGHTS=absolute_path(args.weights)
-        if args.weights not in (None, "imagenet", "none")
-        else args.weights,
+        WEIGHTS=command_line_paths("WEIGHTS", args.weights),
         FEATURE_IMAGE_SIZE=args.image_size,
         FINE_TUNE_LAYERS=layers,
         FINE_TUNE_HEAD_EPOCHS=args.head_epochs,

@@ -13,8 +13,7 @@ from typing import Any
 
 from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError, DatasetError, OutputError
-from pyimagesearch.features.backbones import get_backbone_spec
-from pyimagesearch.features.weights import config_weights
+from pyimagesearch.features.backbones import checked_weights, get_backbone_spec
 from pyimagesearch.utils.atomic import check_writable
 
 SPLIT_SETTINGS = ("TRAIN_HDF5", "VAL_HDF5", "TEST_HDF5")
@@ -97,7 +96,6 @@ def plan_extraction(
     backbone_flag: str | None = None,
     dataset_flag: str | None = None,
     output_flag: bool = False,
-    weights_flag: bool = False,
     activations: bool = False,
 ) -> ExtractionPlan:
     """``(backbone, output file, weights)`` for every backbone to extract.
@@ -115,7 +113,7 @@ def plan_extraction(
         names = list(cfg.get("BACKBONES") or [cfg.get("BACKBONE")])
     names = [get_backbone_spec(n).name for n in names]
     if activations:
-        return _activations_plan(cfg, names, dataset_flag, weights_flag)
+        return _activations_plan(cfg, names, dataset_flag)
     outputs = cfg.path_list("FEATURES_HDF5")
     configured = [get_backbone_spec(n).name for n in cfg.get("BACKBONES") or [cfg.get("BACKBONE")]]
     if backbone_flag and not output_flag and names != configured:
@@ -128,7 +126,7 @@ def plan_extraction(
             "file(s): name one file per backbone (--output A.hdf5 B.hdf5 or a FEATURES_HDF5 "
             "list), or leave them unset for features_<backbone>.hdf5 in OUTPUT_PATH"
         )
-    chosen = [_chosen_weights(cfg, n, weights_flag) for n in names]
+    chosen = [_chosen_weights(cfg, n) for n in names]
     dataset, description = choose_dataset(cfg, dataset_flag)
     jobs = [Job(n, o, w) for n, o, w in zip(names, outputs, chosen, strict=True)]
     return ExtractionPlan(dataset, description, jobs)
@@ -150,10 +148,8 @@ def features_files(cfg: Config) -> list[str]:
     return [default_features_file(cfg, get_backbone_spec(n).name) for n in names]
 
 
-def _chosen_weights(cfg: Config, backbone: str, weights_flag: bool) -> Any:
+def _chosen_weights(cfg: Config, backbone: str) -> Any:
     weights = cfg.get("WEIGHTS")
-    if not weights_flag:  # a file named in the config is relative to the config's folder
-        weights = config_weights(weights, cfg.source)
     if isinstance(weights, dict):
         lookup = {get_backbone_spec(k).name: v for k, v in weights.items()}
         if backbone not in lookup:
@@ -162,9 +158,7 @@ def _chosen_weights(cfg: Config, backbone: str, weights_flag: bool) -> Any:
     return weights
 
 
-def _activations_plan(
-    cfg: Config, names: list[str], dataset_flag: str | None, weights_flag: bool
-) -> ExtractionPlan:
+def _activations_plan(cfg: Config, names: list[str], dataset_flag: str | None) -> ExtractionPlan:
     if len(names) != 1:
         raise ConfigError(
             f"activations are stored for one backbone at a time, got {', '.join(names)}; "
@@ -172,7 +166,7 @@ def _activations_plan(
         )
     dataset, description = choose_dataset(cfg, dataset_flag)
     output = str(cfg.get("ACTIVATIONS_HDF5"))
-    job = Job(names[0], output, _chosen_weights(cfg, names[0], weights_flag))
+    job = Job(names[0], output, _chosen_weights(cfg, names[0]))
     return ExtractionPlan(
         dataset,
         description,
@@ -223,8 +217,6 @@ def estimate_activations(cfg: Config, plan: ExtractionPlan) -> ActivationsEstima
 def check_outputs(plan: ExtractionPlan, overwrite: bool) -> None:
     """Refuse to replace a features file without ``--overwrite``; check every output can
     be written, and every weights file fits its backbone, before TensorFlow starts."""
-    from pyimagesearch.features.weights import IMAGENET, check_weights_fit, resolve_weights
-
     existing = [job.output for job in plan.jobs if Path(job.output).exists()]
     what = "activations file" if plan.activations else "features file(s)"
     if existing and not overwrite:
@@ -235,9 +227,7 @@ def check_outputs(plan: ExtractionPlan, overwrite: bool) -> None:
     setting_name = "ACTIVATIONS_HDF5" if plan.activations else "FEATURES_HDF5"
     check_writable({f"{setting_name} ({job.backbone})": job.output for job in plan.jobs})
     for job in plan.jobs:
-        weights = resolve_weights(job.weights)
-        if weights not in (None, IMAGENET):
-            check_weights_fit(job.backbone, weights)
+        checked_weights(job.backbone, job.weights)
 
 
 def run_extraction(cfg: Config, plan: ExtractionPlan, progress: bool = True) -> list[dict]:

@@ -31,13 +31,8 @@ from pyimagesearch.features.backbones import (
     block_names,
     build_backbone,
     check_image_size,
+    checked_weights,
     get_backbone_spec,
-)
-from pyimagesearch.features.weights import (
-    IMAGENET,
-    check_weights_fit,
-    config_weights,
-    resolve_weights,
 )
 from pyimagesearch.models.record import data_fingerprint, record_path, write_record
 from pyimagesearch.parallel.workers import loader_workers
@@ -129,9 +124,7 @@ def plan_fine_tuning(cfg: Config, overwrite: bool = False) -> FineTunePlan:
     model_path = check_model_path(cfg, overwrite)
     spec = get_backbone_spec(cfg.get("BACKBONE"))
     size = check_image_size(spec, cfg.get("FEATURE_IMAGE_SIZE"))
-    weights = resolve_weights(config_weights(cfg.get("WEIGHTS"), cfg.source))
-    if weights not in (None, IMAGENET):
-        check_weights_fit(spec.name, weights)
+    weights = checked_weights(spec.name, cfg.get("WEIGHTS"))
     infos = {name: split_info(cfg.get(f"{name.upper()}_HDF5")) for name in ("train", "val", "test")}
     train = infos["train"]
     for name, info in infos.items():

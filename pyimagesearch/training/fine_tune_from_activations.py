@@ -29,7 +29,7 @@ import numpy as np
 
 from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError, DatasetError
-from pyimagesearch.features.weights import IMAGENET, check_weights_fit, resolve_weights
+from pyimagesearch.features.backbones import checked_weights
 from pyimagesearch.models.record import data_fingerprint
 from pyimagesearch.parallel.workers import loader_workers
 from pyimagesearch.training.fine_tune import FineTunePlan, check_model_path
@@ -123,10 +123,7 @@ def plan_from_activations(
             "extract the activations again from the current splits"
         )
     spec = get_backbone_spec(_text(found["backbone"]))
-    weights = _text(found.get("weights", "none"))
-    weights = resolve_weights(None if weights == "none" else weights)
-    if weights not in (None, IMAGENET):
-        check_weights_fit(spec.name, weights)
+    weights = checked_weights(spec.name, _text(found.get("weights", "none")))
     size = int(found["image_size"])
     layer = _text(found["split_at"])
     quiet_tensorflow()

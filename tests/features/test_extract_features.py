@@ -32,7 +32,7 @@ def test_weights_file_in_config_is_relative_to_the_config(make_config, tmp_path:
         tmp_path / "w" / "m.weights.h5"
     )
     cfg = load_config(config, overrides={"WEIGHTS": "here.weights.h5"})
-    assert plan_extraction(cfg, weights_flag=True).jobs[0].weights == "here.weights.h5"
+    assert plan_extraction(cfg).jobs[0].weights == "here.weights.h5"
 
 
 def test_the_builder_splits_are_the_default_source(synthetic_images, tmp_path, make_config):
