@@ -78,7 +78,7 @@ def main() -> None:
     import build_dataset
     from pyimagesearch.config import load_config
     from pyimagesearch.features.backbones import build_backbone
-    from pyimagesearch.features.extraction import extract_features
+    from pyimagesearch.features.extraction import FeatureExtractor, open_sources, write_activations
     from pyimagesearch.nn.heads import build_fine_tune_model
     from pyimagesearch.training import fine_tune, fine_tune_from_activations
 
@@ -86,9 +86,9 @@ def main() -> None:
         build_dataset.main(["--config", str(config), "--quiet"])
     cfg = load_config(config)
     splits = [settings[k] for k in ("TRAIN_HDF5", "VAL_HDF5", "TEST_HDF5")]
-    report = extract_features(splits, settings["ACTIVATIONS_HDF5"], "MobileNetV2", str(WEIGHTS),
-                              224, split_at="block_16_", dtype="float16",
-                              progress=False)  # fmt: skip
+    extractor = FeatureExtractor("MobileNetV2", str(WEIGHTS), 224, split_at="block_16_")
+    report = write_activations(extractor, open_sources(splits), settings["ACTIVATIONS_HDF5"],
+                               dtype="float16", progress=False)  # fmt: skip
     extraction = report["elapsed_seconds"]
 
     results = {}

@@ -1,8 +1,11 @@
-"""What ``extract_features.py`` does: which images, which backbones, which files.
+"""The engine of ``extract_features.py``: which images, which backbones, which files, every
+check made before TensorFlow starts (the plan), then the extraction.
 
 Example:
-    >>> plan = plan_extraction(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
+    >>> cfg = load_config("config/dogs_vs_cats_config.py")                      # doctest: +SKIP
+    >>> plan = plan_extraction(cfg)                                             # doctest: +SKIP
     >>> plan.dataset, [(job.backbone, job.output) for job in plan.jobs]          # doctest: +SKIP
+    >>> reports = extract_features(cfg)         # plan, then extract             # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -11,10 +14,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyimagesearch.config import Config
+import numpy as np
+
+from pyimagesearch.config import Config, default
+from pyimagesearch.data.sources import open_source
 from pyimagesearch.errors import ConfigError, DatasetError, OutputError
-from pyimagesearch.features.backbones import checked_weights, get_backbone_spec
-from pyimagesearch.utils.atomic import check_writable
+from pyimagesearch.features.backbones import (
+    build_backbone,
+    check_image_size,
+    checked_weights,
+    get_backbone_spec,
+)
+from pyimagesearch.features.extraction import (
+    FeatureExtractor,
+    open_sources,
+    write_activations,
+    write_features,
+)
+from pyimagesearch.features.network_cut import backbone_split_layer
+from pyimagesearch.io.hdf5_dataset import open_hdf5
+from pyimagesearch.utils.atomic import check_free_space, check_writable, human_bytes
+from pyimagesearch.utils.reports import write_json
+from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
 SPLIT_SETTINGS = ("TRAIN_HDF5", "VAL_HDF5", "TEST_HDF5")
 
@@ -24,16 +45,6 @@ class Job:
     backbone: str
     output: str
     weights: Any
-
-
-@dataclass
-class ExtractionPlan:
-    dataset: str | list[str]  # a folder, an HDF5 file, or the builder's split files
-    description: str
-    jobs: list[Job]
-    activations: bool = False  # spatial activations of a split layer, not pooled features
-    split_at: str | None = None  # a layer or a block prefix (the layer once estimated)
-    dtype: str = "float32"
 
 
 @dataclass
@@ -47,8 +58,6 @@ class ActivationsEstimate:
     bytes: int
 
     def describe(self) -> str:
-        from pyimagesearch.utils.atomic import human_bytes
-
         shape = "x".join(str(d) for d in self.shape)
         return (
             f"activations of {self.split_layer} ({shape}, {self.dtype}) for {self.rows:,} "
@@ -56,10 +65,110 @@ class ActivationsEstimate:
         )
 
 
+@dataclass
+class ExtractionPlan:
+    """Everything an extraction needs, resolved from the settings once."""
+
+    dataset: str | list[str]  # a folder, an HDF5 file, or the builder's split files
+    description: str
+    jobs: list[Job]
+    activations: bool = False  # spatial activations of a split layer, not pooled features
+    split_at: str | None = None  # a layer or a block prefix (the layer once estimated)
+    dtype: str = "float32"
+    image_size: int | None = None  # FEATURE_IMAGE_SIZE (None: each backbone's own)
+    batch_size: int = default("FEATURE_BATCH_SIZE")
+    buffer_size: int = default("BUFFER_SIZE")
+    label_source: str | None = None
+    workers: int | None = None
+    estimate: ActivationsEstimate | None = None
+
+    def summary(self) -> str:
+        """The line ``extract_features.py`` prints before it starts."""
+        if self.estimate is not None:
+            return f"{self.estimate.describe()}, from {self.description}"
+        return f"features of {self.description}"
+
+
+def extract_features(cfg: Config, activations: bool = False, progress: bool = True) -> list[dict]:
+    """Plan (every check first: see :func:`plan_extraction`), say what is extracted, then
+    extract every backbone's file; return the files' reports.
+
+    Raises:
+        ConfigError, DatasetError, OutputError, WeightsError: before any image is decoded
+        (a wrong FEATURE_IMAGE_SIZE: when its backbone is built).
+    """
+    plan = plan_extraction(cfg, activations)
+    print(f"[INFO] {plan.summary()}")
+    return run_extraction(plan, progress)
+
+
+def plan_extraction(cfg: Config, activations: bool = False) -> ExtractionPlan:
+    """The jobs (:func:`plan_jobs`), checked: outputs that may be written (``OVERWRITE``),
+    weights that fit their backbones, and for activations the split layer and the disk.
+
+    Raises:
+        ConfigError, DatasetError, OutputError, WeightsError: see the steps.
+    """
+    plan = plan_jobs(cfg, activations)
+    check_outputs(plan, cfg.get("OVERWRITE"))
+    if activations:
+        plan.estimate = estimate_activations(plan)
+        plan.split_at = plan.estimate.split_layer
+    return plan
+
+
+def plan_jobs(cfg: Config, activations: bool = False) -> ExtractionPlan:
+    """``(backbone, output file, weights)`` for every backbone to extract, and the images.
+
+    Several backbones (``BACKBONES``) give one file each: the ``FEATURES_HDF5`` list in the
+    same order, or ``features_<name>.hdf5``. ``WEIGHTS`` may be a dict ``{backbone:
+    weights}``. With ``activations``, one backbone (``BACKBONE``) gives one
+    ``ACTIVATIONS_HDF5`` file of the ``SPLIT_AT`` layer's output.
+
+    Raises:
+        ConfigError: unknown backbones, files that do not match them, missing weights.
+        DatasetError: FEATURES_SOURCE = 'splits' without the builder's split files.
+    """
+    if activations:
+        names = [get_backbone_spec(cfg.get("BACKBONE")).name]
+        outputs = [str(cfg.get("ACTIVATIONS_HDF5"))]
+    else:
+        names = [get_backbone_spec(n).name for n in cfg.get("BACKBONES") or [cfg.get("BACKBONE")]]
+        outputs = _features_outputs(cfg, names)
+    jobs = [Job(n, o, _chosen_weights(cfg, n)) for n, o in zip(names, outputs, strict=True)]
+    dataset, description = choose_dataset(cfg)
+    cut: dict[str, Any] = {}
+    if activations:  # the layer named by SPLIT_AT, or just before the backbone's last block
+        split_at = cfg.get("SPLIT_AT") or get_backbone_spec(names[0]).last_block
+        cut = {"activations": True, "split_at": split_at, "dtype": cfg.get("ACTIVATIONS_DTYPE")}
+    return ExtractionPlan(
+        dataset,
+        description,
+        jobs,
+        **cut,
+        image_size=cfg.get("FEATURE_IMAGE_SIZE"),
+        batch_size=cfg.get("FEATURE_BATCH_SIZE"),
+        buffer_size=cfg.get("BUFFER_SIZE"),
+        label_source=cfg.get("LABEL_SOURCE"),
+        workers=cfg.get("BUILD_WORKERS"),
+    )
+
+
+def _features_outputs(cfg: Config, names: list[str]) -> list[str]:
+    outputs = cfg.path_list("FEATURES_HDF5")
+    if outputs is None:
+        return [default_features_file(cfg, n) for n in names]
+    if len(outputs) != len(names):
+        raise ConfigError(
+            f"{len(names)} backbone(s) ({', '.join(names)}) but {len(outputs)} features "
+            "file(s): name one file per backbone (--output A.hdf5 B.hdf5 or a FEATURES_HDF5 "
+            "list), or leave them unset for features_<backbone>.hdf5 in OUTPUT_PATH"
+        )
+    return outputs
+
+
 def _builder_splits(cfg: Config) -> list[str] | None:
     """The builder's split files (an empty validation split left out), or None."""
-    from pyimagesearch.io.hdf5_dataset import open_hdf5
-
     paths = [cfg.get(name) for name in SPLIT_SETTINGS]
     if paths[0] is None or paths[2] is None or not all(Path(p).exists() for p in paths if p):
         return None
@@ -73,10 +182,8 @@ def _builder_splits(cfg: Config) -> list[str] | None:
     return kept
 
 
-def choose_dataset(cfg: Config, dataset_flag: str | None) -> tuple[str | list[str], str]:
-    """What to extract features of, and a line saying so."""
-    if dataset_flag:
-        return dataset_flag, f"images of {dataset_flag}"
+def choose_dataset(cfg: Config) -> tuple[str | list[str], str]:
+    """What to extract features of (``FEATURES_SOURCE``), and a line saying so."""
     source = cfg.get("FEATURES_SOURCE")
     splits = _builder_splits(cfg) if source != "images" else None
     if source == "splits" and splits is None:
@@ -89,47 +196,6 @@ def choose_dataset(cfg: Config, dataset_flag: str | None) -> tuple[str | list[st
     if cfg.get("IMAGES_PATH") is None:
         raise ConfigError("no dataset: pass --dataset PATH or set IMAGES_PATH in --config")
     return cfg.IMAGES_PATH, f"images of {cfg.IMAGES_PATH}"
-
-
-def plan_extraction(
-    cfg: Config,
-    backbone_flag: str | None = None,
-    dataset_flag: str | None = None,
-    output_flag: bool = False,
-    activations: bool = False,
-) -> ExtractionPlan:
-    """``(backbone, output file, weights)`` for every backbone to extract.
-
-    Several backbones (``--backbone ResNet50,Xception`` or ``BACKBONES``) give one file
-    each: the ``FEATURES_HDF5`` list in the same order, or ``features_<name>.hdf5``.
-    ``WEIGHTS`` may be a dict ``{backbone: weights}``. With ``activations``, one backbone
-    (``BACKBONE``) gives one ``ACTIVATIONS_HDF5`` file of the ``SPLIT_AT`` layer's output.
-    """
-    if backbone_flag:
-        names = [n.strip() for n in backbone_flag.split(",") if n.strip()]
-    elif activations:
-        names = [cfg.get("BACKBONE")]
-    else:
-        names = list(cfg.get("BACKBONES") or [cfg.get("BACKBONE")])
-    names = [get_backbone_spec(n).name for n in names]
-    if activations:
-        return _activations_plan(cfg, names, dataset_flag)
-    outputs = cfg.path_list("FEATURES_HDF5")
-    configured = [get_backbone_spec(n).name for n in cfg.get("BACKBONES") or [cfg.get("BACKBONE")]]
-    if backbone_flag and not output_flag and names != configured:
-        outputs = None  # the config's files hold other backbones' features: never overwrite
-    if outputs is None:
-        outputs = [default_features_file(cfg, n) for n in names]
-    elif len(outputs) != len(names):
-        raise ConfigError(
-            f"{len(names)} backbone(s) ({', '.join(names)}) but {len(outputs)} features "
-            "file(s): name one file per backbone (--output A.hdf5 B.hdf5 or a FEATURES_HDF5 "
-            "list), or leave them unset for features_<backbone>.hdf5 in OUTPUT_PATH"
-        )
-    chosen = [_chosen_weights(cfg, n) for n in names]
-    dataset, description = choose_dataset(cfg, dataset_flag)
-    jobs = [Job(n, o, w) for n, o, w in zip(names, outputs, chosen, strict=True)]
-    return ExtractionPlan(dataset, description, jobs)
 
 
 def default_features_file(cfg: Config, backbone: str) -> str:
@@ -158,62 +224,6 @@ def _chosen_weights(cfg: Config, backbone: str) -> Any:
     return weights
 
 
-def _activations_plan(cfg: Config, names: list[str], dataset_flag: str | None) -> ExtractionPlan:
-    if len(names) != 1:
-        raise ConfigError(
-            f"activations are stored for one backbone at a time, got {', '.join(names)}; "
-            "pass --backbone NAME"
-        )
-    dataset, description = choose_dataset(cfg, dataset_flag)
-    output = str(cfg.get("ACTIVATIONS_HDF5"))
-    job = Job(names[0], output, _chosen_weights(cfg, names[0]))
-    return ExtractionPlan(
-        dataset,
-        description,
-        [job],
-        activations=True,
-        split_at=cfg.get("SPLIT_AT") or get_backbone_spec(names[0]).last_block,
-        dtype=cfg.get("ACTIVATIONS_DTYPE"),
-    )
-
-
-def _count_rows(cfg: Config, dataset: str | list[str]) -> int:
-    from pyimagesearch.data.sources import open_source
-
-    locations = dataset if isinstance(dataset, list) else [dataset]
-    return sum(len(open_source(loc, label_source=cfg.get("LABEL_SOURCE"))) for loc in locations)
-
-
-def estimate_activations(cfg: Config, plan: ExtractionPlan) -> ActivationsEstimate:
-    """The split layer, the activations' shape and the bytes they will take, from a
-    weightless copy of the backbone; refuses (one line) a wrong layer or a disk too
-    small, before any image is decoded.
-
-    Raises:
-        ConfigError: the split layer is not one of the backbone's split points.
-        OutputError: not enough free disk for the file.
-    """
-    import numpy as np
-
-    from pyimagesearch.features.backbones import build_backbone, check_image_size
-    from pyimagesearch.features.network_cut import backbone_split_layer
-    from pyimagesearch.utils.atomic import check_free_space
-    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
-
-    quiet_tensorflow()
-    job = plan.jobs[0]
-    spec = get_backbone_spec(job.backbone)
-    size = check_image_size(spec, cfg.get("FEATURE_IMAGE_SIZE"))
-    probe = build_backbone(spec.name, None, size)  # the graph only: no weights needed
-    layer = backbone_split_layer(probe, spec.name, plan.split_at)
-    shape = tuple(int(d) for d in probe.get_layer(layer).output.shape[1:])
-    rows = _count_rows(cfg, plan.dataset)
-    size_bytes = rows * int(np.prod(shape)) * np.dtype(plan.dtype).itemsize
-    check_free_space({"ACTIVATIONS_HDF5": (job.output, size_bytes)})
-    plan.split_at = layer
-    return ActivationsEstimate(layer, shape, plan.dtype, rows, size_bytes)
-
-
 def check_outputs(plan: ExtractionPlan, overwrite: bool) -> None:
     """Refuse to replace a features file without ``--overwrite``; check every output can
     be written, and every weights file fits its backbone, before TensorFlow starts."""
@@ -230,30 +240,53 @@ def check_outputs(plan: ExtractionPlan, overwrite: bool) -> None:
         checked_weights(job.backbone, job.weights)
 
 
-def run_extraction(cfg: Config, plan: ExtractionPlan, progress: bool = True) -> list[dict]:
-    """Extract every job's features; write each file's report beside it; return them."""
-    from pyimagesearch.features.extraction import extract_features  # starts TensorFlow
-    from pyimagesearch.utils.reports import write_json
+def _count_rows(plan: ExtractionPlan) -> int:
+    locations = plan.dataset if isinstance(plan.dataset, list) else [plan.dataset]
+    return sum(len(open_source(loc, label_source=plan.label_source)) for loc in locations)
 
+
+def estimate_activations(plan: ExtractionPlan) -> ActivationsEstimate:
+    """The split layer, the activations' shape and the bytes they will take, from a
+    weightless copy of the backbone; refuses (one line) a wrong layer or a disk too
+    small, before any image is decoded.
+
+    Raises:
+        ConfigError: the split layer is not one of the backbone's split points.
+        OutputError: not enough free disk for the file.
+    """
+    quiet_tensorflow()
+    job = plan.jobs[0]
+    spec = get_backbone_spec(job.backbone)
+    size = check_image_size(spec, plan.image_size)
+    probe = build_backbone(spec.name, None, size)  # the graph only: no weights needed
+    layer = backbone_split_layer(probe, spec.name, plan.split_at)
+    shape = tuple(int(d) for d in probe.get_layer(layer).output.shape[1:])
+    rows = _count_rows(plan)
+    size_bytes = rows * int(np.prod(shape)) * np.dtype(plan.dtype).itemsize
+    check_free_space({"ACTIVATIONS_HDF5": (job.output, size_bytes)})
+    return ActivationsEstimate(layer, shape, plan.dtype, rows, size_bytes)
+
+
+def run_extraction(plan: ExtractionPlan, progress: bool = True) -> list[dict]:
+    """Extract every job's file from the plan alone; write each file's report beside it;
+    return them."""
     if plan.activations and plan.split_at is None:
         raise ConfigError("no split layer: set SPLIT_AT (see estimate_activations)")
     reports = []
     for job in plan.jobs:
-        report = extract_features(
-            plan.dataset,
-            job.output,
-            job.backbone,
-            job.weights,
-            cfg.get("FEATURE_IMAGE_SIZE"),
-            cfg.get("FEATURE_BATCH_SIZE"),
-            cfg.get("BUFFER_SIZE"),
-            cfg.get("LABEL_SOURCE"),
-            cfg.get("BUILD_WORKERS"),
-            progress=progress,
-            split_at=plan.split_at if plan.activations else None,
-            dtype=plan.dtype,
-        )
+        report = _extract_job(plan, job, progress)
         output = Path(job.output)
         path = write_json(output.with_name(f"{output.stem}_report.json"), report)
         reports.append({**report, "report_path": str(path)})
     return reports
+
+
+def _extract_job(plan: ExtractionPlan, job: Job, progress: bool) -> dict[str, Any]:
+    sources = open_sources(plan.dataset, plan.label_source, plan.workers)
+    split_at = plan.split_at if plan.activations else None
+    extractor = FeatureExtractor(job.backbone, job.weights, plan.image_size, split_at)
+    batching = {"batch_size": plan.batch_size, "buffer_size": plan.buffer_size}
+    if plan.activations:
+        return write_activations(extractor, sources, job.output, dtype=plan.dtype,
+                                 progress=progress, **batching)  # fmt: skip
+    return write_features(extractor, sources, job.output, progress=progress, **batching)
