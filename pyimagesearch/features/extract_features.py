@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from pyimagesearch.config import Config, default
+from pyimagesearch.config import SPLIT_SETTINGS, Config, default
 from pyimagesearch.data.sources import open_source
 from pyimagesearch.errors import ConfigError, DatasetError, OutputError
 from pyimagesearch.features.backbones import (
@@ -36,8 +36,6 @@ from pyimagesearch.io.hdf5_dataset import open_hdf5
 from pyimagesearch.utils.atomic import check_free_space, check_writable, human_bytes
 from pyimagesearch.utils.reports import write_json
 from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
-
-SPLIT_SETTINGS = ("TRAIN_HDF5", "VAL_HDF5", "TEST_HDF5")
 
 
 @dataclass
@@ -169,7 +167,7 @@ def _features_outputs(cfg: Config, names: list[str]) -> list[str]:
 
 def _builder_splits(cfg: Config) -> list[str] | None:
     """The builder's split files (an empty validation split left out), or None."""
-    paths = [cfg.get(name) for name in SPLIT_SETTINGS]
+    paths = [cfg.get(name) for name in SPLIT_SETTINGS.values()]
     if paths[0] is None or paths[2] is None or not all(Path(p).exists() for p in paths if p):
         return None
     kept = []

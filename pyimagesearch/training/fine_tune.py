@@ -1,17 +1,14 @@
-"""Fine-tuning: a pretrained backbone with a new head, trained in two stages from the
-builder's HDF5 files, and scored on its test split like every other model.
+"""The engine of ``fine_tune.py``: a pretrained backbone with a new head, trained in two
+stages (:mod:`pyimagesearch.training.fine_tune_stages`) from the builder's HDF5 files, or
+from stored activations (:mod:`pyimagesearch.training.fine_tune_from_activations`), and
+scored on its test split like every other model.
 
-1. the head alone, backbone frozen (RMSprop), so that random head weights do not wreck
-   the pretrained features;
-2. the backbone from ``FINE_TUNE_LAYERS`` on unfrozen (the name of the first layer to
-   train, e.g. ``"conv5_block1_"``, or a count of layers from the end; default: the
-   backbone's last block), SGD with a low learning rate and momentum.
-
-Images stream from ``TRAIN_HDF5`` / ``VAL_HDF5`` through ``HDF5DatasetGenerator``: random
-patches of the network's input size, ``BatchAugmenter`` augmentation and the backbone's
-``preprocess_input`` per batch, so memory does not grow with the number of images. Both
-stages stop early when the validation loss stops improving and keep the best weights. The
-model is saved with its record, then scored on ``TEST_HDF5`` (baseline and 10-crop).
+On images, stage 2 unfreezes the backbone from ``FINE_TUNE_LAYERS`` on (the name of the
+first layer to train, e.g. ``"conv5_block1_"``, or a count of layers from the end;
+default: the backbone's last block). Images stream from ``TRAIN_HDF5`` / ``VAL_HDF5``
+through ``HDF5DatasetGenerator``: random patches of the network's input size,
+``BatchAugmenter`` augmentation and the backbone's ``preprocess_input`` per batch, so
+memory does not grow with the number of images.
 
 Example:
     >>> report = fine_tune(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
@@ -20,13 +17,11 @@ Example:
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError, DatasetError
+from pyimagesearch.features.backbone_preprocessor import BackbonePreprocessor
 from pyimagesearch.features.backbones import (
     block_names,
     build_backbone,
@@ -34,12 +29,45 @@ from pyimagesearch.features.backbones import (
     checked_weights,
     get_backbone_spec,
 )
-from pyimagesearch.models.record import data_fingerprint, record_path, write_record
+from pyimagesearch.io.split_files import split_info
+from pyimagesearch.models.record import data_fingerprint
 from pyimagesearch.parallel.workers import loader_workers
-from pyimagesearch.utils.atomic import check_writable, refuse_existing
-from pyimagesearch.utils.reports import write_json
+from pyimagesearch.preprocessing import BatchAugmenter, PatchPreprocessor, SimplePreprocessor
+from pyimagesearch.training.fine_tune_from_activations import (
+    activations_path,
+    fine_tune_from_activations,
+)
+from pyimagesearch.training.fine_tune_stages import (
+    FineTunePlan,
+    check_model_path,
+    save_and_score,
+    train_two_stages,
+)
+from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
 REQUIRED_SETTINGS = ("TRAIN_HDF5", "VAL_HDF5", "TEST_HDF5")
+
+
+def required_settings(from_activations: bool = False) -> tuple[str, ...]:
+    """The settings :func:`fine_tune` cannot run without: the builder's three splits, or,
+    from activations (which hold the train and val rows), the test split."""
+    return ("TEST_HDF5",) if from_activations else REQUIRED_SETTINGS
+
+
+def fine_tune(
+    cfg: Config, from_activations: bool = False, overwrite: bool = False, verbose: int = 2
+) -> dict[str, Any]:
+    """Fine-tune on the builder's images, or ``from_activations`` (``ACTIVATIONS_HDF5``);
+    save the model with its record; score it on the test split; return the report.
+
+    Raises:
+        ConfigError, DatasetError, OutputError, WeightsError: before anything is trained.
+    """
+    if from_activations:
+        path = activations_path(cfg)
+        print(f"[INFO] fine-tuning above the split point, from {path}")
+        return fine_tune_from_activations(cfg, path, overwrite, verbose)
+    return fine_tune_from_images(cfg, overwrite, verbose)
 
 
 def default_fine_tune_layers(backbone: str) -> int | str:
@@ -92,35 +120,8 @@ def unfreeze_top(backbone, layers: int | str) -> list[str]:
     return trained
 
 
-@dataclass
-class FineTunePlan:
-    """A checked fine-tuning run."""
-
-    backbone: str
-    weights: Any
-    input_size: int
-    layers: int | str
-    model_path: Path
-    label_names: list[str]
-    image_size: tuple[int, int]  # (width, height) of the stored images
-    splits: dict[str, str]
-
-
-def check_model_path(cfg: Config, overwrite: bool) -> Path:
-    """``FINE_TUNE_MODEL_PATH``, checked: a ``.keras`` name, writable, and not an existing
-    model unless ``overwrite``."""
-    model_path = Path(cfg.get("FINE_TUNE_MODEL_PATH"))
-    if model_path.suffix != ".keras":
-        raise ConfigError(f"FINE_TUNE_MODEL_PATH must end in .keras, got {model_path.name}")
-    refuse_existing({"FINE_TUNE_MODEL_PATH": model_path}, overwrite)
-    check_writable({"FINE_TUNE_MODEL_PATH": model_path})
-    return model_path
-
-
 def plan_fine_tuning(cfg: Config, overwrite: bool = False) -> FineTunePlan:
     """Check every setting and file before an image is read or an epoch trained."""
-    from pyimagesearch.io.split_files import split_info
-
     model_path = check_model_path(cfg, overwrite)
     spec = get_backbone_spec(cfg.get("BACKBONE"))
     size = check_image_size(spec, cfg.get("FEATURE_IMAGE_SIZE"))
@@ -138,8 +139,6 @@ def plan_fine_tuning(cfg: Config, overwrite: bool = False) -> FineTunePlan:
     train.require_input(size, f"the network input {size} (FEATURE_IMAGE_SIZE)")
     layers = cfg.get("FINE_TUNE_LAYERS")
     layers = default_fine_tune_layers(spec.name) if layers is None else layers
-    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
-
     quiet_tensorflow()
     probe = build_backbone(spec.name, None, size)  # layer names only: no weights
     first_trainable([layer.name for layer in probe.layers], layers, spec.name)
@@ -156,9 +155,9 @@ def plan_fine_tuning(cfg: Config, overwrite: bool = False) -> FineTunePlan:
 
 
 def image_generators(cfg: Config, plan: FineTunePlan):
-    from pyimagesearch.features.backbone_preprocessor import BackbonePreprocessor
-    from pyimagesearch.io import HDF5DatasetGenerator
-    from pyimagesearch.preprocessing import BatchAugmenter, PatchPreprocessor, SimplePreprocessor
+    """(train, val) generators of the builder's splits: random patches, augmentation and
+    the backbone's ``preprocess_input`` for training, whole resized images for validation."""
+    from pyimagesearch.io import HDF5DatasetGenerator  # starts TensorFlow
 
     size, classes = plan.input_size, len(plan.label_names)
     batch = cfg.get("FINE_TUNE_BATCH_SIZE")
@@ -181,7 +180,7 @@ def image_generators(cfg: Config, plan: FineTunePlan):
     return train, val
 
 
-def fine_tune(cfg: Config, overwrite: bool = False, verbose: int = 2) -> dict[str, Any]:
+def fine_tune_from_images(cfg: Config, overwrite: bool = False, verbose: int = 2) -> dict[str, Any]:
     """Train the head, then the backbone's top; save with a record; score on the test split.
 
     Raises:
@@ -205,136 +204,3 @@ def fine_tune(cfg: Config, overwrite: bool = False, verbose: int = 2) -> dict[st
     )
     record = {"data": {name: data_fingerprint(path) for name, path in plan.splits.items()}}
     return save_and_score(cfg, model, plan, stages, record)
-
-
-@dataclass
-class Stages:
-    """What the two stages of fine-tuning left: the joined history and what was trained."""
-
-    history: dict[str, list[float]]
-    head_epochs: int
-    trained_layers: list[str]
-    validation: dict[str, float]
-
-
-def train_two_stages(cfg: Config, model, frozen, unfreeze, generators, verbose: int = 2) -> Stages:
-    """Stage 1: ``model`` with ``frozen`` not trainable (the head alone, RMSprop); stage 2:
-    ``unfreeze()`` (returns the names of the layers it made trainable), SGD at
-    ``FINE_TUNE_LEARNING_RATE``. Each stage stops early on the validation loss and keeps
-    its best weights. ``generators`` (train, val) are closed at the end."""
-    train, val = generators
-    try:
-        return _two_stages(cfg, model, frozen, unfreeze, train, val, verbose)
-    finally:
-        train.close()
-        val.close()
-
-
-def _two_stages(cfg: Config, model, frozen, unfreeze, train, val, verbose: int) -> Stages:
-    import keras
-
-    from pyimagesearch.io.feeding import evaluate_inputs, fit_inputs
-    from pyimagesearch.nn.heads import loss_for
-
-    loss = loss_for(int(model.output_shape[-1]) if model.output_shape[-1] > 1 else 2)
-
-    def stop() -> keras.callbacks.Callback:
-        return keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)
-
-    frozen.trainable = False  # stage 1: the head only
-    model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss=loss, metrics=["accuracy"])
-    first = model.fit(
-        **fit_inputs(train, val),  # tf.data or a prefetcher
-        epochs=cfg.get("FINE_TUNE_HEAD_EPOCHS"),
-        callbacks=[stop()],
-        shuffle=False,  # the generator shuffles, seeded per (epoch, batch)
-        verbose=verbose,
-    )
-    trained = unfreeze()  # stage 2: the top of the backbone too
-    sgd = keras.optimizers.SGD(cfg.get("FINE_TUNE_LEARNING_RATE"), momentum=0.9)
-    model.compile(optimizer=sgd, loss=loss, metrics=["accuracy"])
-    second = model.fit(
-        **fit_inputs(train, val, initial_epoch=len(first.history["loss"])),  # new shuffles
-        epochs=cfg.get("FINE_TUNE_EPOCHS"),
-        callbacks=[stop()],
-        shuffle=False,
-        verbose=verbose,
-    )
-    validation = model.evaluate(**evaluate_inputs(val), verbose=0, return_dict=True)
-    history = {k: list(first.history.get(k, [])) + list(v) for k, v in second.history.items()}
-    return Stages(
-        history,
-        len(first.history["loss"]),
-        trained,
-        {k: float(v) for k, v in validation.items()},
-    )
-
-
-def save_and_score(
-    cfg: Config, model, plan: FineTunePlan, stages: Stages, record: dict[str, Any]
-) -> dict[str, Any]:
-    """Save the fine-tuned network with its record, score it on the test split (baseline
-    and 10-crop, from raw images), plot its history; return (and write) the report."""
-    from pyimagesearch.callbacks.best_model import save_inference_model
-    from pyimagesearch.evaluation.tencrop import evaluate_model
-    from pyimagesearch.io.hdf5_dataset import open_hdf5
-    from pyimagesearch.models.classifiers import load_classifier
-
-    save_inference_model(model, plan.model_path)  # no optimizer state
-    write_record(
-        plan.model_path,
-        {
-            "kind": "fine_tuned",
-            "label_names": plan.label_names,
-            "image_size": list(plan.image_size),
-            "input_size": [plan.input_size, plan.input_size],
-            "preprocessing": {"backbone": plan.backbone},
-            "backbone": plan.backbone,
-            "weights": None if plan.weights is None else str(plan.weights),
-            "trained_layers": stages.trained_layers,
-            **record,
-            "config": cfg.snapshot(),
-        },
-    )
-    with open_hdf5(plan.splits["test"], "images") as db:
-        test = evaluate_model(load_classifier(plan.model_path), db, cfg.get("EVAL_BATCH_SIZE"))
-    history = stages.history
-    plot = plot_history(
-        history,
-        stages.head_epochs,
-        plan.model_path.with_name(f"{plan.model_path.stem}_history.png"),
-    )
-    report = {
-        "backbone": plan.backbone,
-        "image_size": plan.input_size,
-        "label_names": plan.label_names,
-        **{k: v for k, v in record.items() if k in ("split_at", "activations")},
-        "head_epochs": stages.head_epochs,
-        "fine_tune_epochs": len(history["loss"]) - stages.head_epochs,
-        "trained_layers": stages.trained_layers,
-        "val_accuracy": stages.validation["accuracy"],
-        "val_loss": stages.validation["loss"],
-        "test": {k: v for k, v in test.items() if not k.endswith("_report_text")},
-        "history": history,
-        "model": str(plan.model_path),
-        "record": str(record_path(plan.model_path)),
-        "plot": str(plot),
-    }
-    path = write_json(plan.model_path.with_name(f"{plan.model_path.stem}_report.json"), report)
-    report["report_path"] = str(path)
-    return report
-
-
-def plot_history(
-    history: dict[str, list[float]], head_epochs: int, path: str | os.PathLike[str]
-) -> Path:
-    """Loss and accuracy per epoch of both stages, with the unfreezing marked."""
-    from pyimagesearch.utils.plots import plot_history as plot_curves
-
-    return plot_curves(
-        history,
-        path,
-        title="fine-tuning",
-        mark_epoch=head_epochs + 0.5,
-        mark_label="backbone unfrozen",
-    )
