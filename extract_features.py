@@ -20,31 +20,31 @@ size it will take is printed, and checked against the free disk, before it start
 
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import Any
 
 from pyimagesearch.cli import (
     absolute_path,
     absolute_paths,
+    add_backbone_options,
+    backbone_names,
+    backbone_settings,
     config_parser,
     friendly_errors,
     load_script_config,
 )
+from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError
-from pyimagesearch.features.jobs import (
-    check_outputs,
-    estimate_activations,
-    plan_extraction,
-    run_extraction,
-)
+from pyimagesearch.features.backbones import get_backbone_spec
+from pyimagesearch.features.extract_features import extract_features
 
 
 def build_parser():
     parser = config_parser(__doc__.splitlines()[0], config_required=False)
     parser.add_argument("-d", "--dataset", help="image folder or builder HDF5 (IMAGES_PATH)")
     parser.add_argument("-o", "--output", nargs="+", help="features file(s), one per backbone")
-    parser.add_argument("-n", "--backbone", help="keras.applications name(s), comma-separated")
-    parser.add_argument("-w", "--weights", help="imagenet | none | PATH (WEIGHTS)")
-    parser.add_argument("--image-size", type=int, help="input side (FEATURE_IMAGE_SIZE)")
+    add_backbone_options(parser, several=True)
     parser.add_argument("-b", "--batch-size", type=int, help="batch size (FEATURE_BATCH_SIZE)")
     parser.add_argument("-s", "--buffer-size", type=int, help="rows per HDF5 write (BUFFER_SIZE)")
     parser.add_argument("--workers", type=int, help="decoding threads (BUILD_WORKERS)")
@@ -59,32 +59,68 @@ def build_parser():
     return parser
 
 
+def wants_activations(args: argparse.Namespace) -> bool:
+    return args.activations or args.split_at is not None
+
+
+def flag_settings(args: argparse.Namespace, cfg: Config) -> dict[str, Any]:
+    """The settings the flags give, over the config's (a flag not given changes nothing).
+
+    ``--dataset PATH`` is ``IMAGES_PATH`` read as images (``FEATURES_SOURCE = 'images'``);
+    ``--output`` is ``FEATURES_HDF5`` (``ACTIVATIONS_HDF5`` with ``--activations``);
+    ``--backbone A,B`` is ``BACKBONES`` (``BACKBONE`` with ``--activations``), and when it
+    names other backbones than the config's and no ``--output`` is given, the config's
+    ``FEATURES_HDF5`` holds their features: ``features_<backbone>.hdf5`` apply instead.
+
+    Raises:
+        ConfigError: several backbones with ``--activations``, or an unknown one.
+    """
+    activations = wants_activations(args)
+    settings = {
+        **backbone_settings(args),
+        "SPLIT_AT": args.split_at,
+        "FEATURE_BATCH_SIZE": args.batch_size,
+        "BUFFER_SIZE": args.buffer_size,
+        "BUILD_WORKERS": args.workers,
+        "OVERWRITE": True if args.overwrite else None,
+    }
+    if args.dataset is not None:
+        settings.update(IMAGES_PATH=absolute_path(args.dataset), FEATURES_SOURCE="images")
+    if args.output and activations:
+        settings["ACTIVATIONS_HDF5"] = absolute_path(args.output[0])
+    elif args.output:
+        settings["FEATURES_HDF5"] = absolute_paths(args.output)
+    names = backbone_names(settings.pop("BACKBONE"))
+    given = {k: v for k, v in settings.items() if v is not None}
+    return given if names is None else {**given, **_backbones(names, cfg, args, activations)}
+
+
+def _backbones(
+    names: list[str], cfg: Config, args: argparse.Namespace, activations: bool
+) -> dict[str, Any]:
+    names = [get_backbone_spec(n).name for n in names]
+    if activations:
+        if len(names) != 1:
+            raise ConfigError(
+                f"activations are stored for one backbone at a time, got {', '.join(names)}; "
+                "pass --backbone NAME"
+            )
+        return {"BACKBONE": names[0]}
+    configured = [get_backbone_spec(n).name for n in cfg.get("BACKBONES") or [cfg.get("BACKBONE")]]
+    if args.output is None and names != configured:
+        return {"BACKBONES": names, "FEATURES_HDF5": None}  # never overwrite other features
+    return {"BACKBONES": names}
+
+
 @friendly_errors
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    activations = args.activations or args.split_at is not None
-    if activations and args.output and len(args.output) > 1:
+    if wants_activations(args) and args.output and len(args.output) > 1:
         raise ConfigError("activations go to one file: pass one --output PATH")
-    cfg = load_script_config(
-        args,
-        FEATURES_HDF5=None if activations else absolute_paths(args.output),
-        ACTIVATIONS_HDF5=absolute_path(args.output[0]) if activations and args.output else None,
-        SPLIT_AT=args.split_at,
-        WEIGHTS=args.weights,
-        FEATURE_IMAGE_SIZE=args.image_size,
-        FEATURE_BATCH_SIZE=args.batch_size,
-        BUFFER_SIZE=args.buffer_size,
-        BUILD_WORKERS=args.workers,
-    )
-    plan = plan_extraction(cfg, args.backbone, absolute_path(args.dataset),
-                           args.output is not None, args.weights is not None,
-                           activations)  # fmt: skip
-    check_outputs(plan, args.overwrite or cfg.get("OVERWRITE"))
-    if activations:
-        print(f"[INFO] {estimate_activations(cfg, plan).describe()}, from {plan.description}")
-    else:
-        print(f"[INFO] features of {plan.description}")
-    for report in run_extraction(cfg, plan, progress=not args.quiet):
+    cfg = load_script_config(args)
+    cfg = cfg.replace(**flag_settings(args, cfg))
+    reports = extract_features(cfg, wants_activations(args), progress=not args.quiet)
+    for report in reports:
         size = report["image_size"]
         what = (
             f"{report['feature_dim']} features"
@@ -96,10 +132,9 @@ def main(argv: list[str] | None = None) -> None:
               f"{report['images_per_second']:.1f} images/s)")  # fmt: skip
         for skipped in report["skipped_files"][:10]:
             print(f"         skipped {skipped['path']}: {skipped['reason']}")
-    if len(plan.jobs) > 1:
-        print(
-            f"[INFO] fuse them: python train_logreg.py --db {' '.join(j.output for j in plan.jobs)}"
-        )
+    if len(reports) > 1:
+        outputs = " ".join(report["output"] for report in reports)
+        print(f"[INFO] fuse them: python train_logreg.py --db {outputs}")
 
 
 if __name__ == "__main__":

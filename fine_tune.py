@@ -21,25 +21,27 @@ takes raw images like any other.
 
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import Any
 
 from pyimagesearch.cli import (
     absolute_path,
+    add_backbone_options,
+    backbone_settings,
     config_parser,
     friendly_errors,
     load_script_config,
     script_run,
 )
-from pyimagesearch.training.fine_tuning import REQUIRED_SETTINGS, fine_tune
-from pyimagesearch.training.split_fine_tuning import activations_path, fine_tune_from_activations
+from pyimagesearch.config import parse_value
+from pyimagesearch.training.fine_tune import fine_tune, required_settings
 
 
 def build_parser():
     parser = config_parser(__doc__.splitlines()[0], runs=True)
     parser.add_argument("-m", "--model", help="model to write (FINE_TUNE_MODEL_PATH)")
-    parser.add_argument("-n", "--backbone", help="keras.applications name (BACKBONE)")
-    parser.add_argument("-w", "--weights", help="imagenet | none | PATH (WEIGHTS)")
-    parser.add_argument("--image-size", type=int, help="input side (FEATURE_IMAGE_SIZE)")
+    add_backbone_options(parser)
     parser.add_argument("--layers", help="first layer (prefix) or count (FINE_TUNE_LAYERS)")
     parser.add_argument("--head-epochs", type=int, help="FINE_TUNE_HEAD_EPOCHS")
     parser.add_argument("--epochs", type=int, help="FINE_TUNE_EPOCHS")
@@ -55,32 +57,27 @@ def build_parser():
     return parser
 
 
+def flag_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the flags give (None: not given, the config's applies). ``--layers`` is
+    read as ``--set`` reads a value (``3``: a count, ``block5_``: a layer prefix)."""
+    return {
+        "FINE_TUNE_MODEL_PATH": absolute_path(args.model),
+        **backbone_settings(args),
+        "FINE_TUNE_LAYERS": None if args.layers is None else parse_value(args.layers),
+        "FINE_TUNE_HEAD_EPOCHS": args.head_epochs,
+        "FINE_TUNE_EPOCHS": args.epochs,
+        "FINE_TUNE_BATCH_SIZE": args.batch_size,
+        "ACTIVATIONS_HDF5": absolute_path(args.from_activations or None),
+    }
+
+
 @friendly_errors
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    layers = int(args.layers) if args.layers and args.layers.isdigit() else args.layers
-    split = args.from_activations is not None
-    cfg = load_script_config(
-        args,
-        ("TEST_HDF5",) if split else REQUIRED_SETTINGS,
-        FINE_TUNE_MODEL_PATH=absolute_path(args.model),
-        BACKBONE=args.backbone,
-        WEIGHTS=absolute_path(args.weights)
-        if args.weights not in (None, "imagenet", "none")
-        else args.weights,
-        FEATURE_IMAGE_SIZE=args.image_size,
-        FINE_TUNE_LAYERS=layers,
-        FINE_TUNE_HEAD_EPOCHS=args.head_epochs,
-        FINE_TUNE_EPOCHS=args.epochs,
-        FINE_TUNE_BATCH_SIZE=args.batch_size,
-    )
+    from_activations = args.from_activations is not None
+    cfg = load_script_config(args, required_settings(from_activations), **flag_settings(args))
     with script_run(args, cfg, "fine_tune") as run:
-        if split:
-            path = activations_path(cfg, absolute_path(args.from_activations or None))
-            print(f"[INFO] fine-tuning above the split point, from {path}")
-            report = fine_tune_from_activations(cfg, path, overwrite=args.overwrite)
-        else:
-            report = fine_tune(cfg, overwrite=args.overwrite)
+        report = fine_tune(cfg, from_activations, overwrite=args.overwrite)
         run.collect(report)
     test = report["test"]
     print(f"[INFO] validation accuracy {report['val_accuracy']:.4f}, loss {report['val_loss']:.4f}")

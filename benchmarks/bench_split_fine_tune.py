@@ -78,44 +78,44 @@ def main() -> None:
     import build_dataset
     from pyimagesearch.config import load_config
     from pyimagesearch.features.backbones import build_backbone
-    from pyimagesearch.features.extraction import extract_features
+    from pyimagesearch.features.extraction import FeatureExtractor, open_sources, write_activations
     from pyimagesearch.nn.heads import build_fine_tune_model
-    from pyimagesearch.training import fine_tuning, split_fine_tuning
+    from pyimagesearch.training import fine_tune, fine_tune_from_activations
 
     if not Path(settings["TEST_HDF5"]).exists():
         build_dataset.main(["--config", str(config), "--quiet"])
     cfg = load_config(config)
     splits = [settings[k] for k in ("TRAIN_HDF5", "VAL_HDF5", "TEST_HDF5")]
-    report = extract_features(splits, settings["ACTIVATIONS_HDF5"], "MobileNetV2", str(WEIGHTS),
-                              224, split_at="block_16_", dtype="float16",
-                              progress=False)  # fmt: skip
+    extractor = FeatureExtractor("MobileNetV2", str(WEIGHTS), 224, split_at="block_16_")
+    report = write_activations(extractor, open_sources(splits), settings["ACTIVATIONS_HDF5"],
+                               dtype="float16", progress=False)  # fmt: skip
     extraction = report["elapsed_seconds"]
 
     results = {}
     keras.utils.set_random_seed(0)
-    plan = fine_tuning.plan_fine_tuning(cfg, overwrite=True)
+    plan = fine_tune.plan_fine_tuning(cfg, overwrite=True)
     base = build_backbone("MobileNetV2", str(WEIGHTS), 224)
     model = build_fine_tune_model(base, None, 2)
-    train, val = fine_tuning.image_generators(cfg, plan)
+    train, val = fine_tune.image_generators(cfg, plan)
     base.trainable = False
     compile_for(model, 1)
     results["images", 1] = epoch_seconds(model, train, val, args.epochs)
-    fine_tuning.unfreeze_top(base, "block_16_")
+    fine_tune.unfreeze_top(base, "block_16_")
     compile_for(model, 2)
     results["images", 2] = epoch_seconds(model, train, val, args.epochs)
     train.close()
     val.close()
 
     keras.utils.set_random_seed(0)
-    split_plan = split_fine_tuning.plan_from_activations(
+    split_plan = fine_tune_from_activations.plan_from_activations(
         cfg, settings["ACTIVATIONS_HDF5"], overwrite=True
     )
-    _, upper, trainer = split_fine_tuning.build_split_models(split_plan)
-    train, val = split_fine_tuning.activation_generators(cfg, split_plan)
+    _, upper, trainer = fine_tune_from_activations.build_split_models(split_plan)
+    train, val = fine_tune_from_activations.activation_generators(cfg, split_plan)
     upper.trainable = False
     compile_for(trainer, 1)
     results["activations", 1] = epoch_seconds(trainer, train, val, args.epochs)
-    trained = split_fine_tuning.unfreeze_upper(upper)
+    trained = fine_tune_from_activations.unfreeze_upper(upper)
     compile_for(trainer, 2)
     results["activations", 2] = epoch_seconds(trainer, train, val, args.epochs)
     train.close()

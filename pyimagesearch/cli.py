@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from pyimagesearch.config import Config, load_config
+from pyimagesearch.config import Config, command_line_paths, load_config
 from pyimagesearch.errors import ConfigError, PyImageSearchError
 from pyimagesearch.experiments.runs import (
     model_parent,
@@ -137,6 +137,35 @@ def absolute_paths(paths: Sequence[str] | None) -> list[str] | None:
 def absolute_path(path: str | None) -> str | None:
     """One file named on the command line, made absolute (None stays None)."""
     return None if path is None else str(Path(path).expanduser().absolute())
+
+
+def add_backbone_options(parser: argparse.ArgumentParser, several: bool = False) -> None:
+    """``--backbone``, ``--weights`` and ``--image-size``, the pretrained network's options
+    (``several``: ``--backbone A,B`` names one network per features file)."""
+    names = "name(s), comma-separated" if several else "name (BACKBONE)"
+    parser.add_argument("-n", "--backbone", help=f"keras.applications {names}")
+    parser.add_argument("-w", "--weights", help="imagenet | none | PATH (WEIGHTS)")
+    parser.add_argument("--image-size", type=int, help="input side (FEATURE_IMAGE_SIZE)")
+
+
+def backbone_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``BACKBONE``, ``WEIGHTS`` and ``FEATURE_IMAGE_SIZE`` from the backbone options (None:
+    not given); a weights file is relative to the current folder."""
+    return {
+        "BACKBONE": args.backbone,
+        "WEIGHTS": command_line_paths("WEIGHTS", args.weights),
+        "FEATURE_IMAGE_SIZE": args.image_size,
+    }
+
+
+def backbone_names(text: str | None) -> list[str] | None:
+    """``--backbone ResNet50,Xception`` as names (None: not given, or no name).
+
+    >>> backbone_names("ResNet50, Xception"), backbone_names(None), backbone_names("")
+    (['ResNet50', 'Xception'], None, None)
+    """
+    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    return names or None
 
 
 def features_parser(description: str) -> argparse.ArgumentParser:

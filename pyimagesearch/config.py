@@ -13,8 +13,9 @@ Example (not run by the tests: reads the repository's config/ folder):
     >>> cfg.EPOCHS, cfg.get("BATCH_SIZE")        # doctest: +SKIP
     (5, 128)
 
-Paths (settings marked ``path`` in the table) are resolved against the config file's
-folder unless absolute; overrides (``--set``, flags) against the current folder.
+Paths (settings marked ``path`` in the table, and the weights files of ``WEIGHTS``) are
+resolved against the config file's folder unless absolute; overrides (``--set``, flags)
+against the current folder.
 ``python -m pyimagesearch.config`` prints the table as Markdown (docs/SETTINGS.md).
 """
 
@@ -25,7 +26,7 @@ import difflib
 import os
 import runpy
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,12 @@ class Check:
 
     def fail(self) -> None:
         raise ValueError(self.expected)
+
+    def files(self, value: Any, resolve: Callable[[str], str]) -> Any:
+        """``value`` with the file names it holds passed through ``resolve`` (a function of
+        one path); a setting marked ``path`` in the table is one path or a list of paths,
+        other checks say here which of their values name files (default: none)."""
+        return value
 
 
 def _is_int(value: Any) -> bool:
@@ -246,13 +253,32 @@ class Either(Check):
         self.fail()
 
 
+IMAGENET = "imagenet"  # WEIGHTS: Keras downloads the ImageNet weights
+NO_WEIGHTS_WORDS = frozenset({"", "none", "null", "random"})  # WEIGHTS: random weights
+
+
 class Weights(Check):
+    """``'imagenet'``, a word for no weights, a weights file, or ``{backbone: weights}``.
+
+    >>> Weights().files({"VGG16": "vgg.h5", "ResNet50": "ImageNet"}, lambda p: "/w/" + p)
+    {'VGG16': '/w/vgg.h5', 'ResNet50': 'ImageNet'}
+    """
+
     expected = "'imagenet', None, a weights file path, or a dict {backbone: weights}"
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, Mapping):
             return {Str()(k): self(v) for k, v in value.items()}
         return PathValue()(value)
+
+    def files(self, value: Any, resolve: Callable[[str], str]) -> Any:
+        """File names resolved; the words (``'imagenet'``, ``'none'``, ...) kept as written."""
+        if isinstance(value, Mapping):
+            return {name: self.files(v, resolve) for name, v in value.items()}
+        if not isinstance(value, str | os.PathLike):
+            return value
+        word = os.fspath(value).strip().lower()
+        return value if word == IMAGENET or word in NO_WEIGHTS_WORDS else resolve(value)
 
 
 # -- the table ---------------------------------------------------------------------------------
@@ -678,23 +704,51 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ConfigError(
             f"--set {name}: no script knows this" + (f"; did you mean {hint}?" if hint else "")
         )
+    return name, command_line_paths(name, parse_value(raw))
+
+
+def parse_value(raw: str) -> Any:
+    """A value typed on the command line: a Python literal, or else the plain string.
+
+    >>> parse_value("3"), parse_value("(0.01, 0.99)"), parse_value("block5_")
+    (3, (0.01, 0.99), 'block5_')
+    """
     try:
-        value = ast.literal_eval(raw.strip())
+        return ast.literal_eval(raw.strip())
     except (ValueError, SyntaxError):
-        value = raw.strip()
-    if SETTINGS[name].path and isinstance(value, str):
-        value = str(Path(value).expanduser().absolute())
-    return name, value
+        return raw.strip()
+
+
+def _absolute(value: str | os.PathLike[str]) -> str:
+    return str(Path(value).expanduser().absolute())
+
+
+def command_line_paths(name: str, value: Any) -> Any:
+    """A value given on the command line (``--set``, a flag) with the file names it holds
+    made absolute against the current folder, as a config file's are against its folder:
+    a path setting given as one path, or the files of ``WEIGHTS`` (not its words).
+
+    >>> command_line_paths("WEIGHTS", "imagenet"), command_line_paths("EPOCHS", 5)
+    ('imagenet', 5)
+    """
+    row = setting(name)
+    if row.path:
+        return _absolute(value) if isinstance(value, str) else value
+    return row.check.files(value, _absolute)
 
 
 def _resolve_paths(settings: dict[str, Any], base: Path) -> None:
+    """A config file's relative file names, against its folder (``base``)."""
+
     def resolve(value: str | os.PathLike[str]) -> str:
         return os.path.normpath(base / Path(value).expanduser())
 
     for name, value in settings.items():
-        if name not in SETTINGS or not SETTINGS[name].path:
+        if name not in SETTINGS:
             continue
-        if isinstance(value, str | os.PathLike):
+        if not SETTINGS[name].path:
+            settings[name] = SETTINGS[name].check.files(value, resolve)
+        elif isinstance(value, str | os.PathLike):
             settings[name] = resolve(value)
         elif isinstance(value, list | tuple):  # several files, e.g. feature fusion
             settings[name] = [resolve(v) for v in value]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pyimagesearch.config import Config, load_config
+from pyimagesearch.config import Config, command_line_paths, load_config
 from pyimagesearch.errors import ConfigError
 
 
@@ -44,6 +44,34 @@ def test_lists_of_paths_resolve_and_read_as_lists(tmp_path, make_config):
     assert cfg.path_list("FEATURES_HDF5") == [str(tmp_path / "a.hdf5"), "/abs/b.hdf5"]
     assert cfg.path_list("TEST_FEATURES_HDF5") == [str(tmp_path / "t.hdf5")]
     assert cfg.path_list("VAL_HDF5") is None
+
+
+def test_weights_files_resolve_against_the_config_folder_words_stay(tmp_path, make_config):
+    cfg = load_config(make_config(WEIGHTS="w/m.weights.h5"))
+    assert cfg.WEIGHTS == str(tmp_path / "w" / "m.weights.h5")
+    both = {"VGG16": "../vgg.h5", "ResNet50": "ImageNet", "MobileNetV2": "none", "X": "/a.h5"}
+    cfg = load_config(make_config(WEIGHTS=both))
+    assert cfg.WEIGHTS == {
+        "VGG16": str(tmp_path.parent / "vgg.h5"),
+        "ResNet50": "ImageNet",
+        "MobileNetV2": "none",
+        "X": "/a.h5",
+    }
+    assert load_config(make_config(WEIGHTS="imagenet")).WEIGHTS == "imagenet"
+    assert load_config(make_config(WEIGHTS=None)).get("WEIGHTS") is None
+
+
+def test_set_weights_resolves_against_the_current_folder(tmp_path, make_config, monkeypatch):
+    config = make_config(WEIGHTS="w.weights.h5")
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    cfg = load_config(config, overrides=["WEIGHTS=mine.weights.h5"])
+    assert cfg.WEIGHTS == str(here / "mine.weights.h5")
+    cfg = load_config(config, overrides=["WEIGHTS={'VGG16': 'v.h5', 'ResNet50': 'imagenet'}"])
+    assert cfg.WEIGHTS == {"VGG16": str(here / "v.h5"), "ResNet50": "imagenet"}
+    assert load_config(config, overrides=["WEIGHTS=none"]).WEIGHTS == "none"
+    assert command_line_paths("WEIGHTS", "sub/x.h5") == str(here / "sub" / "x.h5")
 
 
 def test_output_path_defaults_to_output_in_the_working_directory(

@@ -1,8 +1,10 @@
-"""The registry of ``keras.applications`` backbones used as feature extractors.
+"""The registry of ``keras.applications`` backbones used as feature extractors, and
+building one with its weights checked.
 
 Every backbone is built without its classifier top and with global average pooling, so
 one image gives one vector (ResNet50: 2048 values). Each network keeps its own input size
-and its own ``preprocess_input``.
+and its own ``preprocess_input``. A weights file is checked to fit the backbone (by the
+count of numbers it holds) before Keras loads it.
 
 Example:
     >>> spec = get_backbone_spec("resnet50")
@@ -14,7 +16,9 @@ Example:
 from __future__ import annotations
 
 import importlib
+import os
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +26,14 @@ from typing import Any
 import numpy as np
 
 from pyimagesearch.config import setting
-from pyimagesearch.errors import ConfigError
+from pyimagesearch.errors import ConfigError, WeightsError
+from pyimagesearch.features.weights import (
+    IMAGENET,
+    count_weight_values,
+    is_download_failure,
+    offline_message,
+    resolve_weights,
+)
 
 DEFAULT_BACKBONE = setting("BACKBONE").default
 RANDOM_WEIGHTS_SEED = 0
@@ -154,15 +165,12 @@ def build_backbone(name: str, weights: str | None = "imagenet", image_size: int 
     Args:
         name: e.g. ``"ResNet50"``, ``"MobileNetV2"`` (any case).
         weights: ``"imagenet"``, None (random, from a fixed seed), or the path of a weights
-            file; resolve user input first with
-            :func:`pyimagesearch.features.weights.resolve_weights`.
+            file; resolve user input first with :func:`checked_weights`.
         image_size: the square input side (default: the network's own).
 
     Raises:
         WeightsError: the weights cannot be downloaded or do not fit the network.
     """
-    from pyimagesearch.features.weights import load_with_weights
-
     spec = get_backbone_spec(name)
     size = check_image_size(spec, image_size)
     constructor = getattr(_applications(), spec.name)
@@ -179,3 +187,60 @@ def build_backbone(name: str, weights: str | None = "imagenet", image_size: int 
             include_top=False, weights=w, input_shape=(size, size, 3), pooling="avg"
         ),
     )
+
+
+def check_weights_fit(backbone: str, path: str | os.PathLike[str]) -> None:
+    """Refuse, in one line, a weights file saved from another network than ``backbone``
+    (and name the known backbones it does fit), before Keras tries to load it."""
+    expected = get_backbone_spec(backbone).weight_values
+    if expected is None:
+        return
+    found = count_weight_values(path)
+    if found == expected:
+        return
+    fits = [spec.name for spec in BACKBONES.values() if spec.weight_values == found]
+    hint = f"it fits {' or '.join(fits)}" if fits else "it fits none of the known backbones"
+    raise WeightsError(
+        f"weights file {path} does not fit {backbone} without its top: it holds {found:,} "
+        f"values, {backbone} has {expected:,}; {hint} (set BACKBONE or WEIGHTS to match)"
+    )
+
+
+def _first_line(exc: BaseException, limit: int = 300) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def load_with_weights(backbone: str, weights: str | None, build: Callable[[Any], Any]) -> Any:
+    """Call ``build(weights)`` and turn weight failures into one clear WeightsError
+    (Keras' own warnings about mismatched layers are not repeated)."""
+    if weights not in (None, IMAGENET):
+        check_weights_fit(backbone, weights)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return build(weights)
+    except WeightsError:
+        raise
+    except Exception as exc:
+        if weights == IMAGENET and is_download_failure(exc):
+            raise WeightsError(offline_message(backbone, exc)) from None
+        if weights not in (None, IMAGENET):
+            raise WeightsError(
+                f"weights file {weights} does not fit {backbone} without its top "
+                f"(include_top=False): {_first_line(exc)}"
+            ) from None
+        raise
+
+
+def checked_weights(backbone: str, weights: Any) -> str | None:
+    """``WEIGHTS`` for ``backbone`` as Keras takes it (see
+    :func:`~pyimagesearch.features.weights.resolve_weights`), a file checked to fit it.
+
+    Raises:
+        WeightsError: a missing file, or one saved from another network.
+    """
+    resolved = resolve_weights(weights)
+    if resolved not in (None, IMAGENET):
+        check_weights_fit(backbone, resolved)
+    return resolved

@@ -3,7 +3,7 @@ held-out splits (used by the engines :mod:`pyimagesearch.training.train_logreg` 
 :mod:`pyimagesearch.training.train_head`, and by the rows of
 :mod:`pyimagesearch.training.transfer`).
 
-Example:
+Example (not run by the tests: needs extracted features):
     >>> train, test = held_out_split(load_features("features.hdf5"), 0.25)  # doctest: +SKIP
     >>> model = fit_logreg(train.features, train.labels)                     # doctest: +SKIP
     >>> evaluate(model, test.features, test.labels, test.label_names)["accuracy"]  # doctest: +SKIP

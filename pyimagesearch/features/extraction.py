@@ -1,10 +1,12 @@
-"""Run images through a pretrained backbone in batches and store the pooled features.
+"""Run images through a pretrained backbone in batches and store the pooled features (or
+the activations of one layer) in HDF5.
 
-Example:
-    >>> report = extract_features("datasets/kaggle_dogs_vs_cats/train",
-    ...                           "output/features_resnet50.hdf5",
-    ...                           backbone="ResNet50", weights="imagenet")  # doctest: +SKIP
-    >>> report["written"], report["feature_dim"]                             # doctest: +SKIP
+Example (not run by the tests: runs a backbone over the Kaggle photos):
+    >>> extractor = FeatureExtractor("ResNet50", weights="imagenet")          # doctest: +SKIP
+    >>> report = write_features(extractor,
+    ...                         open_sources("datasets/kaggle_dogs_vs_cats/train"),
+    ...                         "output/features_resnet50.hdf5")              # doctest: +SKIP
+    >>> report["written"], report["feature_dim"]                              # doctest: +SKIP
     (25000, 2048)
 """
 
@@ -28,10 +30,13 @@ from pyimagesearch.features.backbones import (
     get_backbone_spec,
     preprocess_function,
 )
+from pyimagesearch.features.network_cut import backbone_split_layer, split_network
 from pyimagesearch.features.weights import resolve_weights, weights_source
+from pyimagesearch.io.hdf5_dataset import open_hdf5
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.progress import progress_bar
+from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
 DEFAULT_BATCH_SIZE = default("FEATURE_BATCH_SIZE")
 MAX_BUFFER_BYTES = 64 * 2**20  # rows kept in memory between writes (activations are large)
@@ -41,10 +46,10 @@ class FeatureExtractor:
     """A backbone with its input size and ``preprocess_input``: RGB uint8 in, features out.
 
     With ``split_at``, the backbone stops at that layer (see
-    :mod:`pyimagesearch.features.split`) and gives its spatial activations instead of
+    :mod:`pyimagesearch.features.network_cut`) and gives its spatial activations instead of
     pooled features, for fine-tuning the layers above it from stored activations.
 
-    Example:
+    Example (not run by the tests: runs a backbone over the Kaggle photos):
         >>> fx = FeatureExtractor("MobileNetV2", weights=None, image_size=96)  # doctest: +SKIP
         >>> fx.features(np.zeros((8, 96, 96, 3), np.uint8)).shape             # doctest: +SKIP
         (8, 1280)
@@ -60,8 +65,6 @@ class FeatureExtractor:
         image_size: int | None = None,
         split_at: str | None = None,
     ) -> None:
-        from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
-
         quiet_tensorflow()
         spec = get_backbone_spec(backbone)
         self.backbone = spec.name
@@ -71,13 +74,16 @@ class FeatureExtractor:
         self.model = build_backbone(spec.name, self.weights, self.image_size)
         self.split_at: str | None = None
         if split_at is not None:
-            from pyimagesearch.features.split import backbone_split_layer, split_network
-
             self.split_at = backbone_split_layer(self.model, spec.name, split_at)
             self.model, _ = split_network(self.model, self.split_at)
         self.output_shape = tuple(int(d) for d in self.model.output_shape[1:])
         self.feature_dim = int(np.prod(self.output_shape))
         self._preprocess = preprocess_function(spec.name)
+
+    @property
+    def data_key(self) -> str:
+        """The HDF5 data set of its output: ``features``, or ``activations`` when split."""
+        return "features" if self.split_at is None else "activations"
 
     def preprocess(self, images: np.ndarray) -> np.ndarray:
         """RGB uint8 images -> the network's input (float32, its own scaling)."""
@@ -149,90 +155,106 @@ def extract_arrays(
 SPLIT_NAMES = ("train", "val", "test")
 
 
-def extract_features(
+def open_sources(
     dataset: str | os.PathLike[str] | list[str | os.PathLike[str]],
-    output_path: str | os.PathLike[str],
-    backbone: str = "ResNet50",
-    weights: Any = "imagenet",
-    image_size: int | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    buffer_size: int = default("BUFFER_SIZE"),
     label_source: str | None = None,
     workers: int | None = None,
+) -> list[ImageSource]:
+    """``dataset`` as image sources: a folder of images, one builder HDF5 file, or the
+    builder's split files (a list: from one build, with the same classes).
+
+    Raises:
+        DatasetError: unreadable input, or a list that is not the builder's splits.
+    """
+    locations = list(dataset) if isinstance(dataset, list | tuple) else [dataset]
+    sources = [open_source(loc, label_source=label_source, workers=workers) for loc in locations]
+    if len(sources) > 1:
+        _split_codes(sources)
+    return sources
+
+
+def write_features(
+    extractor: FeatureExtractor,
+    sources: list[ImageSource],
+    output_path: str | os.PathLike[str],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    buffer_size: int = default("BUFFER_SIZE"),
     overwrite: bool = True,
     progress: bool = True,
-    extractor: FeatureExtractor | None = None,
-    split_at: str | None = None,
-    dtype: str = "float32",
 ) -> dict[str, Any]:
-    """Write the pooled features of every readable image of ``dataset`` to HDF5.
-
-    ``dataset`` is a folder of images, one builder HDF5 file, or the builder's split files
-    (a list): then every row also records its split (``split`` data set, codes into the
-    ``split_names`` attribute), so that classifiers trained on the features are tested
-    on the builder's test split, as every other model.
+    """Write the pooled features of every readable image of ``sources`` to HDF5; return
+    the report.
 
     The file holds ``features`` (N, D) float32, ``labels``, ``label_names`` and ``paths``
     (the source file of every row), with attributes ``backbone``, ``image_size``,
     ``weights``, ``feature_dim``, ``source`` (and ``source_image_size``, ``build_id`` for
-    builder files). Unreadable images are skipped and listed in the returned report.
-
-    With ``split_at`` (a layer, or a block prefix: see :mod:`pyimagesearch.features.split`)
-    the file holds ``activations`` (N, H, W, C) instead, the output of that layer, stored
-    as ``dtype`` (``"float16"`` halves the disk), one chunk per image, with the attributes
-    ``split_at`` and ``activation_shape``.
+    builder files). From the builder's split files every row also records its split
+    (``split`` data set, codes into the ``split_names`` attribute), so that classifiers
+    trained on the features are tested on the builder's test split, as every other model.
+    Unreadable images are skipped and listed in the report.
 
     Raises:
-        DatasetError, ConfigError, WeightsError: unusable input, settings or weights.
+        DatasetError: no image could be read.
     """
-    locations = list(dataset) if isinstance(dataset, list | tuple) else [dataset]
-    sources = [open_source(loc, label_source=label_source, workers=workers) for loc in locations]
+    if extractor.split_at is not None:
+        raise ValueError("this extractor gives activations: use write_activations")
+    writing = _Writing(batch_size, buffer_size, overwrite, progress)
+    return _write_file(extractor, sources, output_path, "float32", writing)
+
+
+def write_activations(
+    extractor: FeatureExtractor,
+    sources: list[ImageSource],
+    output_path: str | os.PathLike[str],
+    *,
+    dtype: str = default("ACTIVATIONS_DTYPE"),
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    buffer_size: int = default("BUFFER_SIZE"),
+    overwrite: bool = True,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Write the activations of the extractor's split layer (``FeatureExtractor(...,
+    split_at=...)``, see :mod:`pyimagesearch.features.network_cut`) for every readable
+    image of ``sources``; return the report.
+
+    As :func:`write_features`, but the file holds ``activations`` (N, H, W, C), stored as
+    ``dtype`` (``"float16"`` halves the disk), one chunk per image, with the attributes
+    ``split_at`` and ``activation_shape``.
+    """
+    if extractor.split_at is None:
+        raise ValueError("this extractor gives pooled features: use write_features")
+    writing = _Writing(batch_size, buffer_size, overwrite, progress)
+    return _write_file(extractor, sources, output_path, dtype, writing)
+
+
+@dataclass(frozen=True)
+class _Writing:
+    """How images go through the backbone and rows to the file."""
+
+    batch_size: int  # images per batch through the backbone
+    buffer_size: int  # rows per HDF5 write (fewer when they pass MAX_BUFFER_BYTES)
+    overwrite: bool
+    progress: bool
+
+
+def _write_file(
+    extractor: FeatureExtractor,
+    sources: list[ImageSource],
+    output_path: str | os.PathLike[str],
+    dtype: str,
+    writing: _Writing,
+) -> dict[str, Any]:
+    """The writing loop of :func:`write_features` and :func:`write_activations`."""
     split_codes = _split_codes(sources) if len(sources) > 1 else None
-    if extractor is None:
-        extractor = FeatureExtractor(backbone, weights, image_size, split_at)
-    data_key = "features" if extractor.split_at is None else "activations"
-    row_bytes = extractor.feature_dim * np.dtype(dtype).itemsize
-    output_path = Path(output_path)
-    first = sources[0]
-    attrs = {
-        **extractor.attrs(),
-        "source": ", ".join(str(s.location) for s in sources),
-        "source_kind": first.kind,
-    }
-    if first.kind == "hdf5":
-        attrs.update(_builder_attrs(first))
-    total = sum(len(s) for s in sources)
-    writer = HDF5DatasetWriter(
-        (total, *extractor.output_shape),
-        output_path,
-        data_key=data_key,
-        buffer_size=max(1, min(buffer_size, MAX_BUFFER_BYTES // row_bytes)),
-        overwrite=overwrite,
-        dtype=dtype,
-        attrs=attrs,
-    )
-    skipped: list[dict[str, str]] = []
+    report = _describe(extractor, sources, output_path, dtype)
+    writer = _open_writer(extractor, sources, output_path, dtype, writing)
     start = time.perf_counter()
     try:
-        writer.store_class_labels(first.label_names)
-        bar = progress_bar(f"{extractor.backbone} features", total, progress)
-        done = 0
-        for source in sources:
-            for fb in iter_features(extractor, source, batch_size):
-                if len(fb.indices):
-                    writer.add(
-                        fb.features,
-                        source.labels[fb.indices],
-                        paths=[source.paths[i] for i in fb.indices],
-                    )
-                skipped.extend(
-                    {"path": display_path(source.paths[i]), "reason": r} for i, r in fb.skipped
-                )
-                done += len(fb.indices) + len(fb.skipped)
-                bar.update(done)
-        bar.finish()
+        writer.store_class_labels(sources[0].label_names)
+        skipped = _write_rows(writer, extractor, sources, writing)
         if writer.count == 0:
-            raise DatasetError(f"no image of {first.location} could be read; nothing written")
+            raise DatasetError(f"no image of {sources[0].location} could be read; nothing written")
         if split_codes is not None:
             writer.store_column("split", split_codes, split_names=list(SPLIT_NAMES))
         writer.set_attrs(skipped=len(skipped))
@@ -243,18 +265,9 @@ def extract_features(
         raise
     elapsed = time.perf_counter() - start
     return {
-        "dataset": attrs["source"],
-        "output": str(output_path),
-        "backbone": extractor.backbone,
-        "image_size": extractor.image_size,
-        "weights": extractor.weights_source,
-        "feature_dim": extractor.feature_dim,
-        "data_key": data_key,
-        "split_at": extractor.split_at,
-        "output_shape": list(extractor.output_shape),
-        "dtype": str(np.dtype(dtype)),
-        "bytes_of_data": written * row_bytes,
-        "listed": total,
+        **report,
+        "bytes_of_data": written * extractor.feature_dim * np.dtype(dtype).itemsize,
+        "listed": sum(len(s) for s in sources),
         "written": written,
         "skipped": len(skipped),
         "skipped_files": skipped,
@@ -264,10 +277,88 @@ def extract_features(
         "unlabeled": [
             {"path": display_path(p), "reason": r} for s in sources for p, r in s.passed_over
         ],
-        "label_names": first.label_names,
+        "label_names": sources[0].label_names,
         "elapsed_seconds": elapsed,
         "images_per_second": (written + len(skipped)) / elapsed if elapsed > 0 else 0.0,
     }
+
+
+def _describe(
+    extractor: FeatureExtractor,
+    sources: list[ImageSource],
+    output_path: str | os.PathLike[str],
+    dtype: str,
+) -> dict[str, Any]:
+    """What a file holds and where it comes from: the first part of its report."""
+    return {
+        "dataset": _source_text(sources),
+        "output": str(Path(output_path)),
+        "backbone": extractor.backbone,
+        "image_size": extractor.image_size,
+        "weights": extractor.weights_source,
+        "feature_dim": extractor.feature_dim,
+        "data_key": extractor.data_key,
+        "split_at": extractor.split_at,
+        "output_shape": list(extractor.output_shape),
+        "dtype": str(np.dtype(dtype)),
+    }
+
+
+def _source_text(sources: list[ImageSource]) -> str:
+    return ", ".join(str(s.location) for s in sources)
+
+
+def _open_writer(
+    extractor: FeatureExtractor,
+    sources: list[ImageSource],
+    output_path: str | os.PathLike[str],
+    dtype: str,
+    writing: _Writing,
+) -> HDF5DatasetWriter:
+    """The HDF5 file of every row of ``sources``, its attributes set; rows are buffered up
+    to ``buffer_size`` and :data:`MAX_BUFFER_BYTES` (activations are large)."""
+    first = sources[0]
+    attrs = {**extractor.attrs(), "source": _source_text(sources), "source_kind": first.kind}
+    if first.kind == "hdf5":
+        attrs.update(_builder_attrs(first))
+    row_bytes = extractor.feature_dim * np.dtype(dtype).itemsize
+    return HDF5DatasetWriter(
+        (sum(len(s) for s in sources), *extractor.output_shape),
+        Path(output_path),
+        data_key=extractor.data_key,
+        buffer_size=max(1, min(writing.buffer_size, MAX_BUFFER_BYTES // row_bytes)),
+        overwrite=writing.overwrite,
+        dtype=dtype,
+        attrs=attrs,
+    )
+
+
+def _write_rows(
+    writer: HDF5DatasetWriter,
+    extractor: FeatureExtractor,
+    sources: list[ImageSource],
+    writing: _Writing,
+) -> list[dict[str, str]]:
+    """Every readable image's row, source after source, in order; the skipped files."""
+    skipped: list[dict[str, str]] = []
+    total = sum(len(s) for s in sources)
+    bar = progress_bar(f"{extractor.backbone} features", total, writing.progress)
+    done = 0
+    for source in sources:
+        for fb in iter_features(extractor, source, writing.batch_size):
+            if len(fb.indices):
+                writer.add(
+                    fb.features,
+                    source.labels[fb.indices],
+                    paths=[source.paths[i] for i in fb.indices],
+                )
+            skipped.extend(
+                {"path": display_path(source.paths[i]), "reason": r} for i, r in fb.skipped
+            )
+            done += len(fb.indices) + len(fb.skipped)
+            bar.update(done)
+    bar.finish()
+    return skipped
 
 
 def _split_codes(sources: list[ImageSource]) -> np.ndarray:
@@ -288,8 +379,6 @@ def _split_codes(sources: list[ImageSource]) -> np.ndarray:
 
 
 def _builder_attrs(source: ImageSource) -> dict[str, Any]:
-    from pyimagesearch.io.hdf5_dataset import open_hdf5
-
     with open_hdf5(source.location, "images") as db:
         height, width = db["images"].shape[1:3]
     attrs: dict[str, Any] = {"source_image_size": (int(width), int(height))}

@@ -4,7 +4,7 @@ Features from different backbones for the same images are concatenated column-wi
 are matched by the path of their image, never by position alone: two files whose image
 sets differ are refused with a clear error.
 
-Example:
+Example (not run by the tests: needs extracted features):
     >>> fs = load_features(["features_resnet50.hdf5", "features_xception.hdf5"])  # doctest: +SKIP
     >>> fs.features.shape                                                        # doctest: +SKIP
     (25000, 4096)

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pyimagesearch.config import IMAGENET, NO_WEIGHTS_WORDS
 from pyimagesearch.errors import WeightsError
 
-IMAGENET = "imagenet"
-_NONE_WORDS = {"", "none", "null", "random"}
 _URL = re.compile(r"https?://\S+?\.h5")
 
 
@@ -38,7 +35,7 @@ def resolve_weights(setting: Any) -> str | None:
     word = setting.strip()
     if word.lower() == IMAGENET:
         return IMAGENET
-    if word.lower() in _NONE_WORDS:
+    if word.lower() in NO_WEIGHTS_WORDS:
         return None
     path = Path(word).expanduser()
     if not path.exists():
@@ -64,7 +61,7 @@ def keras_cache_dir() -> Path:
     return Path(os.path.expanduser(home)) / "models"
 
 
-def _is_download_failure(exc: BaseException) -> bool:
+def is_download_failure(exc: BaseException) -> bool:
     text = str(exc)
     return "URL fetch failure" in text or isinstance(exc, OSError | ConnectionError)
 
@@ -103,68 +100,3 @@ def count_weight_values(path: str | os.PathLike[str]) -> int:
     except OSError as exc:
         raise WeightsError(f"weights file {path} is not a readable HDF5 file: {exc}") from None
     return total
-
-
-def check_weights_fit(backbone: str, path: str | os.PathLike[str]) -> None:
-    """Refuse, in one line, a weights file saved from another network than ``backbone``
-    (and name the known backbones it does fit), before Keras tries to load it."""
-    from pyimagesearch.features.backbones import BACKBONES, get_backbone_spec
-
-    expected = get_backbone_spec(backbone).weight_values
-    if expected is None:
-        return
-    found = count_weight_values(path)
-    if found == expected:
-        return
-    fits = [spec.name for spec in BACKBONES.values() if spec.weight_values == found]
-    hint = f"it fits {' or '.join(fits)}" if fits else "it fits none of the known backbones"
-    raise WeightsError(
-        f"weights file {path} does not fit {backbone} without its top: it holds {found:,} "
-        f"values, {backbone} has {expected:,}; {hint} (set BACKBONE or WEIGHTS to match)"
-    )
-
-
-def _first_line(exc: BaseException, limit: int = 300) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def load_with_weights(backbone: str, weights: str | None, build: Callable[[Any], Any]) -> Any:
-    """Call ``build(weights)`` and turn weight failures into one clear WeightsError
-    (Keras' own warnings about mismatched layers are not repeated)."""
-    if weights not in (None, IMAGENET):
-        check_weights_fit(backbone, weights)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return build(weights)
-    except WeightsError:
-        raise
-    except Exception as exc:
-        if weights == IMAGENET and _is_download_failure(exc):
-            raise WeightsError(offline_message(backbone, exc)) from None
-        if weights not in (None, IMAGENET):
-            raise WeightsError(
-                f"weights file {weights} does not fit {backbone} without its top "
-                f"(include_top=False): {_first_line(exc)}"
-            ) from None
-        raise
-
-
-def config_weights(value: Any, config_file: str | os.PathLike[str] | None) -> Any:
-    """A ``WEIGHTS`` setting with file paths resolved against the config's folder.
-
-    ``"imagenet"`` and None stay as they are; a dict ``{backbone: weights}`` is resolved
-    entry by entry.
-    """
-    if isinstance(value, dict):
-        return {k: config_weights(v, config_file) for k, v in value.items()}
-    if not isinstance(value, str | os.PathLike) or config_file is None:
-        return value
-    word = os.fspath(value).strip()
-    if word.lower() == IMAGENET or word.lower() in _NONE_WORDS:
-        return value
-    path = Path(word).expanduser()
-    if path.is_absolute():
-        return str(path)
-    return str(Path(config_file).resolve().parent / path)

@@ -7,7 +7,6 @@ from pyimagesearch.preprocessing.augmentation import (
     BatchAugmenter,
     PatchAugmentMean,
 )
-from pyimagesearch.preprocessing.backbone_preprocessor import BackbonePreprocessor
 from pyimagesearch.preprocessing.crop_preprocessor import CropPreprocessor
 from pyimagesearch.preprocessing.image_to_array_preprocessor import ImageToArrayPreprocessor
 from pyimagesearch.preprocessing.mean_preprocessor import MeanPreprocessor
@@ -17,7 +16,6 @@ from pyimagesearch.preprocessing.simple_preprocessor import SimplePreprocessor
 __all__ = [
     "BOOK_AUGMENTATION",
     "AspectAwarePreprocessor",
-    "BackbonePreprocessor",
     "BatchAugmenter",
     "CropPreprocessor",
     "ImageToArrayPreprocessor",

@@ -54,7 +54,7 @@ class TransferData:
 def transfer_data(cfg: Config) -> TransferData:
     """The rows to train and test on (see the module doc)."""
     from pyimagesearch.features.classifiers import held_out_split
-    from pyimagesearch.features.jobs import features_files
+    from pyimagesearch.features.extract_features import features_files
 
     files = features_files(cfg)
     missing = [f for f in files if not Path(f).is_file()]

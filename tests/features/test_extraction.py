@@ -14,8 +14,7 @@ from pyimagesearch.data.image_loading import ImageLoader
 from pyimagesearch.data.sources import open_source
 from pyimagesearch.errors import ConfigError, WeightsError
 from pyimagesearch.features.backbones import get_backbone_spec
-from pyimagesearch.features.extraction import FeatureExtractor
-from pyimagesearch.features.extraction import extract_features as extract
+from pyimagesearch.features.extraction import FeatureExtractor, open_sources, write_features
 from pyimagesearch.features.weights import resolve_weights
 from pyimagesearch.io import HDF5DatasetWriter, read_paths
 
@@ -150,8 +149,13 @@ def test_hdf5_output_attributes_and_path_tracing(
     tiny_extractor: FeatureExtractor, small_folder: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "features.hdf5"
-    report = extract(
-        small_folder, out, batch_size=6, buffer_size=7, progress=False, extractor=tiny_extractor
+    report = write_features(
+        tiny_extractor,
+        open_sources(small_folder),
+        out,
+        batch_size=6,
+        buffer_size=7,
+        progress=False,
     )
     assert report["written"] == 20 and report["skipped"] == 2
     assert {Path(s["path"]).name for s in report["skipped_files"]} == {"cat.900.jpg", "dog.901.jpg"}
@@ -188,7 +192,7 @@ def test_extract_from_builder_hdf5(tiny_extractor: FeatureExtractor, tmp_path: P
     writer.add(images, [0, 1, 0, 1, 0, 1, 0, 1, 0], paths=[f"img{i}.jpg" for i in range(9)])
     writer.close()
     out = tmp_path / "features.hdf5"
-    report = extract(source, out, batch_size=4, progress=False, extractor=tiny_extractor)
+    report = write_features(tiny_extractor, open_sources(source), out, batch_size=4, progress=False)
     assert report["written"] == 9
     with h5py.File(out, "r") as db:
         assert list(read_paths(db)) == [f"img{i}.jpg" for i in range(9)]

@@ -274,15 +274,15 @@ def test_settings_that_cannot_work_fail_before_training(
 
 # -- 6. FINE_TUNE_LAYERS checked against the backbone before any training ---------------------
 def test_fine_tune_layers_are_checked_before_images_load(built, tmp_path, capsys, monkeypatch):
-    from pyimagesearch.training import fine_tuning
+    from pyimagesearch.training import fine_tune as engine
 
-    assert fine_tuning.default_fine_tune_layers("ResNet50") == "conv5_block1_"
-    assert fine_tuning.default_fine_tune_layers("MobileNetV2") == "block_16_"
+    assert engine.default_fine_tune_layers("ResNet50") == "conv5_block1_"
+    assert engine.default_fine_tune_layers("MobileNetV2") == "block_16_"
 
     def no_loading(*args, **kwargs):
         raise AssertionError("images were loaded before FINE_TUNE_LAYERS was checked")
 
-    monkeypatch.setattr(fine_tuning, "image_generators", no_loading)
+    monkeypatch.setattr(engine, "image_generators", no_loading)
     config = write_config(
         tmp_path / "c.py",
         **built,

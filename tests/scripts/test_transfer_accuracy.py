@@ -14,7 +14,7 @@ import h5py
 import pytest
 
 import train_logreg
-from pyimagesearch.features.extraction import extract_features
+from pyimagesearch.features.extraction import FeatureExtractor, open_sources, write_features
 
 PER_CLASS = 400
 IMAGE_SIZE = 160
@@ -32,14 +32,9 @@ def test_mobilenet_features_logreg_accuracy(
             (folder / f"{name}.{i}.jpg").symlink_to(kaggle_sample_dir / f"{name}.{i}.jpg")
 
     features = tmp_path / "features.hdf5"
-    report = extract_features(
-        folder,
-        features,
-        backbone="MobileNetV2",
-        weights=str(mobilenet_weights),
-        image_size=IMAGE_SIZE,
-        batch_size=32,
-        progress=False,
+    extractor = FeatureExtractor("MobileNetV2", str(mobilenet_weights), IMAGE_SIZE)
+    report = write_features(
+        extractor, open_sources(folder), features, batch_size=32, progress=False
     )
     assert report["written"] == 2 * PER_CLASS and report["skipped"] == 0
     with h5py.File(features, "r") as db:

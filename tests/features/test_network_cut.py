@@ -15,7 +15,7 @@ keras = pytest.importorskip("keras")
 import extract_features  # noqa: E402
 from pyimagesearch.errors import ConfigError  # noqa: E402
 from pyimagesearch.features.backbones import build_backbone  # noqa: E402
-from pyimagesearch.features.split import (  # noqa: E402
+from pyimagesearch.features.network_cut import (  # noqa: E402
     backbone_split_layer,
     resolve_split_layer,
     split_network,

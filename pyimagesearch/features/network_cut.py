@@ -1,16 +1,16 @@
-"""Split a pretrained network in two at one layer: a frozen lower part that runs once over
+"""Cut a pretrained network in two at one layer: a frozen lower part that runs once over
 every image (its output is stored), and an upper part trained from the stored activations.
 
-A layer is a *split point* when its output is the only tensor the rest of the network
-needs: every later layer reads from it or from layers after it. A residual connection
-that starts at the split layer (ResNet50's ``conv4_block6_out`` feeds both branches of
-``conv5_block1``) is fine; one that starts below it and ends above it (splitting inside a
-residual block) is not, since the stored activations would lack its input. Both parts are
-built from the network's own graph (Keras functional models with an intermediate tensor as
-input), so they share the network's layers and weights: training the upper part trains the
-network itself.
+The layer is named by ``SPLIT_AT`` / ``--split-at``. A layer is a *split point* when its
+output is the only tensor the rest of the network needs: every later layer reads from it
+or from layers after it. A residual connection that starts at the split layer (ResNet50's
+``conv4_block6_out`` feeds both branches of ``conv5_block1``) is fine; one that starts
+below it and ends above it (cutting inside a residual block) is not, since the stored
+activations would lack its input. Both parts are built from the network's own graph
+(Keras functional models with an intermediate tensor as input), so they share the
+network's layers and weights: training the upper part trains the network itself.
 
-Example:
+Example (not run by the tests: builds a backbone):
     >>> base = build_backbone("MobileNetV2", "imagenet", 224)          # doctest: +SKIP
     >>> layer = resolve_split_layer(base, "block_16_")                  # doctest: +SKIP
     >>> layer                                                           # doctest: +SKIP
@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyimagesearch.errors import ConfigError
-from pyimagesearch.features.backbones import block_of
+from pyimagesearch.features.backbones import block_of, get_backbone_spec
 
 SHOWN_SPLIT_POINTS = 8
 
@@ -161,8 +161,6 @@ def split_network(model, layer: str):
 def backbone_split_layer(model, backbone: str, split_at: str | None) -> str:
     """The split layer of a ``keras.applications`` backbone: ``SPLIT_AT``, or, when it is
     None, just before the backbone's last block (where ``FINE_TUNE_LAYERS`` starts)."""
-    from pyimagesearch.features.backbones import get_backbone_spec
-
     spec = get_backbone_spec(backbone)
     if split_at is None:
         if spec.last_block is None:

@@ -14,7 +14,7 @@ keras = pytest.importorskip("keras")
 import fine_tune  # noqa: E402
 from pyimagesearch.errors import ConfigError  # noqa: E402
 from pyimagesearch.features.backbones import block_names, build_backbone  # noqa: E402
-from pyimagesearch.training.fine_tuning import (  # noqa: E402
+from pyimagesearch.training.fine_tune import (  # noqa: E402
     default_fine_tune_layers,
     unfreeze_top,
 )
@@ -56,6 +56,32 @@ def test_unfreeze_top_by_count_and_name() -> None:
         unfreeze_top(base, "conv5_")
     blocks = block_names([layer.name for layer in base.layers])
     assert blocks[-2:] == ["block_16", "Conv_1"] and default_fine_tune_layers("VGG16") == "block5_"
+
+
+def test_flags_reach_the_engine_as_settings(tmp_path, monkeypatch) -> None:
+    """``--layers 3`` is the count 3 (as ``--set`` reads it), a prefix stays a string;
+    ``--weights`` and ``--from-activations FILE`` are relative to the current folder."""
+    from pyimagesearch.errors import PyImageSearchError
+
+    seen = []
+
+    def engine(cfg, from_activations, overwrite=False):
+        seen.append((cfg, from_activations))
+        raise PyImageSearchError("stop here")
+
+    monkeypatch.setattr(fine_tune, "fine_tune", engine)
+    monkeypatch.chdir(tmp_path)
+    splits = {k: str(tmp_path / f"{k}.hdf5") for k in ("TRAIN_HDF5", "VAL_HDF5", "TEST_HDF5")}
+    config = write_config(tmp_path / "c.py", **splits, OUTPUT_PATH=str(tmp_path / "out"))
+    assert fine_tune.main(["--config", str(config), "--layers", "3", "--weights", "w.h5"]) == 2
+    cfg, from_activations = seen[-1]
+    assert cfg.FINE_TUNE_LAYERS == 3 and isinstance(cfg.FINE_TUNE_LAYERS, int)
+    assert cfg.WEIGHTS == str(tmp_path / "w.h5") and from_activations is False
+    argv = ["--config", str(config), "--layers", "block5_", "--from-activations", "a.hdf5"]
+    assert fine_tune.main(argv) == 2
+    cfg, from_activations = seen[-1]
+    assert cfg.FINE_TUNE_LAYERS == "block5_" and from_activations is True
+    assert cfg.ACTIVATIONS_HDF5 == str(tmp_path / "a.hdf5")
 
 
 def test_fine_tuning_trains_only_the_top_and_scores_the_test_split(

@@ -15,7 +15,7 @@ keras = pytest.importorskip("keras")
 import extract_features  # noqa: E402
 import fine_tune  # noqa: E402
 from pyimagesearch.features.backbones import build_backbone, preprocess_function  # noqa: E402
-from pyimagesearch.features.split import split_network  # noqa: E402
+from pyimagesearch.features.network_cut import split_network  # noqa: E402
 from tests.helpers import build_splits, write_config, write_noise_images  # noqa: E402
 
 SIZE = 32
@@ -130,12 +130,12 @@ def test_missing_or_splitless_activations_are_refused(prepared, tmp_path, capsys
 
 
 def test_settings_are_checked_before_activations_load(prepared, tmp_path, capsys, monkeypatch):
-    from pyimagesearch.training import split_fine_tuning
+    from pyimagesearch.training import fine_tune_from_activations as engine
 
     def no_loading(*args, **kwargs):
         raise AssertionError("activations were loaded before the settings were checked")
 
-    monkeypatch.setattr(split_fine_tuning, "activation_generators", no_loading)
+    monkeypatch.setattr(engine, "activation_generators", no_loading)
     settings = {**prepared["settings"], "FINE_TUNE_MODEL_PATH": str(tmp_path / "m.h5")}
     config = write_config(tmp_path / "c.py", **settings)
     assert fine_tune.main(["--config", str(config), "--from-activations"]) == 2

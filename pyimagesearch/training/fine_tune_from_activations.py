@@ -3,9 +3,9 @@ the frozen layers below it produced once for every image (``extract_features.py
 --activations``).
 
 The backbone is built with its pretrained weights and split where the activations were
-taken (:mod:`pyimagesearch.features.split`); its upper part, on a new input of the
+taken (:mod:`pyimagesearch.features.network_cut`); its upper part, on a new input of the
 activations' shape, gets the usual head, and trains in the two stages of
-:mod:`pyimagesearch.training.fine_tuning` (head alone, then the whole upper part, its
+:mod:`pyimagesearch.training.fine_tune_stages` (head alone, then the whole upper part, its
 BatchNormalization layers kept frozen) from the file's train rows, validated on its val
 rows, streamed through ``HDF5DatasetGenerator`` (memory does not grow with the number of
 images). The upper part shares its layers with the whole network, so the saved model is the
@@ -14,7 +14,7 @@ ordinary fine-tuned network on raw images, scored on ``TEST_HDF5`` like any othe
 Every epoch skips the frozen layers; the price is that images are not augmented (the stored
 activations are of the images as they are, resized to the network input).
 
-Example:
+Example (not run by the tests: needs stored activations):
     >>> report = fine_tune_from_activations(cfg, "output/activations.hdf5")  # doctest: +SKIP
     >>> report["split_at"], report["test"]["tencrop_rank1"]                   # doctest: +SKIP
 """
@@ -29,10 +29,19 @@ import numpy as np
 
 from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError, DatasetError
-from pyimagesearch.features.weights import IMAGENET, check_weights_fit, resolve_weights
+from pyimagesearch.features.backbones import build_backbone, checked_weights, get_backbone_spec
+from pyimagesearch.features.network_cut import split_network, split_points
+from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names
+from pyimagesearch.io.split_files import SplitInfo, split_info
 from pyimagesearch.models.record import data_fingerprint
 from pyimagesearch.parallel.workers import loader_workers
-from pyimagesearch.training.fine_tuning import FineTunePlan, check_model_path
+from pyimagesearch.training.fine_tune_stages import (
+    FineTunePlan,
+    check_model_path,
+    save_and_score,
+    train_two_stages,
+)
+from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
 ACTIVATIONS_KEY = "activations"
 
@@ -60,8 +69,6 @@ def _text(value: Any) -> str:
 
 def _read_activations(path: Path) -> dict[str, Any]:
     """The attributes, classes and split rows of an activations file."""
-    from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names
-
     with open_hdf5(path, ACTIVATIONS_KEY) as db:
         attrs = {k: db.attrs[k] for k in ("backbone", "image_size", "weights", "split_at")
                  if k in db.attrs}  # fmt: skip
@@ -97,11 +104,6 @@ def plan_from_activations(
     cfg: Config, activations: str | Path, overwrite: bool = False
 ) -> ActivationsPlan:
     """Check the file, the settings and the test split before anything is trained."""
-    from pyimagesearch.features.backbones import build_backbone, get_backbone_spec
-    from pyimagesearch.features.split import split_points
-    from pyimagesearch.io.split_files import split_info
-    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
-
     path = Path(activations)
     model_path = check_model_path(cfg, overwrite)
     found = _read_activations(path)
@@ -111,34 +113,12 @@ def plan_from_activations(
                 f"{path} holds no {split} rows; build the splits with validation images "
                 "(NUM_VAL_IMAGES > 0) and extract the activations again"
             )
-    test = split_info(cfg.get("TEST_HDF5"))
-    if test.label_names != found["label_names"]:
-        raise DatasetError(
-            f"the test split's classes {test.label_names} differ from the activations' "
-            f"{found['label_names']}; use the splits the activations were taken from"
-        )
-    if found["build_id"] and test.build_id and _text(found["build_id"]) != test.build_id:
-        raise DatasetError(
-            f"{path} was extracted from another build than TEST_HDF5 ({test.path}); "
-            "extract the activations again from the current splits"
-        )
+    test = _matching_test_split(cfg, path, found)
     spec = get_backbone_spec(_text(found["backbone"]))
-    weights = _text(found.get("weights", "none"))
-    weights = resolve_weights(None if weights == "none" else weights)
-    if weights not in (None, IMAGENET):
-        check_weights_fit(spec.name, weights)
+    weights = checked_weights(spec.name, _text(found.get("weights", "none")))
     size = int(found["image_size"])
     layer = _text(found["split_at"])
-    quiet_tensorflow()
-    probe = build_backbone(spec.name, None, size)  # the graph only
-    if layer not in split_points(probe):
-        raise DatasetError(f"{path}: {layer!r} is not a split point of {spec.name} any more")
-    expected = tuple(int(d) for d in probe.get_layer(layer).output.shape[1:])
-    if expected != found["shape"]:
-        raise DatasetError(
-            f"{path} holds activations of shape {found['shape']}, but {layer} of "
-            f"{spec.name} at {size}x{size} gives {expected}"
-        )
+    _check_split_layer(path, spec.name, size, layer, found["shape"])
     source_size = found["source_image_size"]
     image_size = (size, size) if source_size is None else tuple(int(d) for d in source_size)
     return ActivationsPlan(
@@ -155,6 +135,39 @@ def plan_from_activations(
         shape=found["shape"],
         rows=found["rows"],
     )
+
+
+def _matching_test_split(cfg: Config, path: Path, found: dict[str, Any]) -> SplitInfo:
+    """``TEST_HDF5``, refused unless it has the activations' classes and build."""
+    test = split_info(cfg.get("TEST_HDF5"))
+    if test.label_names != found["label_names"]:
+        raise DatasetError(
+            f"the test split's classes {test.label_names} differ from the activations' "
+            f"{found['label_names']}; use the splits the activations were taken from"
+        )
+    if found["build_id"] and test.build_id and _text(found["build_id"]) != test.build_id:
+        raise DatasetError(
+            f"{path} was extracted from another build than TEST_HDF5 ({test.path}); "
+            "extract the activations again from the current splits"
+        )
+    return test
+
+
+def _check_split_layer(
+    path: Path, backbone: str, size: int, layer: str, shape: tuple[int, ...]
+) -> None:
+    """The file's split layer must still be a split point of the backbone, with the
+    stored shape (a weightless copy of the backbone tells)."""
+    quiet_tensorflow()
+    probe = build_backbone(backbone, None, size)  # the graph only
+    if layer not in split_points(probe):
+        raise DatasetError(f"{path}: {layer!r} is not a split point of {backbone} any more")
+    expected = tuple(int(d) for d in probe.get_layer(layer).output.shape[1:])
+    if expected != shape:
+        raise DatasetError(
+            f"{path} holds activations of shape {shape}, but {layer} of "
+            f"{backbone} at {size}x{size} gives {expected}"
+        )
 
 
 def activation_generators(cfg: Config, plan: ActivationsPlan):
@@ -188,8 +201,6 @@ def build_split_models(plan: ActivationsPlan):
     all three share their layers."""
     import keras
 
-    from pyimagesearch.features.backbones import build_backbone
-    from pyimagesearch.features.split import split_network
     from pyimagesearch.nn.heads import build_fine_tune_model
 
     base = build_backbone(plan.backbone, plan.weights, plan.input_size)
@@ -227,8 +238,6 @@ def fine_tune_from_activations(
     plan = plan_from_activations(cfg, activations, overwrite)
     import keras
 
-    from pyimagesearch.training.fine_tuning import save_and_score, train_two_stages
-
     keras.utils.set_random_seed(cfg.get("RANDOM_SEED"))
     network, upper, trainer = build_split_models(plan)
     stages = train_two_stages(
@@ -250,9 +259,10 @@ def fine_tune_from_activations(
     return save_and_score(cfg, network, plan, stages, record)
 
 
-def activations_path(cfg: Config, flag: str | None) -> Path:
-    """The activations file: the flag's, else ``ACTIVATIONS_HDF5``; it must exist."""
-    path = Path(flag) if flag else Path(cfg.get("ACTIVATIONS_HDF5"))
+def activations_path(cfg: Config) -> Path:
+    """The activations file, ``ACTIVATIONS_HDF5`` (``--from-activations FILE``); it must
+    exist."""
+    path = Path(cfg.get("ACTIVATIONS_HDF5"))
     if not path.is_file():
         raise ConfigError(
             f"activations file not found: {path}; write it first with "
