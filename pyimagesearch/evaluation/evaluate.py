@@ -54,7 +54,7 @@ def run_evaluation(
     report.update(
         model_path=str(path),
         model_kind=classifier.kind,
-        test_hdf5=str(cfg.TEST_HDF5),
+        test_hdf5=cfg.TEST_HDF5,
         notes=notes,
     )
     report["report_path"] = str(write_json(report_path, report))

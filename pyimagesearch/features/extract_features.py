@@ -129,7 +129,7 @@ def plan_jobs(cfg: Config, activations: bool = False) -> ExtractionPlan:
     """
     if activations:
         names = [get_backbone_spec(cfg.get("BACKBONE")).name]
-        outputs = [str(cfg.get("ACTIVATIONS_HDF5"))]
+        outputs = [cfg.get("ACTIVATIONS_HDF5")]
     else:
         names = [get_backbone_spec(n).name for n in cfg.get("BACKBONES") or [cfg.get("BACKBONE")]]
         outputs = _features_outputs(cfg, names)
