@@ -36,6 +36,7 @@ from pyimagesearch.models.classifiers import Classifier, load_classifier, requir
 from pyimagesearch.utils.atomic import atomic_write, check_writable
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.gallery import image_grid
+from pyimagesearch.utils.plots import new_figure, save_figure
 from pyimagesearch.utils.reports import write_json
 
 GRID_CLASSES = 30  # more classes: the most confused pairs instead of the full grid
@@ -171,22 +172,29 @@ def _write_errors_csv(diagnosis: Diagnosis, order: np.ndarray, path: Path) -> li
 
 
 def _plot_confusion(confusion: np.ndarray, names: list[str], pairs: list[dict], path: Path):
-    import matplotlib
+    save_figure(confusion_figure(confusion, names, pairs), path, dpi=100)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
+def confusion_figure(confusion: np.ndarray, names: list[str], pairs: list[dict] | None = None):
+    """The confusion matrix as a figure: counts and the share of each true class (with many
+    classes, a bar chart of the most confused ``pairs`` instead).
+
+    >>> confusion_figure(np.array([[5, 1], [2, 4]]), ["cat", "dog"]).axes[1].get_title()
+    'share of each true class'
+    """
     k = len(names)
     if k > GRID_CLASSES:  # 200 classes: a grid nobody can read; the worst pairs instead
-        shown = pairs[:20][::-1]
-        fig, ax = plt.subplots(figsize=(9, 0.35 * len(shown) + 1.5))
+        shown = (pairs if pairs is not None else top_confused_pairs(confusion, names))[:20][::-1]
+        fig = new_figure(figsize=(9, 0.35 * len(shown) + 1.5))
+        ax = fig.subplots()
         ax.barh([f"{p['true']} -> {p['predicted']}" for p in shown], [p["count"] for p in shown])
         ax.set_xlabel("images")
         ax.set_title(f"the most confused pairs of {k} classes (true -> predicted)")
     else:
         normalised = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
         side = max(5.0, 0.45 * k + 2)
-        fig, axes = plt.subplots(1, 2, figsize=(2 * side, side))
+        fig = new_figure(figsize=(2 * side, side))
+        axes = fig.subplots(1, 2)
         for ax, data, label in ((axes[0], confusion, "counts"),
                                 (axes[1], normalised, "share of each true class")):  # fmt: skip
             ax.imshow(data, cmap="Blues")
@@ -201,9 +209,7 @@ def _plot_confusion(confusion: np.ndarray, names: list[str], pairs: list[dict], 
                     ax.text(j, i, text, ha="center", va="center", fontsize=8,
                             color="white" if data[i, j] > data.max() / 2 else "black")  # fmt: skip
     fig.tight_layout()
-    with atomic_write(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+    return fig
 
 
 def run_diagnosis(

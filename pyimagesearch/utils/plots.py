@@ -27,22 +27,48 @@ def plot_history(
     mark_epoch: float | None = None,
     mark_label: str = "",
 ) -> Path:
-    """Write the loss and accuracy curves of ``history`` (Keras' ``History.history``), and
-    the learning rate of each epoch when the history holds it (a log scale).
+    """Write :func:`history_figure` as a PNG, under a temporary name and renamed, so a
+    reader never sees half a file."""
+    return save_figure(history_figure(history, title, mark_epoch, mark_label), path)
 
-    ``mark_epoch`` draws a dashed line (e.g. where fine-tuning unfroze the backbone). The
-    PNG is written under a temporary name and renamed, so a reader never sees half a file.
+
+def new_figure(*args: object, **kwargs: object):
+    """A matplotlib ``Figure`` made without pyplot: no global state, no backend switched
+    (a notebook shows it as it is; :func:`save_figure` writes it)."""
+    from matplotlib.figure import Figure
+
+    return Figure(*args, **kwargs)
+
+
+def save_figure(fig, path: str | os.PathLike[str], dpi: float | None = None) -> Path:
+    """Write a matplotlib figure as a PNG (atomically: never half a file under the name)."""
+    with atomic_write(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi)
+    return Path(path)
+
+
+def history_figure(
+    history: dict[str, list[float]],
+    title: str = "training",
+    mark_epoch: float | None = None,
+    mark_label: str = "",
+):
+    """The loss and accuracy curves of ``history`` (Keras' ``History.history``), and the
+    learning rate of each epoch when the history holds it (a log scale), as a matplotlib
+    figure (a notebook shows it; :func:`plot_history` writes it).
+
+    ``mark_epoch`` draws a dashed line (e.g. where fine-tuning unfroze the backbone).
+
+    >>> history_figure({"loss": [0.9, 0.5], "accuracy": [0.6, 0.8]}).axes[0].get_ylabel()
+    'loss'
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
     history = {k: v for k, v in history.items() if isinstance(v, list)}
     epochs = max((len(v) for v in history.values()), default=0)
     panels = ["loss", "accuracy"] + (["learning_rate"] if "learning_rate" in history else [])
-    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.8))
+    fig = new_figure(figsize=(6 * len(panels), 4.8))
+    axes = fig.subplots(1, len(panels))
     ax_loss, ax_acc = axes[0], axes[1]
     for ax, kind in zip(axes, panels, strict=True):
         keys = sorted(k for k in history if k.endswith(kind)
@@ -71,7 +97,4 @@ def plot_history(
         axes[2].set_yscale("log")
     fig.suptitle(f"{title} [epoch {epochs}]")
     fig.tight_layout()
-    with atomic_write(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
-    return Path(path)
+    return fig
