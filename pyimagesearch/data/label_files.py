@@ -9,6 +9,7 @@ Example (not run by the tests: needs Kaggle's labels.csv):
 
 from __future__ import annotations
 
+import codecs
 import csv
 import os
 from collections.abc import Sequence
@@ -17,6 +18,28 @@ from pathlib import Path
 from pyimagesearch.errors import DatasetError
 
 TAB_SUFFIXES = (".tsv", ".txt")
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
+
+
+def _text_lines(path: Path) -> list[str]:
+    """The file's lines: UTF-8 (with or without a BOM), or UTF-16/32 with a BOM (a
+    spreadsheet's "Unicode text" export).
+
+    Raises:
+        DatasetError: the file is none of these.
+    """
+    data = path.read_bytes()
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8-sig")
+    try:
+        return data.decode(encoding).splitlines()
+    except UnicodeDecodeError as exc:
+        raise DatasetError(
+            f"label file {path} is not UTF-8 or UTF-16 text (byte {exc.start}: "
+            f"{data[exc.start : exc.start + 1]!r}); save it as UTF-8 CSV"
+        ) from None
 
 
 def read_label_file(
@@ -44,8 +67,7 @@ def read_label_file(
         delimiter = "\t" if path.suffix.lower() in TAB_SUFFIXES else ","
     by_name = all(isinstance(c, str) for c in columns)
     header = by_name if header is None else header
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = [row for row in csv.reader(handle, delimiter=delimiter) if row]
+    rows = [row for row in csv.reader(_text_lines(path), delimiter=delimiter) if row]
     if header:
         index, rows = _header_columns(path, rows, columns)
     elif by_name:

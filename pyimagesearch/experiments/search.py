@@ -371,7 +371,14 @@ def run_search(
                 raise optuna.TrialPruned()
             return row["val_loss"]
 
-        study.optimize(objective, n_trials=plan.trials, catch=())
+        try:
+            study.optimize(objective, n_trials=plan.trials, catch=())
+        except KeyboardInterrupt:  # keep what the finished trials found, then stop
+            if any(r["state"] == "finished" for r in rows):
+                record_search(plan, search, rows, command or [])
+                print(f"[SEARCH] interrupted after {len(rows)} trial(s); their results: "
+                      f"{search.path / RESULTS_FILE}")  # fmt: skip
+            raise
         best = record_search(plan, search, rows, command or [])
     point_latest(search.path.parent, search.path)  # the search, not its last trial
     return {"run": search.path, "best": best, "rows": rows}
@@ -395,7 +402,8 @@ def _study(plan: SearchPlan) -> Any:
     what the user has, at the same budget."""
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # Optuna's own warnings would repeat our lines (and print a traceback for Ctrl-C)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(
         direction="minimize",
         sampler=optuna.samplers.TPESampler(seed=plan.seed),

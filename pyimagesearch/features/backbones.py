@@ -108,6 +108,9 @@ def block_names(layer_names: list[str]) -> list[str]:
 
 
 def _applications() -> Any:
+    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
+
+    quiet_tensorflow()  # an unknown BACKBONE is refused without TensorFlow's start-up lines
     import keras
 
     return keras.applications
@@ -225,6 +228,11 @@ def load_with_weights(backbone: str, weights: str | None, build: Callable[[Any],
     except Exception as exc:
         if weights == IMAGENET and is_download_failure(exc):
             raise WeightsError(offline_message(backbone, exc)) from None
+        if weights not in (None, IMAGENET) and get_backbone_spec(backbone).weight_values:
+            raise WeightsError(  # it holds as many values as the backbone: damaged inside
+                f"weights file {weights} holds as many values as {backbone} but Keras cannot "
+                f"load it (damaged?): {_first_line(exc)}; copy or download it again"
+            ) from None
         if weights not in (None, IMAGENET):
             raise WeightsError(
                 f"weights file {weights} does not fit {backbone} without its top "

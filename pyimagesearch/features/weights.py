@@ -99,4 +99,8 @@ def count_weight_values(path: str | os.PathLike[str]) -> int:
             db.visititems(add)
     except OSError as exc:
         raise WeightsError(f"weights file {path} is not a readable HDF5 file: {exc}") from None
+    except RuntimeError as exc:  # h5py: a damaged object header, B-tree, ...
+        raise WeightsError(
+            f"weights file {path} is damaged (HDF5: {exc}); copy or download it again"
+        ) from None
     return total

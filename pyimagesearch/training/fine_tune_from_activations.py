@@ -137,6 +137,24 @@ def plan_from_activations(
     )
 
 
+def unused_settings(cfg: Config, plan: ActivationsPlan) -> list[str]:
+    """Settings the config gives that do not apply to fine-tuning from activations (the
+    file decides the backbone, its weights, its input size and the layers trained)."""
+    notes = []
+    if "FINE_TUNE_LAYERS" in cfg:
+        given = cfg.get("FINE_TUNE_LAYERS")
+        notes.append(f"FINE_TUNE_LAYERS = {given!r} is not used with --from-activations: "
+                     f"the layers above {plan.split_layer} are trained")  # fmt: skip
+    made = {"BACKBONE": plan.backbone, "WEIGHTS": plan.weights,
+            "FEATURE_IMAGE_SIZE": plan.input_size}  # fmt: skip
+    for name, value in made.items():
+        given = cfg.get(name) if name in cfg else None
+        if given is not None and str(given).lower() != str(value).lower():
+            notes.append(f"{name} = {given!r} is not used with --from-activations: the "
+                         f"activations were made with {name} = {value!r}")  # fmt: skip
+    return notes
+
+
 def _matching_test_split(cfg: Config, path: Path, found: dict[str, Any]) -> SplitInfo:
     """``TEST_HDF5``, refused unless it has the activations' classes and build."""
     test = split_info(cfg.get("TEST_HDF5"))
@@ -236,6 +254,8 @@ def fine_tune_from_activations(
         ConfigError, DatasetError, OutputError, WeightsError: before anything is trained.
     """
     plan = plan_from_activations(cfg, activations, overwrite)
+    for note in unused_settings(cfg, plan):
+        print(f"[INFO] {note}")
     import keras
 
     keras.utils.set_random_seed(cfg.get("RANDOM_SEED"))

@@ -37,6 +37,21 @@ def test_read_label_file_by_name_and_by_position(tmp_path: Path) -> None:
         read_label_file(tmp_path / "twice.csv", ("id", "breed"))
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "utf-32"])
+def test_a_spreadsheets_unicode_export_is_read(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_bytes("id,breed\nabc,bouvier_des_flandres\nd\u00e9f,pug\n".encode(encoding))
+    assert read_label_file(path, ("id", "breed")) == {"abc": "bouvier_des_flandres",
+                                                      "d\u00e9f": "pug"}  # fmt: skip
+
+
+def test_a_label_file_of_another_encoding_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_bytes("id,breed\nd\u00e9f,pug\n".encode("latin-1"))
+    with pytest.raises(DatasetError, match="is not UTF-8 or UTF-16 text .*save it as UTF-8"):
+        read_label_file(path, ("id", "breed"))
+
+
 def test_kaggle_labels_csv_with_missing_and_extra_entries(tmp_path: Path, capsys) -> None:
     images = tmp_path / "train"
     for i in range(12):

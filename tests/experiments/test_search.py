@@ -165,7 +165,7 @@ def test_a_network_search_needs_a_validation_split(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_keeps_the_finished_trials_and_marks_the_search_interrupted(
-    tmp_path: Path, tiny_features: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, tiny_features: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     from pyimagesearch.experiments import search as engine
 
@@ -187,6 +187,12 @@ def test_ctrl_c_keeps_the_finished_trials_and_marks_the_search_interrupted(
         ("search_trial", "finished"),
         ("search_trial", "interrupted"),
     ]
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().splitlines()[-1] == "interrupted"
+    folder = list_runs(tmp_path / "out" / "runs")[0]
+    with open(folder / "search_results.csv", newline="") as handle:
+        assert [r["state"] for r in csv.DictReader(handle)] == ["finished"]
+    assert json.loads((folder / "best.json").read_text())["trial"] == 1
 
 
 def test_the_first_trial_is_the_configs_own_settings(tmp_path: Path, tiny_features: Path) -> None:

@@ -98,6 +98,23 @@ def test_weights_file_of_another_network(tiny_extractor: FeatureExtractor, tmp_p
         FeatureExtractor("VGG16", weights=str(path), image_size=TINY)
 
 
+@pytest.mark.parametrize("where", [0.05, 0.5])
+def test_a_weights_file_damaged_inside_is_one_line(
+    tiny_extractor: FeatureExtractor, tmp_path: Path, where: float
+) -> None:
+    """Zeros written into the file: its object headers (h5py's RuntimeError) or its data
+    (Keras finds no layers) are one WeightsError naming the file, not a traceback."""
+    path = tmp_path / "mobilenet.weights.h5"
+    tiny_extractor.model.save_weights(path)
+    data = bytearray(path.read_bytes())
+    start = int(len(data) * where)
+    data[start : start + len(data) // 10] = bytes(len(data) // 10)
+    path.write_bytes(bytes(data))
+    with pytest.raises(WeightsError, match=f"weights file {path}") as info:
+        FeatureExtractor("MobileNetV2", weights=str(path), image_size=TINY)
+    assert "\n" not in str(info.value)
+
+
 @pytest.mark.slow
 def test_shared_pretrained_weights_load(mobilenet_weights: Path) -> None:
     images = np.random.default_rng(2).integers(0, 256, (2, 96, 96, 3), dtype=np.uint8)

@@ -535,6 +535,18 @@ def test_training_prints_no_tensorflow_noise(run_config):
     assert result.stdout.startswith("[INFO] training AlexNet")
 
 
+def test_an_unknown_backbone_is_one_line_without_tensorflow_noise(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, "extract_features.py", "--backbone", "NoSuchNet", "--dataset",
+         str(tmp_path), "--set", f"OUTPUT_PATH={tmp_path / 'out'}"],
+        cwd=REPO_ROOT, capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: unknown backbone 'NoSuchNet'"), lines
+
+
 # -- 19. the model file is the best epoch without optimizer state; old checkpoints pruned -----
 @pytest.mark.slow
 def test_model_is_the_best_epoch_and_smaller_than_a_checkpoint(run_config, tmp_path, capsys):

@@ -154,3 +154,22 @@ def test_settings_are_checked_before_activations_load(prepared, tmp_path, capsys
         with h5py.File(other["TEST_HDF5"], "r+") as db:
             db.attrs["build_id"] = build
     assert "was extracted from another build than TEST_HDF5" in capsys.readouterr().err
+
+
+def test_settings_the_activations_decide_are_named_when_given() -> None:
+    from types import SimpleNamespace
+
+    from pyimagesearch.config import Config
+    from pyimagesearch.training.fine_tune_from_activations import unused_settings
+
+    plan = SimpleNamespace(split_layer="conv4_block6_out", backbone="ResNet50",
+                           weights="/w/start.weights.h5", input_size=32)  # fmt: skip
+    cfg = Config({"FINE_TUNE_LAYERS": 3, "BACKBONE": "resnet50", "WEIGHTS": "imagenet"})
+    notes = unused_settings(cfg, plan)
+    assert notes == [
+        "FINE_TUNE_LAYERS = 3 is not used with --from-activations: the layers above "
+        "conv4_block6_out are trained",
+        "WEIGHTS = 'imagenet' is not used with --from-activations: the activations were made "
+        "with WEIGHTS = '/w/start.weights.h5'",
+    ]
+    assert unused_settings(Config({}), plan) == []
