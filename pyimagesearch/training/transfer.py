@@ -72,6 +72,7 @@ def transfer_data(cfg: Config) -> TransferData:
             raise DatasetError(
                 f"held-out label names {test.label_names} differ from {data.label_names}"
             )
+        _require_same_features(data, test)
         result = TransferData(data.labelled(), None, test.labelled(), "separate file")
     elif data.splits is not None:
         val = data.split("val")
@@ -89,6 +90,24 @@ def transfer_data(cfg: Config) -> TransferData:
     if len(result.test) == 0:
         raise DatasetError("the held-out features have no labelled rows")
     return result
+
+
+def _made_by(features: FeatureSet) -> str:
+    """How a feature set's columns were made: ``1280 features of MobileNetV2 (224 px,
+    weights imagenet)``, one backbone after another for fused files."""
+    parts = [f"{s.get('backbone')} ({s.get('image_size')} px, weights {s.get('weights')})"
+             for s in features.sources]  # fmt: skip
+    return f"{features.features.shape[1]} features of {' + '.join(parts)}"
+
+
+def _require_same_features(data: FeatureSet, test: FeatureSet) -> None:
+    """Refuse held-out features made another way (another backbone, size or weights), before
+    anything is fitted: a classifier on one kind of features cannot score the other."""
+    if _made_by(test) != _made_by(data):
+        raise DatasetError(
+            f"TEST_FEATURES_HDF5 holds {_made_by(test)}, FEATURES_HDF5 {_made_by(data)}: "
+            "extract both with the same backbone, image size and weights"
+        )
 
 
 def model_record(kind: str, cfg: Config, data: TransferData) -> dict[str, Any]:

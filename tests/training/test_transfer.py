@@ -36,3 +36,27 @@ def test_the_features_extract_features_writes_by_default_are_found(
     out.mkdir(exist_ok=True)
     features_file.rename(out / "features_mobilenetv2.hdf5")  # where extraction writes it
     assert train_logreg.main(["--config", str(config)]) == 0
+
+
+@pytest.mark.parametrize("script", ["train_logreg", "train_head"])
+def test_held_out_features_of_another_backbone_are_refused_before_fitting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], script: str
+) -> None:
+    import importlib
+
+    from tests.helpers import separable_features, write_config, write_features
+
+    features, labels, paths = separable_features(60, dim=8, seed=4)
+    write_features(tmp_path / "train.hdf5", features, labels, paths, backbone="MobileNetV2")
+    features, labels, paths = separable_features(20, dim=6, seed=5)
+    write_features(tmp_path / "test.hdf5", features, labels, paths, backbone="MobileNet")
+    config = write_config(tmp_path / "c.py", FEATURES_HDF5="train.hdf5", OUTPUT_PATH="out",
+                          TEST_FEATURES_HDF5="test.hdf5")  # fmt: skip
+    assert importlib.import_module(script).main(["--config", str(config)]) == 2
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first == (
+        "error: TEST_FEATURES_HDF5 holds 6 features of MobileNet (32 px, weights none), "
+        "FEATURES_HDF5 8 features of MobileNetV2 (32 px, weights none): extract both with "
+        "the same backbone, image size and weights"
+    )
+    assert not list((tmp_path / "out").glob("*.*"))  # no model, no report
