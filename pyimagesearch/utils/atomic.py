@@ -44,16 +44,19 @@ def partial_path(target: str | os.PathLike[str]) -> Path:
 @contextlib.contextmanager
 def atomic_write(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield the temporary path to write; on success rename it to ``target``, on any
-    failure (or Ctrl-C) delete it and leave ``target`` as it was."""
+    failure (or Ctrl-C) delete it and leave ``target`` as it was. A failed write (a full
+    disk: ``write()`` names no file) is raised naming ``target``."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = partial_path(target)
     try:
         yield tmp
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and exc.filename in (None, str(tmp), tmp):
+            raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
         raise
 
 
