@@ -23,7 +23,7 @@ import numpy as np
 
 from pyimagesearch.config import Config, default
 from pyimagesearch.data.sources import UNLABELED, open_source
-from pyimagesearch.errors import ConfigError
+from pyimagesearch.errors import ConfigError, DatasetError
 from pyimagesearch.evaluation.submission import (
     binary_log_loss,
     check_clip_range,
@@ -161,15 +161,24 @@ def predict_images(
     weights: Any = None,
 ) -> list[dict[str, Any]]:
     """Each image's top classes (top-5 with many classes); with ``output`` each image is
-    also written there with its label and probability drawn on it."""
+    also written there with its label and probability drawn on it. An unreadable image is
+    listed with its reason.
+
+    Raises:
+        ConfigError: a file that does not exist (before the model is loaded).
+        DatasetError: no image could be read.
+    """
     import cv2
 
     from pyimagesearch.data.image_loading import UnreadableImageError, read_image
 
+    missing = [str(p) for p in images if not Path(p).is_file()]
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise ConfigError(f"--image: no such file: {shown}")
     folder = Path(output) if output else None
     if folder is not None:
         check_writable({"--output": folder / "probe.jpg"})
-    classifier = load_classifier(model_path, weights=weights)
     results, readable, pictures = [], [], []
     for path in images:
         try:
@@ -177,18 +186,21 @@ def predict_images(
             readable.append(path)
         except UnreadableImageError as exc:
             results.append({"path": display_path(path), "error": str(exc)})
-    if readable:
-        rgb = [cv2.cvtColor(p, cv2.COLOR_BGR2RGB) for p in pictures]
-        probs = (classifier.predict_proba_tencrop if tencrop else classifier.predict_proba)(rgb)
-        for path, picture, row in zip(readable, pictures, probs, strict=True):
-            top = top_classes(row, classifier.label_names)
-            result = {"path": display_path(path), "top": top}
-            if folder is not None:
-                written = folder / f"{Path(path).stem}_prediction{Path(path).suffix or '.jpg'}"
-                with atomic_write(written) as tmp:
-                    ok, data = cv2.imencode(written.suffix, draw_prediction(
-                        picture, f"{top[0][0]} {top[0][1]:.1%}"))  # fmt: skip
-                    tmp.write_bytes(data.tobytes())
-                result["written"] = str(written)
-            results.append(result)
+    if not readable:
+        reasons = "; ".join(f"{r['path']}: {r['error']}" for r in results[:3])
+        raise DatasetError(f"no image could be read ({reasons})")
+    classifier = load_classifier(model_path, weights=weights)
+    rgb = [cv2.cvtColor(p, cv2.COLOR_BGR2RGB) for p in pictures]
+    probs = (classifier.predict_proba_tencrop if tencrop else classifier.predict_proba)(rgb)
+    for path, picture, row in zip(readable, pictures, probs, strict=True):
+        top = top_classes(row, classifier.label_names)
+        result = {"path": display_path(path), "top": top}
+        if folder is not None:
+            written = folder / f"{Path(path).stem}_prediction{Path(path).suffix or '.jpg'}"
+            with atomic_write(written) as tmp:
+                ok, data = cv2.imencode(written.suffix, draw_prediction(
+                    picture, f"{top[0][0]} {top[0][1]:.1%}"))  # fmt: skip
+                tmp.write_bytes(data.tobytes())
+            result["written"] = str(written)
+        results.append(result)
     return results

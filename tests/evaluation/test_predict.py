@@ -151,3 +151,13 @@ def test_predict_names_files_with_non_numeric_ids(
     assert ids == [1, "abc", "cat.950"]
     report = json.loads((tmp_path / "predict_report.json").read_text())
     assert [r["id"] for r in report["non_numeric_ids"]] == ["abc", "cat.950"]
+
+
+def test_predict_image_refuses_missing_and_unreadable_files(tmp_path: Path, capsys) -> None:
+    """Checked before any model loads (the model named here does not even exist)."""
+    args = ["--model", str(tmp_path / "none.skops"), "--set", f"OUTPUT_PATH={tmp_path}"]
+    assert predict.main([*args, "--image", str(tmp_path / "missing.jpg")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: --image: no such file: {tmp_path}")
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    assert predict.main([*args, "--image", str(tmp_path / "empty.jpg")]) == 2
+    assert capsys.readouterr().err.startswith("error: no image could be read (")
