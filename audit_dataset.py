@@ -21,7 +21,7 @@ from pyimagesearch.audit.audit_dataset import run_audit
 
 @cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
-    parser = cli.config_parser(__doc__.splitlines()[0])
+    parser = cli.config_parser(cli.description(__doc__))
     parser.add_argument("--folder", help="audit a folder of images instead of the splits")
     parser.add_argument("-o", "--output", help="folder of the findings")
     args = parser.parse_args(argv)

@@ -22,7 +22,7 @@ from pyimagesearch.diagnostics.cam import run_cam
 
 @cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
-    parser = cli.config_parser(__doc__.splitlines()[0], config_required=False, runs=True)
+    parser = cli.config_parser(cli.description(__doc__), config_required=False, runs=True)
     parser.add_argument("-m", "--model", help="any trained model (default MODEL_PATH)")
     cli.add_run_argument(parser)
     parser.add_argument("--image", nargs="+", help="image files")

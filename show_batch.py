@@ -16,7 +16,7 @@ from pyimagesearch.diagnostics.show_batch import show_batch
 
 @cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
-    parser = cli.config_parser(__doc__.splitlines()[0])
+    parser = cli.config_parser(cli.description(__doc__))
     parser.add_argument("--split", choices=list(SPLIT_SETTINGS), help="which (SHOW_BATCH_SPLIT)")
     parser.add_argument("--augment", action="store_true", help="apply AUGMENTATION")
     parser.add_argument("-n", "--count", type=int, help="images in the grid (SHOW_BATCH_IMAGES)")
