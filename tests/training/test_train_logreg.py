@@ -10,7 +10,7 @@ import pytest
 
 import train_logreg
 from pyimagesearch.models import read_record
-from tests.helpers import separable_features, write_features
+from tests.helpers import RecordedBars, separable_features, write_features
 
 REPORT_KEYS = {"accuracy", "log_loss", "best_C", "n_train", "n_test"}
 
@@ -109,3 +109,16 @@ def test_a_fixed_c_and_an_l1_penalty_are_used(features_file: Path, tmp_path: Pat
     model = skops.io.load(model_path, trusted=[])
     assert model.C == 0.05 and model.solver == "liblinear"
     assert (model.coef_ == 0).any()  # l1 at a small C zeroes some of the 8 weights
+
+
+def test_the_grid_search_shows_its_progress(features_file: Path, tmp_path: Path, monkeypatch):
+    from pyimagesearch.features import classifiers
+
+    monkeypatch.setattr(classifiers, "progress_bar", bars := RecordedBars())
+    args = ["--db", str(features_file), "--model", str(tmp_path / "m.skops")]
+    assert train_logreg.main([*args, "--report", str(tmp_path / "r.json")]) == 0
+    (bar,) = bars.bars
+    assert bar.label == "grid search over C" and bar.enabled and bar.finished
+    assert bar.updates == [1, 2, 3, 4, 5, 6, 7, 8]  # each of the 7 Cs as it is done, the refit
+    assert train_logreg.main([*args, "--report", str(tmp_path / "q.json"), "--quiet"]) == 0
+    assert not bars.bars[-1].enabled
