@@ -116,7 +116,8 @@ def test_the_grid_search_shows_its_progress(features_file: Path, tmp_path: Path,
 
     monkeypatch.setattr(classifiers, "progress_bar", bars := RecordedBars())
     args = ["--db", str(features_file), "--model", str(tmp_path / "m.skops"), "--report",
-            str(tmp_path / "r.json"), "--set", "LOGREG_C_GRID=[0.01, 0.1, 1.0]"]  # fmt: skip
+            str(tmp_path / "r.json"), "--set", "LOGREG_C_GRID=[0.01, 0.1, 1.0]",
+            "--set", f"OUTPUT_PATH={tmp_path / 'out'}"]  # fmt: skip
     assert train_logreg.main(args) == 0
     (bar,) = bars.bars  # (--quiet: the same bar, disabled)
     assert bar.label == "grid search over C" and bar.enabled and bar.finished
