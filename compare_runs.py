@@ -20,7 +20,7 @@ from pyimagesearch.experiments.compare_runs import compare_to_files, table_lines
 
 @cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
-    parser = cli.config_parser(__doc__.splitlines()[0], config_required=False)
+    parser = cli.config_parser(cli.description(__doc__), config_required=False)
     parser.add_argument("runs", nargs="*", metavar="RUN", help="runs to compare")
     parser.add_argument("-o", "--output", help="folder of comparison.csv and comparison.md")
     parser.add_argument("--overwrite", action="store_true", help="replace tables in --output")

@@ -21,7 +21,7 @@ from pyimagesearch.diagnostics.diagnose import run_diagnosis
 
 @cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
-    parser = cli.config_parser(__doc__.splitlines()[0], runs=True)
+    parser = cli.config_parser(cli.description(__doc__), runs=True)
     parser.add_argument("-m", "--model", help="any trained model (default MODEL_PATH)")
     cli.add_run_argument(parser)
     parser.add_argument("--split", choices=list(SPLIT_SETTINGS), help="which (DIAGNOSE_SPLIT)")

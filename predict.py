@@ -22,7 +22,7 @@ from pyimagesearch.evaluation.predict import predict_images, run_prediction
 
 
 def build_parser():
-    parser = cli.config_parser(__doc__.splitlines()[0], config_required=False, runs=True)
+    parser = cli.config_parser(cli.description(__doc__), config_required=False, runs=True)
     parser.add_argument("-i", "--images", help="test image folder (TEST_IMAGES_PATH)")
     parser.add_argument("--image", nargs="+", help="single image file(s) instead of a folder")
     parser.add_argument("-m", "--model", help="any trained model (default LOGREG_MODEL_PATH)")

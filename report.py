@@ -25,7 +25,7 @@ from pyimagesearch.experiments.report import make_report
 
 @cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
-    parser = cli.config_parser(__doc__.splitlines()[0], config_required=False)
+    parser = cli.config_parser(cli.description(__doc__), config_required=False)
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--run", nargs="?", const="latest", metavar="NAME", help="one run")
     which.add_argument("--compare", nargs="*", metavar="RUN", help="runs to compare")

@@ -24,7 +24,7 @@ from pyimagesearch.experiments.search import SEARCHABLE, run_search
 
 @cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
-    parser = cli.config_parser(__doc__.splitlines()[0], runs=True)
+    parser = cli.config_parser(cli.description(__doc__), runs=True)
     parser.add_argument("--trials", type=int, help="number of trials (SEARCH_TRIALS)")
     parser.add_argument("--model", choices=list(SEARCHABLE), help="what to tune (SEARCH_MODEL)")
     parser.add_argument("--epochs", type=int, help="epochs of a network trial (SEARCH_EPOCHS)")

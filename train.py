@@ -23,7 +23,7 @@ from pyimagesearch.training.train import REQUIRED_SETTINGS, summary_lines, train
 
 @cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
-    parser = cli.training_parser(__doc__.splitlines()[0])
+    parser = cli.training_parser(cli.description(__doc__))
     parser.add_argument("--network", help="the network (NETWORK)")
     parser.add_argument("--find-lr", action="store_true", help="run the learning-rate finder")
     args = parser.parse_args(argv)
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
         from pyimagesearch.training.lr_finder import find_learning_rate
 
         with cli.script_run(args, cfg, "find_lr") as run:
-            report = find_learning_rate(cfg, verbose=0 if args.quiet else 1)
+            report = find_learning_rate(cfg, verbose=0 if args.quiet else cli.keras_verbose())
             run.collect(report, {"network": cfg.get("NETWORK"), "suggestion": report["suggestion"]})
         print(f"[INFO] suggested learning rate {report['suggestion']:.3g} "
               f"(plot {report['plot']}, data {report['report_path']})")  # fmt: skip

@@ -19,7 +19,7 @@ from pyimagesearch.training.train import REQUIRED_SETTINGS, summary_lines, train
 
 @cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
-    parser = cli.training_parser(__doc__.splitlines()[0])
+    parser = cli.training_parser(cli.description(__doc__))
     parser.add_argument(
         "--multi-gpu",
         action="store_true",

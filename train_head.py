@@ -19,7 +19,7 @@ from pyimagesearch.training.train_head import train_head
 
 @cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
-    parser = cli.features_parser(__doc__.splitlines()[0])
+    parser = cli.features_parser(cli.description(__doc__))
     parser.add_argument("-e", "--epochs", type=int, help="most epochs (HEAD_EPOCHS)")
     args = parser.parse_args(argv)
     cfg = cli.load_script_config(

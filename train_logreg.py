@@ -21,8 +21,9 @@ from pyimagesearch.training.train_logreg import train_logreg
 
 @cli.friendly_errors
 def main(argv: list[str] | None = None) -> None:
-    parser = cli.features_parser(__doc__.splitlines()[0])
+    parser = cli.features_parser(cli.description(__doc__))
     parser.add_argument("-j", "--jobs", type=int, default=None, help="grid-search processes")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     cfg = cli.load_script_config(
         args,
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
         LOGREG_REPORT=cli.absolute_path(args.report),
     )
     with cli.script_run(args, cfg, "train_logreg") as run:
-        report = train_logreg(cfg, jobs=args.jobs)
+        report = train_logreg(cfg, jobs=args.jobs, progress=not args.quiet)
         run.collect(report)
     cli.print_classifier_report(report, f"classifier (best C {report['best_C']})")
     print(f"[INFO] run folder: {run.path}")

@@ -39,7 +39,9 @@ BACKBONE = "ResNet50"  # any keras.applications name: VGG16, InceptionV3, Xcepti
 WEIGHTS = "imagenet"  # or None, or a local file: "../weights/resnet50_notop.weights.h5"
 FEATURE_IMAGE_SIZE = None  # None: the network's own input size (ResNet50: 224)
 FEATURE_BATCH_SIZE = 32
-FEATURES_HDF5 = "../output/features_resnet50.hdf5"  # a list of files = feature fusion
+# None: features_<backbone>.hdf5 in OUTPUT_PATH (here features_resnet50.hdf5), following
+# --set BACKBONE=...; a file name, or a list of files (feature fusion)
+FEATURES_HDF5 = None
 LOGREG_MODEL_PATH = "../output/dogs_vs_cats_logreg.skops"
 LOGREG_REPORT = "../output/logreg_report.json"
 LOGREG_C_GRID = [0.0001, 0.001, 0.01, 0.1, 1.0, 10.0, 100.0]

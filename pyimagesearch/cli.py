@@ -26,6 +26,17 @@ from pyimagesearch.experiments.runs import (
 from pyimagesearch.utils.display import display_path
 
 
+def description(doc: str | None) -> str:
+    r"""A script's ``--help`` description: the first paragraph of its docstring, in one line
+    (the first line alone may stop mid-sentence).
+
+    >>> description("Audit a dataset: duplicates,\nsuspicious labels.\n\nUsage: ...")
+    'Audit a dataset: duplicates, suspicious labels.'
+    """
+    first = (doc or "").strip().split("\n\n")[0]
+    return " ".join(first.split())
+
+
 def config_parser(
     description: str, config_required: bool = True, runs: bool = False
 ) -> argparse.ArgumentParser:
@@ -223,6 +234,15 @@ def training_overrides(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def keras_verbose(quiet: bool = False) -> int | str:
+    """Keras' ``verbose`` for ``fit``: its progress bar on a terminal; one line per epoch
+    (2) with ``--quiet`` or when stdout is not a terminal (a log file, a pipe), where the
+    bar would write its ANSI escapes and a line per update."""
+    if quiet or not (hasattr(sys.stdout, "isatty") and sys.stdout.isatty()):
+        return 2
+    return "auto"
+
+
 def training_arguments(args: argparse.Namespace) -> dict[str, Any]:
     """The training engine's arguments from the training options."""
     return {
@@ -230,7 +250,7 @@ def training_arguments(args: argparse.Namespace) -> dict[str, Any]:
         "overwrite": args.overwrite,
         "start_epoch": args.start_epoch,
         "learning_rate": args.lr,
-        "verbose": 2 if args.quiet else "auto",
+        "verbose": keras_verbose(args.quiet),
     }
 
 

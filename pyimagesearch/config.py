@@ -352,6 +352,7 @@ _group(
     ("AUDIT_COSINE", Float(0.0, 1.0, open_low=True), 0.97, "least cosine similarity of two images' features to count as near-duplicates (with features)"),
     ("AUDIT_FOLDS", Int(2, 20), 5, "folds of the cross-validated classifier that judges labels (out-of-fold: no image judges itself)"),
     ("AUDIT_TOP", POSITIVE, 32, "images per contact sheet and per ranked finding shown"),
+    ("AUDIT_OUTLIER_Z", Float(0.0, 100.0, open_low=True), 3.5, "least modified z-score (0.6745 (d - median) / MAD) of an image's cosine distance d to the nearest class centre in feature space for the audit to call it an outlier (with features)"),
 )
 _group(
     "train.py / train_alexnet.py / evaluate.py",
@@ -439,6 +440,7 @@ _group(
     ("DIAGNOSE_TOP", POSITIVE, 16, "top-loss images shown by diagnose.py (-n)"),
     ("CAM_IMAGES", POSITIVE, 16, "images of a split in cam.py's grid (-n)"),
     ("CAM_LAYER", Str(), None, "the convolution whose activation map cam.py shows (--layer); None: the last one"),
+    ("CAM_SELECT", Str(("errors", "first", "random")), "errors", "which images of a split cam.py shows (--select): 'errors' (the highest losses: the model's mistakes, worst first), 'first' (the split's first rows) or 'random' (seeded by RANDOM_SEED)"),
     ("SHOW_BATCH_SPLIT", Str(("train", "val", "test")), "train", "the builder's split show_batch.py shows (--split)"),
     ("SHOW_BATCH_IMAGES", POSITIVE, 32, "images in show_batch.py's grid (-n)"),
 )

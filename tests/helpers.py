@@ -93,3 +93,31 @@ def write_noise_images(folder: Path, per_class: int = 60, side: int = 40) -> Pat
             noise = rng.integers(0, 256, (side, side, 3), dtype=np.uint8) // scale
             cv2.imwrite(str(folder / f"{name}.{i}.png"), noise)
     return folder
+
+
+class RecordedBars:
+    """A stand-in for ``progress_bar`` that keeps every bar: its label, total, whether it
+    was enabled and the values it was updated to (progressbar2 writes to the stderr it
+    found when first imported, which pytest's capsys does not see)."""
+
+    def __init__(self) -> None:
+        self.bars: list[RecordedBars.Bar] = []
+
+    class Bar:
+        def __init__(self, label: str, total: int, enabled: bool) -> None:
+            self.label, self.total, self.enabled = label, total, enabled
+            self.updates: list[int] = []
+            self.finished = False
+
+        def update(self, value: int) -> None:
+            self.updates.append(int(value))
+
+        def finish(self) -> None:
+            self.finished = True
+
+    def __call__(self, label: str, total: int, enabled: bool = True) -> RecordedBars.Bar:
+        self.bars.append(self.Bar(label, total, enabled))
+        return self.bars[-1]
+
+    def labels(self) -> list[str]:
+        return [bar.label for bar in self.bars if bar.enabled]

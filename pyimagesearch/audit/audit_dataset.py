@@ -8,7 +8,9 @@ Reads the builder's split files (or a folder of images), never writes to them, a
 * ``suspicious_labels.csv`` / ``.png`` (with features): images whose label a
   cross-validated logistic regression on pretrained features contradicts, out-of-fold (no
   image judges itself), most confident first;
-* ``outliers.csv`` / ``.png`` (with features): images far from every class's centre;
+* ``outliers.csv`` / ``.png`` (with features): images unusually far from every class's
+  centre (a modified z-score of at least ``AUDIT_OUTLIER_Z`` among all the distances; none
+  when nothing is unusual, and a note says so);
 * ``uniform.csv`` / ``.png``: near-uniform images (placeholders, text on a flat background);
 * ``reading_problems.csv``: unreadable files, tiny and extreme-aspect sources, grayscale
   sources (from the build report);
@@ -31,17 +33,19 @@ import numpy as np
 
 from pyimagesearch.audit.duplicates import duplicate_groups, near_pairs, similar_features
 from pyimagesearch.audit.hashing import hash_hdf5, phash
-from pyimagesearch.config import Config
+from pyimagesearch.config import Config, default
 from pyimagesearch.errors import ConfigError
 from pyimagesearch.utils.atomic import atomic_write, check_writable
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.gallery import image_grid
+from pyimagesearch.utils.progress import progress_bar
 from pyimagesearch.utils.reports import read_json, write_json
 
 SPLITS = {"train": "TRAIN_HDF5", "val": "VAL_HDF5", "test": "TEST_HDF5"}
 UNIFORM_SHARE = 0.9  # of the pixels within 6 gray levels of the median: a flat image
 # (Kaggle photos: at most 0.54 of 2,000; a flat placeholder with a line of text: 0.91)
 SUSPICIOUS = 0.9  # labels the cross-validated classifier contradicts this surely
+LEFT_OUT = "suspicious labels, outliers and feature duplicates are left out"
 
 
 @dataclass
@@ -81,8 +85,8 @@ class AuditData:
         return out
 
 
-def read_splits(cfg: Config) -> AuditData:
-    """Hashes of every image of the builder's split files."""
+def read_splits(cfg: Config, progress: bool = False) -> AuditData:
+    """Hashes of every image of the builder's split files (a progress bar per file)."""
     from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names, read_paths
 
     paths, splits, labels, hashes, flat, locations = [], [], [], [], [], []
@@ -95,9 +99,12 @@ def read_splits(cfg: Config) -> AuditData:
             names = names or read_label_names(db)
             file_paths = [str(p) for p in read_paths(db)]
             file_labels = db["labels"][:]
-        for _, h, s in hash_hdf5(path):
+        bar = progress_bar(f"hashing {split}", len(file_paths), enabled=progress)
+        for rows, h, s in hash_hdf5(path):
             hashes.append(h)
             flat.append(s)
+            bar.update(int(rows[-1]) + 1 if len(rows) else 0)
+        bar.finish()
         paths += file_paths
         splits += [split] * len(file_paths)
         labels.append(file_labels)
@@ -115,7 +122,7 @@ def read_splits(cfg: Config) -> AuditData:
     )
 
 
-def read_folder(folder: str, label_source: str | None = None) -> AuditData:
+def read_folder(folder: str, label_source: str | None = None, progress: bool = False) -> AuditData:
     """Hashes of every image of a folder (decoded at 64x64)."""
     from pyimagesearch.audit.hashing import flatness, small_gray
     from pyimagesearch.data.sources import open_source
@@ -123,10 +130,14 @@ def read_folder(folder: str, label_source: str | None = None) -> AuditData:
     source = open_source(folder, label_source=label_source)
     hashes = np.zeros(len(source), np.uint64)
     flat = np.zeros(len(source), np.float32)
+    bar, done = progress_bar("hashing", len(source), enabled=progress), 0
     for batch in source.batches(64, 256):
         if len(batch.indices):
             hashes[batch.indices] = phash(batch.images)
             flat[batch.indices] = flatness(small_gray(batch.images))
+        done += len(batch.indices) + len(batch.skipped)
+        bar.update(done)
+    bar.finish()
     return AuditData(
         list(source.paths),
         ["folder"] * len(source),
@@ -138,13 +149,29 @@ def read_folder(folder: str, label_source: str | None = None) -> AuditData:
     )
 
 
-def attach_features(data: AuditData, files: list[str] | None) -> None:
-    """Match the features file(s) to the images by path (rows without features: none)."""
+def audit_features(cfg: Config) -> tuple[list[str] | None, str]:
+    """The features the audit judges by, or None and why not: ``FEATURES_HDF5`` when it is
+    set (the files must be there), else the files ``extract_features.py`` writes by default
+    (``features_<backbone>.hdf5`` in OUTPUT_PATH) when they are there: without them the
+    audit runs on the hashes alone."""
+    from pyimagesearch.features.extract_features import features_files
+
+    if cfg.get("FEATURES_HDF5"):
+        return cfg.path_list("FEATURES_HDF5"), ""
+    files = features_files(cfg)
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        return None, f"no features at {display_path(missing[0])} (the default of FEATURES_HDF5)"
+    return files, ""
+
+
+def attach_features(
+    data: AuditData, files: list[str] | None, absent: str = "no features (FEATURES_HDF5)"
+) -> None:
+    """Match the features file(s) to the images by path (rows without features: none);
+    ``absent``: the note when there are no ``files``."""
     if not files:
-        data.notes.append(
-            "no features (FEATURES_HDF5): suspicious labels, outliers and "
-            "feature duplicates are left out; run extract_features.py"
-        )
+        data.notes.append(f"{absent}: {LEFT_OUT}; run extract_features.py")
         return
     from pyimagesearch.features.fusion import load_features
 
@@ -161,18 +188,24 @@ def attach_features(data: AuditData, files: list[str] | None) -> None:
 
 
 def out_of_fold_probabilities(
-    features: np.ndarray, labels: np.ndarray, folds: int, seed: int
+    features: np.ndarray, labels: np.ndarray, folds: int, seed: int, progress: bool = False
 ) -> np.ndarray:
-    """Each image's class probabilities from a logistic regression that never saw it."""
+    """Each image's class probabilities from a logistic regression that never saw it (the
+    numbers of ``cross_val_predict``, a progress bar per fold)."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedKFold
 
     folds = max(2, min(folds, int(np.bincount(labels).min())))
-    model = LogisticRegression(max_iter=2000, C=1.0)
     split = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    return cross_val_predict(
-        model, features.astype(np.float64), labels, cv=split, method="predict_proba"
-    )
+    x = features.astype(np.float64)
+    probs = np.zeros((len(labels), int(labels.max()) + 1))
+    bar = progress_bar("judging labels (folds)", folds, enabled=progress)
+    for done, (train, held_out) in enumerate(split.split(x, labels), start=1):
+        model = LogisticRegression(max_iter=2000, C=1.0).fit(x[train], labels[train])
+        probs[np.ix_(held_out, model.classes_)] = model.predict_proba(x[held_out])
+        bar.update(done)
+    bar.finish()
+    return probs
 
 
 def find_duplicates(data: AuditData, hamming: int, cosine: float) -> list[dict]:
@@ -207,17 +240,21 @@ def run_audit(
     """Audit, write every output, return the summary (also ``audit.json``)."""
     out = Path(output or cfg.output_path("audit"))
     check_writable({"--output": out / "audit.json"})
-    data = read_folder(folder, cfg.get("LABEL_SOURCE")) if folder else read_splits(cfg)
-    attach_features(data, cfg.path_list("FEATURES_HDF5") if not folder else None)
+    if folder:
+        data = read_folder(folder, cfg.get("LABEL_SOURCE"), progress)
+        attach_features(data, None)
+    else:
+        files, absent = audit_features(cfg)
+        data = read_splits(cfg, progress)
+        attach_features(data, files, absent)
     top = cfg.get("AUDIT_TOP")
     groups = find_duplicates(data, cfg.get("AUDIT_HAMMING"), cfg.get("AUDIT_COSINE"))
     suspicious, outliers = [], []
     if data.features is not None and len(data.label_names) > 1:
-        probs = out_of_fold_probabilities(
-            data.features, data.labels, cfg.get("AUDIT_FOLDS"), cfg.get("RANDOM_SEED")
-        )
+        probs = out_of_fold_probabilities(data.features, data.labels, cfg.get("AUDIT_FOLDS"),
+                                          cfg.get("RANDOM_SEED"), progress)  # fmt: skip
         suspicious = _suspicious(data, probs)
-        outliers = _outliers(data)
+        outliers = _outliers(data, cfg.get("AUDIT_OUTLIER_Z"))
     uniform = [
         dict(data.member(i), row=int(i), flatness=round(float(data.flatness[i]), 3))
         for i in np.argsort(-data.flatness, kind="stable")
@@ -231,7 +268,7 @@ def run_audit(
         "duplicate_groups_with_conflicting_labels": sum(g["conflicting_labels"] for g in groups),
         "duplicate_groups_across_splits": sum(g["across_splits"] for g in groups),
         "suspicious_labels": len(suspicious),
-        "outliers_shown": len(outliers[:top]),
+        "outliers": len(outliers),
         "uniform_images": len(uniform),
         "reading_problems": len(problems),
         "notes": data.notes,
@@ -266,15 +303,50 @@ def _suspicious(data: AuditData, probs: np.ndarray) -> list[dict]:
     ]
 
 
-def _outliers(data: AuditData) -> list[dict]:
-    unit = data.features / np.maximum(np.linalg.norm(data.features, axis=1, keepdims=True), 1e-12)
-    centres = np.stack([unit[data.labels == k].mean(axis=0) for k in range(len(data.label_names))])
+def centre_distances(features: np.ndarray, labels: np.ndarray, classes: int) -> np.ndarray:
+    """Each image's cosine distance to the nearest class centre (the mean unit feature of
+    a class; a class without images has none)."""
+    unit = features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
+    present = [k for k in range(classes) if np.any(labels == k)]
+    centres = np.stack([unit[labels == k].mean(axis=0) for k in present])
     centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
-    distance = 1.0 - (unit @ centres.T).max(axis=1)  # cosine distance to the nearest class
-    return [
-        dict(data.member(i), row=int(i), distance=round(float(distance[i]), 4))
-        for i in np.argsort(-distance, kind="stable")
-    ]
+    return 1.0 - (unit @ centres.T).max(axis=1)
+
+
+def outlier_scores(distance: np.ndarray) -> np.ndarray:
+    """The modified z-score (Iglewicz and Hoaglin: ``0.6745 (x - median) / MAD``, robust to
+    the outliers it looks for) of each distance's logarithm: distances to a centre are
+    skewed (bounded by 0, a long tail), their logarithms much less, so that the ordinary
+    tail of many images does not score as unusual. 3.5 and more is unusual.
+
+    >>> outlier_scores(np.array([0.30, 0.33, 0.35, 0.38, 0.60, 0.90])).round(1).tolist()
+    [-0.9, -0.5, -0.2, 0.2, 2.3, 4.1]
+    """
+    x = np.log(np.maximum(distance, 1e-12))
+    median = np.median(x)
+    mad = np.median(np.abs(x - median))
+    return 0.6745 * (x - median) / max(float(mad), 1e-12)
+
+
+def _outliers(data: AuditData, least_score: float = default("AUDIT_OUTLIER_Z")) -> list[dict]:
+    """The images whose distance to the nearest class centre scores ``least_score`` or
+    more, farthest first (none when nothing is unusual: a note names the farthest)."""
+    distance = centre_distances(data.features, data.labels, len(data.label_names))
+    score = outlier_scores(distance)
+    order = np.argsort(-distance, kind="stable")
+    found = [
+        dict(data.member(i), row=int(i), distance=round(float(distance[i]), 4),
+             score=round(float(score[i]), 2))
+        for i in order if score[i] >= least_score
+    ]  # fmt: skip
+    if not found and len(order):
+        far = order[0]
+        data.notes.append(
+            f"no outliers: no image is unusually far from the nearest class centre (a "
+            f"modified z-score of {least_score:g} or more, AUDIT_OUTLIER_Z); the farthest, "
+            f"{Path(data.paths[far]).name}, scores {score[far]:.1f}"
+        )
+    return found
 
 
 def _reading_problems(cfg: Config) -> list[dict]:
@@ -353,10 +425,16 @@ def _write_findings(out, data, groups, suspicious, outliers, uniform, problems, 
             suspicious,
             lambda f: f"{f['label']} -> {f['predicted']} {f['confidence']:.2f}",
         ),
-        ("outliers", outliers, lambda f: f"{f['label']} far {f['distance']:.2f}"),
+        (
+            "outliers",
+            outliers,
+            lambda f: f"{f['label']} far {f['distance']:.2f} z {f['score']:.0f}",
+        ),
         ("uniform", uniform, lambda f: f"{f['label']} flat {f['flatness']:.2f}"),
     ):
-        if found:
+        if not found:  # no sheet of an earlier audit may stay behind
+            (out / f"{name}.png").unlink(missing_ok=True)
+        else:
             first = found[:top]
             image_grid(
                 data.images([f["row"] for f in first]),

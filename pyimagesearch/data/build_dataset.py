@@ -39,7 +39,7 @@ from pyimagesearch.config import (
     validate,
 )
 from pyimagesearch.data.label_files import read_label_file
-from pyimagesearch.data.listing import FolderWalk, ImageListing, list_images
+from pyimagesearch.data.listing import FolderWalk, ImageListing, list_images, natural_sorted
 from pyimagesearch.data.split_writer import SplitReport, build_split
 from pyimagesearch.data.splits import stratified_split
 from pyimagesearch.errors import ConfigError, DatasetError, OutputError
@@ -254,7 +254,7 @@ def _check_classes(cfg: Config, listing: ImageListing, given: dict[str, ImageLis
             f"{cfg.IMAGES_PATH}: {shown}{' ...' if len(found) > 20 else ''}"
         )
     for name, other in given.items():
-        unknown = sorted(set(other.class_names) - set(found))
+        unknown = natural_sorted(set(other.class_names) - set(found))
         if unknown:
             raise DatasetError(
                 f"the {name} split has classes the training images do not: "

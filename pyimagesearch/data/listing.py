@@ -17,6 +17,7 @@ Example (not run by the tests: needs the Kaggle photos):
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,25 @@ from pyimagesearch.utils.display import display_path
 # Everything OpenCV decodes that photo collections hold (GIF: its first frame).
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 LABEL_SOURCES = ("filename", "folder", "mapping")
+_DIGITS = re.compile(r"([0-9]+)")
+
+
+def natural_key(name: str) -> tuple:
+    """Sort key of natural order: runs of digits compare as numbers (``c2`` before
+    ``c10``), the rest as text; names that tie (``c01``, ``c1``) by the name itself.
+
+    >>> sorted(["c10", "c2", "c1", "b"], key=natural_key)
+    ['b', 'c1', 'c2', 'c10']
+    >>> sorted(["n01443537", "n01629819", "n01443536"], key=natural_key)
+    ['n01443536', 'n01443537', 'n01629819']
+    """
+    parts = _DIGITS.split(name)  # text, number, text, ...: numbers at the odd places
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), name
+
+
+def natural_sorted(names) -> list[str]:
+    """``names`` in natural order (:func:`natural_key`)."""
+    return sorted(names, key=natural_key)
 
 
 @dataclass
@@ -61,10 +81,12 @@ class ImageListing:
 
     @property
     def class_names(self) -> list[str]:
-        return sorted(set(self.labels))
+        """The classes in natural order (``c1, c2, ..., c10``): the label encoding of a new
+        build (a file already built keeps the names, in the order, it stores)."""
+        return natural_sorted(set(self.labels))
 
     def encoded_labels(self) -> np.ndarray:
-        """Integer labels in sorted class-name order (``class_names[i]`` is label ``i``)."""
+        """Integer labels in class-name order (``class_names[i]`` is label ``i``)."""
         lookup = {name: i for i, name in enumerate(self.class_names)}
         return np.array([lookup[label] for label in self.labels], dtype=np.int64)
 

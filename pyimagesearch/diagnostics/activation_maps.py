@@ -109,6 +109,9 @@ def class_activation_maps(
 ) -> tuple[np.ndarray, np.ndarray, str]:  # fmt: skip
     """``(maps (N, h, w) in [0, 1] at the network input's size, probabilities (N, K),
     the method used)`` for the predicted class of every image, in one batched pass."""
+    from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
+
+    quiet_tensorflow()  # a model on features has not started TensorFlow yet
     import keras
     import tensorflow as tf
 
@@ -194,16 +197,22 @@ def overlay(image: np.ndarray, cam: np.ndarray, alpha: float = 0.45) -> np.ndarr
 
 def write_cam_grid(
     classifier: Classifier, images: np.ndarray, names: list[str], path: str | os.PathLike[str],
-    layer: str | None = None,
-) -> tuple[Path, str]:  # fmt: skip
-    """Overlays of every image's map in a grid, titled with prediction and probability."""
+    layer: str | None = None, truths: list[str | None] | None = None,
+) -> tuple[Path, str, list[str]]:  # fmt: skip
+    """Overlays of every image's map in a grid, each titled ``true -> predicted probability
+    name`` (``truths``: the true labels, None where unknown: ``predicted probability
+    name``); return the grid's path, the method and the titles."""
     from pyimagesearch.utils.gallery import image_grid
 
     cams, probs, method = class_activation_maps(classifier, images, layer)
     inputs = classifier._resize.preprocess_batch(classifier.fit_images(images))
+    truths = truths or [None] * len(names)
     titles = [
+        f"{'' if truth is None else truth + ' -> '}"
         f"{classifier.label_names[int(p.argmax())]} {p.max():.0%} {name}"
-        for p, name in zip(probs, names, strict=True)
+        for p, name, truth in zip(probs, names, truths, strict=True)
     ]
     overlays = [overlay(image, cam) for image, cam in zip(inputs, cams, strict=True)]
-    return image_grid(overlays, titles, path, title=f"{method}: where the model looks"), method
+    known = any(t is not None for t in truths)
+    title = f"{method}: true -> predicted" if known else f"{method}: where the model looks"
+    return image_grid(overlays, titles, path, title=title), method, titles

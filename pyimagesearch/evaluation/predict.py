@@ -91,6 +91,11 @@ def run_prediction(
     clip_range = check_clip_range(cfg.get("CLIP_RANGE"))
     output = Path(cfg.get("SUBMISSION_PATH"))
     check_writable({"SUBMISSION_PATH": output})
+    if not Path(cfg.TEST_IMAGES_PATH).exists():
+        raise ConfigError(
+            f"test image folder not found: {cfg.TEST_IMAGES_PATH} (check TEST_IMAGES_PATH, "
+            "or pass --images DIR)"
+        )
     classifier = load_classifier(model_path, weights=weights)
     names = classifier.label_names
     positive = cfg.get("POSITIVE_CLASS")

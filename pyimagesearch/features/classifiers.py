@@ -17,13 +17,15 @@ from typing import Any
 
 import numpy as np
 import sklearn
+from joblib import effective_n_jobs
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, classification_report, log_loss
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold, train_test_split
 
 from pyimagesearch.config import default, setting
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.features.fusion import FeatureSet
+from pyimagesearch.utils.progress import progress_bar
 
 # The book's grid spans 0.1 ... 10000; pooled ImageNet features usually want small C.
 DEFAULT_C_GRID = setting("LOGREG_C_GRID").default
@@ -50,6 +52,29 @@ def held_out_split(
     return data.subset(np.sort(train)), data.subset(np.sort(test))
 
 
+class ProgressGridSearchCV(GridSearchCV):
+    """``GridSearchCV`` that moves a progress bar (``bar``, set before ``fit``) as its
+    candidates are done: a group at a time, as many candidates as ``n_jobs`` processes
+    can cross-validate at once (one candidate's folds with one process), so the bar
+    moves without leaving processes idle. The last step is the refit on every row."""
+
+    bar: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())  # a copy: the search keeps its bar
+        state.pop("bar", None)  # the bar stays in this process, not in the workers'
+        return state
+
+    def _run_search(self, evaluate_candidates) -> None:
+        candidates = list(ParameterGrid(self.param_grid))
+        folds = self.cv.get_n_splits()
+        per_group = max(1, -(-effective_n_jobs(self.n_jobs) // folds))
+        for start in range(0, len(candidates), per_group):
+            evaluate_candidates(candidates[start : start + per_group])
+            if self.bar is not None:
+                self.bar.update(min(start + per_group, len(candidates)))
+
+
 def fit_logreg(
     features: np.ndarray,
     labels: np.ndarray,
@@ -59,25 +84,31 @@ def fit_logreg(
     n_jobs: int | None = None,
     scoring: str = "neg_log_loss",
     penalty: str = default("LOGREG_PENALTY"),
+    progress: bool = False,
 ) -> GridSearchCV:
     """Grid-search C for ``LogisticRegression`` with stratified k-fold cross-validation.
 
     The score is the log loss (what Kaggle ranks by; it also separates Cs that reach the
-    same accuracy). The returned search is refit on all of ``features``.
+    same accuracy). The returned search is refit on all of ``features``. ``progress``: a
+    bar ``grid search over C`` over the candidates and the refit.
     """
     c_grid = [float(c) for c in c_grid]
     if not c_grid or any(c <= 0 for c in c_grid):
         raise DatasetError(f"LOGREG_C_GRID must be positive numbers, got {c_grid}")
     counts = np.bincount(labels[labels >= 0])
     folds = max(2, min(folds, int(counts[counts > 0].min())))
-    search = GridSearchCV(
+    search = ProgressGridSearchCV(
         logistic_regression(penalty, len(np.unique(labels[labels >= 0])), seed=seed),
         {"C": c_grid},
         cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
         scoring=scoring,
         n_jobs=n_jobs,
     )
+    search.bar = progress_bar("grid search over C", len(c_grid) + 1, enabled=progress)
     search.fit(np.asarray(features, dtype=np.float64), labels)  # float32 -> inexact probs
+    search.bar.update(len(c_grid) + 1)
+    search.bar.finish()
+    search.bar = None
     return search
 
 

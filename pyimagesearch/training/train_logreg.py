@@ -28,8 +28,9 @@ from pyimagesearch.utils.atomic import atomic_write, check_writable
 from pyimagesearch.utils.reports import write_json
 
 
-def train_logreg(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
-    """Grid-search C, evaluate on the test rows, save (skops) with its record and report."""
+def train_logreg(cfg: Config, jobs: int | None = None, progress: bool = True) -> dict[str, Any]:
+    """Grid-search C (``progress``: a bar over the candidates), evaluate on the test rows,
+    save (skops) with its record and report."""
     import skops.io
 
     from pyimagesearch.features.classifiers import evaluate, fit_logreg
@@ -54,6 +55,7 @@ def train_logreg(cfg: Config, jobs: int | None = None) -> dict[str, Any]:
         seed=seed,
         n_jobs=jobs,
         penalty=cfg.get("LOGREG_PENALTY"),
+        progress=progress,
     )
     results = evaluate(
         search.best_estimator_, data.test.features, data.test.labels, train.label_names

@@ -14,7 +14,7 @@ import pytest
 
 from pyimagesearch.audit.duplicates import duplicate_groups, near_pairs, similar_features
 from pyimagesearch.audit.hashing import hamming, phash
-from tests.helpers import split_settings, write_config
+from tests.helpers import RecordedBars, split_settings, write_config
 
 
 def test_hashes_agree_with_imagehash(kaggle_sample_dir: Path) -> None:
@@ -148,3 +148,65 @@ def test_audit_of_a_folder_without_features(synthetic_images, tmp_path) -> None:
     assert {Path(m["path"]).name for m in first["members"]} == {"dog.4.jpg", "cat.999.jpg"}
     assert "dog.998.jpg" in {Path(u["path"]).name for u in audit["uniform"]}
     assert audit["summary"]["notes"][0].startswith("no features")
+
+
+def _tiny_split(path: Path, n: int = 12) -> None:
+    import h5py
+
+    rng = np.random.default_rng(3)
+    with h5py.File(path, "w") as db:
+        db.create_dataset("images", data=rng.integers(0, 255, (n, 16, 16, 3), dtype=np.uint8))
+        db.create_dataset("labels", data=np.arange(n) % 2)
+        db.create_dataset("label_names", data=["cat", "dog"])
+        db.create_dataset("paths", data=[f"/photos/{'cd'[i % 2]}.{i}.jpg" for i in range(n)])
+        db.attrs["complete"] = True
+
+
+def test_the_shipped_config_audits_without_features(tmp_path, capsys, monkeypatch) -> None:
+    import audit_dataset
+    from pyimagesearch.audit import audit_dataset as engine
+    from pyimagesearch.config import load_config
+    from pyimagesearch.features.extract_features import features_files
+    from pyimagesearch.utils.reports import read_json
+    from tests.conftest import REPO_ROOT
+
+    shipped = REPO_ROOT / "config" / "dogs_vs_cats_config.py"
+    mobilenet = load_config(shipped, overrides=["BACKBONE=MobileNetV2"])
+    assert [Path(f).name for f in features_files(mobilenet)] == ["features_mobilenetv2.hdf5"]
+    _tiny_split(tmp_path / "train.hdf5")
+    paths = {"TRAIN_HDF5": tmp_path / "train.hdf5", "VAL_HDF5": tmp_path / "none.hdf5",
+             "TEST_HDF5": tmp_path / "none.hdf5", "OUTPUT_PATH": tmp_path / "out"}  # fmt: skip
+    sets = [a for name, value in paths.items() for a in ("--set", f"{name}={value}")]
+    monkeypatch.setattr(engine, "progress_bar", bars := RecordedBars())
+    assert audit_dataset.main(["--config", str(shipped), *sets]) == 0
+    captured = capsys.readouterr()
+    assert bars.labels() == ["hashing train"] and bars.bars[0].updates[-1] == 12  # progress
+    audit = read_json(tmp_path / "out" / "audit" / "audit.json")
+    assert audit["summary"]["images"] == 12 and audit["suspicious_labels"] == []
+    note = audit["summary"]["notes"][0]
+    assert note.startswith("no features at") and "features_resnet50.hdf5" in note
+    assert "[AUDIT] note: no features at" in captured.out
+
+
+def test_outliers_need_an_unusual_distance(tmp_path) -> None:
+    from pyimagesearch.audit.audit_dataset import AuditData, _outliers
+
+    rng = np.random.default_rng(0)
+    centres = np.repeat(np.eye(2), 16, axis=1) * 3  # two classes, 32 non-negative features
+    labels = np.repeat([0, 1], 40)
+    features = np.abs(centres[labels] + rng.normal(0, 1, (80, 32)))
+
+    def data(rows: np.ndarray) -> AuditData:
+        n = len(rows)
+        return AuditData([f"{i}.jpg" for i in range(n)], ["train"] * n, labels, ["a", "b"],
+                         np.zeros(n, np.uint64), np.zeros(n), [("f", i) for i in range(n)],
+                         features=rows)  # fmt: skip
+
+    plain = data(features)
+    assert _outliers(plain) == []  # the farthest of ordinary images are no outliers
+    assert plain.notes[0].startswith("no outliers: no image is unusually far")
+    odd = features.copy()
+    odd[7] = np.abs(rng.normal(0, 1, 32))
+    odd[7, :4] += 6  # like neither class
+    found = _outliers(data(odd))
+    assert [f["row"] for f in found] == [7] and found[0]["score"] >= 3.5

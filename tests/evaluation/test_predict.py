@@ -98,6 +98,10 @@ def test_predict_reports_log_loss_when_labels_are_known(
 def test_predict_user_errors(tiny_classifier: Path, tmp_path: Path, capsys) -> None:
     assert predict.main(["--model", str(tiny_classifier)]) == 2
     assert "missing 1 required setting(s): TEST_IMAGES_PATH" in capsys.readouterr().err
+    missing = tmp_path / "no_such_folder"
+    args = ["--images", str(missing), "--model", str(tiny_classifier)]
+    assert predict.main([*args, "--set", f"OUTPUT_PATH={tmp_path / 'out'}"]) == 2
+    assert "(check TEST_IMAGES_PATH" in capsys.readouterr().err  # the setting predict.py reads
     args = ["--images", str(tmp_path), "--model", str(tmp_path / "missing.skops")]
     assert predict.main(args) == 2
     assert "model not found" in capsys.readouterr().err

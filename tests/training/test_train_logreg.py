@@ -10,7 +10,7 @@ import pytest
 
 import train_logreg
 from pyimagesearch.models import read_record
-from tests.helpers import separable_features, write_features
+from tests.helpers import RecordedBars, separable_features, write_features
 
 REPORT_KEYS = {"accuracy", "log_loss", "best_C", "n_train", "n_test"}
 
@@ -109,3 +109,16 @@ def test_a_fixed_c_and_an_l1_penalty_are_used(features_file: Path, tmp_path: Pat
     model = skops.io.load(model_path, trusted=[])
     assert model.C == 0.05 and model.solver == "liblinear"
     assert (model.coef_ == 0).any()  # l1 at a small C zeroes some of the 8 weights
+
+
+def test_the_grid_search_shows_its_progress(features_file: Path, tmp_path: Path, monkeypatch):
+    from pyimagesearch.features import classifiers
+
+    monkeypatch.setattr(classifiers, "progress_bar", bars := RecordedBars())
+    args = ["--db", str(features_file), "--model", str(tmp_path / "m.skops"), "--report",
+            str(tmp_path / "r.json"), "--set", "LOGREG_C_GRID=[0.01, 0.1, 1.0]",
+            "--set", f"OUTPUT_PATH={tmp_path / 'out'}"]  # fmt: skip
+    assert train_logreg.main(args) == 0
+    (bar,) = bars.bars  # (--quiet: the same bar, disabled)
+    assert bar.label == "grid search over C" and bar.enabled and bar.finished
+    assert bar.updates == [1, 2, 3, 4]  # each of the 3 Cs as it is done, then the refit
