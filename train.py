@@ -30,17 +30,16 @@ def main(argv: list[str] | None = None) -> None:
     cfg = cli.load_script_config(args, REQUIRED_SETTINGS, NETWORK=args.network,
                                  **cli.training_overrides(args))  # fmt: skip
     if args.find_lr:
-        from pyimagesearch.training.lr_finder import find_learning_rate
+        from pyimagesearch.training.lr_finder import find_learning_rate, finder_lines
 
         with cli.script_run(args, cfg, "find_lr") as run:
             report = find_learning_rate(cfg, verbose=0 if args.quiet else cli.keras_verbose())
             run.collect(report, {"network": cfg.get("NETWORK"), "suggestion": report["suggestion"]})
-        print(f"[INFO] suggested learning rate {report['suggestion']:.3g} "
-              f"(plot {report['plot']}, data {report['report_path']})")  # fmt: skip
+        print("\n".join(finder_lines(report)))
         print(f"[INFO] run folder: {run.path}")
         return
     with cli.script_run(args, cfg, "train") as run:
-        summary = train_network(cfg, **cli.training_arguments(args))
+        summary = train_network(cfg, **cli.training_arguments(args), run_folder=run.path)
         run.collect(summary, {"network": cfg.get("NETWORK"), **run_summary(summary)})
     print("\n".join(summary_lines(summary)))
     print(f"[INFO] run folder: {run.path}")

@@ -66,14 +66,16 @@ def _is_number(value: Any) -> bool:
     return _is_int(value) or isinstance(value, float | np.floating)
 
 
-def _bound_text(low: float | None, high: float | None, open_low: bool = False) -> str:
+def _bound_text(
+    low: float | None, high: float | None, open_low: bool = False, open_high: bool = False
+) -> str:
     low_text, high_text = (f"{v:g}" if isinstance(v, float) else str(v) for v in (low, high))
     if low is not None and high is not None:
-        return f" in {'(' if open_low else '['}{low_text}, {high_text}]"
+        return f" in {'(' if open_low else '['}{low_text}, {high_text}{')' if open_high else ']'}"
     if low is not None:
         return f" {'>' if open_low else '>='} {low_text}"
     if high is not None:
-        return f" <= {high_text}"
+        return f" {'<' if open_high else '<='} {high_text}"
     return ""
 
 
@@ -95,10 +97,14 @@ class Int(Check):
 
 class Float(Check):
     def __init__(
-        self, low: float | None = None, high: float | None = None, open_low: bool = False
+        self,
+        low: float | None = None,
+        high: float | None = None,
+        open_low: bool = False,
+        open_high: bool = False,
     ) -> None:
-        self.low, self.high, self.open_low = low, high, open_low
-        self.expected = "a number" + _bound_text(low, high, open_low)
+        self.low, self.high, self.open_low, self.open_high = low, high, open_low, open_high
+        self.expected = "a number" + _bound_text(low, high, open_low, open_high)
 
     def __call__(self, value: Any) -> float:
         if not _is_number(value):
@@ -107,7 +113,10 @@ class Float(Check):
         too_low = self.low is not None and (
             value <= self.low if self.open_low else value < self.low
         )
-        if too_low or (self.high is not None and value > self.high) or np.isnan(value):
+        too_high = self.high is not None and (
+            value >= self.high if self.open_high else value > self.high
+        )
+        if too_low or too_high or np.isnan(value):
             self.fail()
         return value
 
@@ -368,7 +377,14 @@ _group(
     ("CLASS_WEIGHT", Str(("balanced",)), None, "'balanced': weight each class by the inverse of its share of the training labels; None: equal"),
     ("MIXED_PRECISION", Bool(), False, "float16 computations on a GPU (ignored, with a note, on a CPU)"),
     ("CHECKPOINT_EVERY", POSITIVE, 1, "epochs between two checkpoints"),
+    ("EARLY_STOPPING", POSITIVE, None, "stop after this many epochs without a better EARLY_STOPPING_MONITOR (Keras' EarlyStopping; MODEL_PATH is the best epoch either way); None: train all EPOCHS"),
+    ("EARLY_STOPPING_MONITOR", Str(), None, "what early stopping watches: a curve of the history (val_loss, val_accuracy, val_crossentropy, loss, ...); None: what picks the best epoch (val_loss, or loss without a validation split)"),
+    ("REDUCE_LR_ON_PLATEAU", POSITIVE, None, "multiply the learning rate by REDUCE_LR_FACTOR after this many epochs without a lower val_loss (loss without a validation split) (Keras' ReduceLROnPlateau); None: off; not with an LR_SCHEDULE"),
+    ("REDUCE_LR_FACTOR", Float(0.0, 1.0, open_low=True, open_high=True), 0.1, "factor of each REDUCE_LR_ON_PLATEAU reduction"),
+    ("REDUCE_LR_MIN", Float(0.0), 0.0, "lowest learning rate REDUCE_LR_ON_PLATEAU reduces to"),
+    ("TENSORBOARD", Bool(), False, "write TensorBoard logs (every curve, the learning rate, the settings as hyperparameters) into the run folder's tensorboard/ (outside a run: OUTPUT_PATH/tensorboard/<network>-<date-time>); view them with tensorboard --logdir OUTPUT_PATH/runs"),
     ("LR_FINDER_RANGE", Numbers(2, Float(0.0, 100.0, open_low=True)), (1e-7, 1.0), "(lowest, highest) learning rate tried by train.py --find-lr"),
+    ("LR_FINDER_STEPS", Int(20), 100, "batches of train.py --find-lr, each at a higher rate (the training batches repeat when there are fewer)"),
     ("MODEL_PATH", PathValue(), None, "the trained model (.keras): the best epoch by validation loss, without optimizer state", True),
     ("CHECKPOINT_PATH", PathValue(), "{OUTPUT_PATH}/checkpoints", "folder of the per-epoch checkpoints (with optimizer state, for --resume)", True),
     ("CHECKPOINTS_KEEP", POSITIVE, 2, "checkpoints kept: older ones are removed once a newer one is complete"),

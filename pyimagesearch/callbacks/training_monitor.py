@@ -1,4 +1,5 @@
-"""TrainingMonitor: after every epoch, the loss/accuracy plot (PNG) and history (JSON)."""
+"""TrainingMonitor: after every epoch, the loss/accuracy plot (PNG, the best epoch marked)
+and history (JSON)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ class TrainingMonitor(keras.callbacks.Callback):
     The JSON holds one list per metric, plus ``monitor`` and ``best_epoch`` (1-based: the
     epoch with the lowest ``monitor``, the one a :class:`BestModelCheckpoint` keeps).
     With ``start_at`` > 0 (a resumed run) the earlier history in ``json_path`` is kept up
-    to that epoch and continued, so the plot covers the whole run.
+    to that epoch and continued, so the plot covers the whole run. :meth:`note` adds facts
+    learnt at the end (``stopped_epoch`` of early stopping) to the JSON.
 
     Example:
         >>> monitor = TrainingMonitor("output/alexnet.png", "output/alexnet.json")
@@ -48,6 +50,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         self.json_path = Path(json_path) if json_path else None
         self.start_at = int(start_at)
         self.H: dict[str, list[float]] = {}
+        self.facts: dict[str, Any] = {}
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.H = {}
@@ -60,11 +63,22 @@ class TrainingMonitor(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         for key, value in (logs or {}).items():
             self.H.setdefault(key, []).append(float(value))
-        if self.json_path is not None:
-            best = best_epoch(self.H, self.monitor)
-            write_json(self.json_path, {**self.H, "monitor": self.monitor, "best_epoch": best})
+        self.write()
         if len(self.H.get("loss", [])) >= 1:
             self.plot()
 
+    def write(self) -> None:
+        """The history JSON: every curve, the monitor, the best epoch and the facts."""
+        if self.json_path is not None:
+            best = best_epoch(self.H, self.monitor)
+            record = {**self.H, "monitor": self.monitor, "best_epoch": best, **self.facts}
+            write_json(self.json_path, record)
+
+    def note(self, **facts: Any) -> None:
+        """Add ``facts`` to the history JSON (written again now)."""
+        self.facts.update(facts)
+        self.write()
+
     def plot(self) -> None:
-        plot_history(self.H, self.fig_path, title=self.title)
+        best = best_epoch(self.H, self.monitor)
+        plot_history(self.H, self.fig_path, title=self.title, best_epoch=best)

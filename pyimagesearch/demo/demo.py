@@ -43,7 +43,7 @@ def run_demo(cfg: Config) -> Path:
     print(f"== step 3: train AlexNet ({cfg.get('EPOCHS')} epochs, {cfg.get('INPUT_SIZE')}px) ==")
     # the demo starts again every time: its earlier run is replaced once the new one is done
     with script_run(None, cfg, "train_alexnet") as run:
-        summary = train_network(cfg, overwrite=True, verbose=2)
+        summary = train_network(cfg, overwrite=True, verbose=2, run_folder=run.path)
         run.collect(summary, {"network": "AlexNet", **summarise(summary)})
     print("\n".join(training_lines(summary)))
     print(f"[INFO] run folder: {run.path}")

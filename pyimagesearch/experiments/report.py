@@ -41,6 +41,7 @@ from pyimagesearch.experiments.html_page import (
 )
 from pyimagesearch.experiments.runs import HISTORY_FILE, RUN_FILE, children, short_name
 from pyimagesearch.utils.atomic import atomic_write, check_writable, refuse_existing
+from pyimagesearch.utils.plots import rate_changed
 from pyimagesearch.utils.reports import read_json
 
 REPORT_FILE = "report.html"
@@ -133,35 +134,59 @@ def _build_section(page: Page, build: Mapping[str, Any]) -> None:
     page.section("Build report", "".join(parts))
 
 
-def _curves_section(page: Page, history: Mapping[str, Any], title: str) -> None:
-    import matplotlib
+def _curves_section(page: Page, history: Mapping[str, Any], title: str, info: Mapping) -> None:
+    summary = info.get("summary", {})
+    stopped = summary.get("stopped_epoch")
+    figure = training_curves_figure(history, title, stopped)
+    note = ""
+    if stopped:
+        note = paragraph(f"Early stopping stopped the run after epoch {stopped} of "
+                         f"{summary.get('epochs')}: {summary.get('early_stopping')}.")  # fmt: skip
+    page.section("Training curves", figure_image(figure, "training curves") + note)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+
+def training_curves_figure(
+    history: Mapping[str, Any], title: str, stopped_epoch: int | None = None
+) -> Any:
+    """Losses, other metrics and (when it changed) the learning rate by epoch; the epoch
+    early stopping stopped after marked.
+
+    >>> figure = training_curves_figure({"loss": [0.7, 0.5], "accuracy": [0.5, 0.7],
+    ...                                  "learning_rate": [0.01, 0.001]}, "run", 2)
+    >>> [axis.get_ylabel() for axis in figure.axes]
+    ['loss', 'metric', 'learning rate']
+    >>> _pyplot().close(figure)
+    """
     from matplotlib.ticker import MaxNLocator
 
+    plt = _pyplot()
     curves = {k: v for k, v in history.items() if isinstance(v, list) and v}
     losses = [k for k in curves if k.endswith(("loss", "crossentropy"))]
     others = [k for k in curves if k not in losses and k not in ("lr", "learning_rate")]
-    figure, axes = plt.subplots(1, 2 if others else 1, figsize=(11 if others else 6, 3.8))
-    axes = list(axes) if others else [axes]
-    for axis, names, label in ((axes[0], losses, "loss"), (axes[-1], others, "metric")):
+    panels = [(losses, "loss"), *([(others, "metric")] if others else [])]
+    if rate_changed(curves.get("learning_rate")):
+        panels.append((["learning_rate"], "learning rate"))
+    width = {1: 6.0, 2: 11.0}.get(len(panels), 5.5 * len(panels))
+    figure, axes = plt.subplots(1, len(panels), figsize=(width, 3.8))
+    axes = list(axes) if len(panels) > 1 else [axes]
+    for axis, (names, label) in zip(axes, panels, strict=True):
         for name in names:
             values = curves[name]
-            axis.plot(
-                range(1, len(values) + 1),
-                values,
-                label=name,
-                linestyle="--" if name.startswith("val_") else "-",
-            )
+            axis.plot(range(1, len(values) + 1), values, label=name,
+                      linestyle="--" if name.startswith("val_") else "-")  # fmt: skip
+        if stopped_epoch:
+            axis.axvline(stopped_epoch, color="gray", linestyle=":",
+                         label=f"early stop (epoch {stopped_epoch})")  # fmt: skip
         axis.set_xlabel("epoch")
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(label)
         axis.grid(alpha=0.3)
         if names:
             axis.legend(fontsize=8)
+    if panels[-1][1] == "learning rate" and min(curves["learning_rate"]) > 0:
+        axes[-1].set_yscale("log")
     figure.suptitle(title)
-    page.section("Training curves", figure_image(figure, "training curves"))
+    return figure
 
 
 def _evaluation_section(
@@ -315,7 +340,7 @@ def run_report(folder: str | os.PathLike[str]) -> str:
         _build_section(page, _read(build))
     history = _read(folder / HISTORY_FILE)
     if history:
-        _curves_section(page, history, folder.name)
+        _curves_section(page, history, folder.name, info)
     evaluation_file = newest_file(family, "evaluation.json")
     evaluation = _read(evaluation_file) if evaluation_file else None
     _evaluation_section(page, evaluation, run_numbers(folder))

@@ -176,7 +176,7 @@ SUMMARY_KEYS = ("network", "backbone", "backbones", "kind", "epochs", "epochs_ru
                 "head_epochs", "fine_tune_epochs", "best_val_loss", "val_loss", "val_accuracy",
                 "accuracy", "log_loss", "best_C", "baseline_rank1", "tencrop_rank1",
                 "baseline_rank5", "tencrop_rank5", "baseline_log_loss", "tencrop_log_loss",
-                "n_images", "n_test", "split_at")  # fmt: skip
+                "n_images", "n_test", "split_at", "stopped_epoch", "early_stopping")  # fmt: skip
 
 
 def summarise(report: Mapping[str, Any]) -> dict[str, Any]:

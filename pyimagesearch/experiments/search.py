@@ -226,10 +226,13 @@ def pruning_callback(trial: Any, pruning: bool) -> Any:
     return Pruning()
 
 
-def _network_trial(cfg: Config, trial: Any, pruning: bool, epochs: int) -> TrialResult:
+def _network_trial(
+    cfg: Config, trial: Any, pruning: bool, epochs: int, run_folder: Path
+) -> TrialResult:
     """Train the config's network for ``epochs`` with the trial's settings. Its
     model and checkpoints go to a scratch folder, removed after the trial (the command in
-    best.json trains the best settings again); the curves are kept in the trial's run."""
+    best.json trains the best settings again); the curves are kept in the trial's run
+    (``run_folder``; TENSORBOARD's logs too)."""
     import tempfile
 
     from pyimagesearch.training.train import train_network
@@ -242,7 +245,7 @@ def _network_trial(cfg: Config, trial: Any, pruning: bool, epochs: int) -> Trial
             EPOCHS=epochs,
         )
         pruner = pruning_callback(trial, pruning)
-        summary = train_network(trial_cfg, verbose=0, callbacks=[pruner])
+        summary = train_network(trial_cfg, verbose=0, callbacks=[pruner], run_folder=run_folder)
     history = {k: [float(v) for v in vs] for k, vs in summary["history"].items()}
     scores = history.get("val_crossentropy", history["val_loss"])  # without weight decay
     best = int(np.nanargmin(scores))
@@ -429,7 +432,7 @@ def run_trial(
     search.info.setdefault("trials", []).append(run.name)
     started = time.perf_counter()
     try:
-        result = _train_trial(plan, trial_cfg, trial)
+        result = _train_trial(plan, trial_cfg, trial, run.path)
     except BaseException as exc:
         run.finish("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
         raise
@@ -452,9 +455,9 @@ def run_trial(
     return row
 
 
-def _train_trial(plan: SearchPlan, trial_cfg: Config, trial: Any) -> TrialResult:
+def _train_trial(plan: SearchPlan, trial_cfg: Config, trial: Any, folder: Path) -> TrialResult:
     if plan.model == "network":
-        return _network_trial(trial_cfg, trial, plan.pruning, plan.epochs)
+        return _network_trial(trial_cfg, trial, plan.pruning, plan.epochs, folder)
     if plan.model == "head":
         return _head_trial(trial_cfg, plan.train, plan.val, trial, plan.pruning)
     return _logreg_trial(trial_cfg, plan.train, plan.val, trial)

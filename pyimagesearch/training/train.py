@@ -22,6 +22,7 @@ Example (not run by the tests: trains on the builder's split files):
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -41,6 +42,13 @@ from pyimagesearch.preprocessing import (
     SimplePreprocessor,
 )
 from pyimagesearch.preprocessing.augmentation import fuse_steps
+from pyimagesearch.training.training_callbacks import (
+    CallbackPlan,
+    make_callbacks,
+    plan_callbacks,
+    tensorboard_folder,
+    tensorboard_root,
+)
 from pyimagesearch.training.training_files import TrainingFiles
 from pyimagesearch.utils.atomic import atomic_write, check_writable, check_writable_folder
 from pyimagesearch.utils.reports import read_json
@@ -102,6 +110,7 @@ class TrainingPlan:
     resume_from: tuple[Path, int] | None = None
     new_learning_rate: float | None = None  # --lr: assigned to the restored optimizer
     class_weight: dict[int, float] | None = None
+    callbacks: CallbackPlan = field(default_factory=CallbackPlan)  # Keras' optional ones
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -117,6 +126,17 @@ class TrainingPlan:
         return self.loader.input_size
 
 
+def metric_names(classes: int, validation: bool) -> list[str]:
+    """The curves a training run logs each epoch (what a callback may watch).
+
+    >>> metric_names(2, validation=False)
+    ['loss', 'accuracy', 'crossentropy']
+    """
+    names = ["loss", "accuracy", "crossentropy", *(["top_k_categorical_accuracy"]
+                                                   if classes > 5 else [])]  # fmt: skip
+    return names + ([f"val_{n}" for n in names] if validation else [])
+
+
 def dataset_classes(path) -> tuple[list[str], str, tuple[int, int]]:
     """``(label_names, channel_order, (height, width))`` of a dataset file."""
     info = split_info(path)
@@ -130,13 +150,15 @@ def plan_training(
     overwrite: bool = False,
     start_epoch: int | None = None,
     learning_rate: float | None = None,
+    run_folder: str | os.PathLike[str] | None = None,
 ) -> TrainingPlan:
     """Check everything a run needs, before TensorFlow is imported or a file is touched.
 
     ``resume`` continues from the newest checkpoint, ``start_epoch`` from that epoch's,
     ``learning_rate`` gives a restarted run a new rate; ``overwrite`` starts again over an
-    earlier run's files (kept aside until the new model is complete). Every other choice
-    is a setting of ``cfg`` (scripts apply their flags to it first).
+    earlier run's files (kept aside until the new model is complete); ``run_folder``: the
+    run this training is (TENSORBOARD writes into its ``tensorboard/``). Every other
+    choice is a setting of ``cfg`` (scripts apply their flags to it first).
 
     Raises:
         ConfigError: a setting that cannot work (MODEL_PATH suffix, strategy, INPUT_SIZE).
@@ -146,17 +168,8 @@ def plan_training(
         ResumeError: ``resume`` without a checkpoint.
     """
     _check_request(cfg, resume, overwrite, start_epoch, learning_rate)
-    network = network_class(cfg.get("NETWORK"))
-    size = cfg.get("INPUT_SIZE")
-    if size < network.min_size:
-        raise ConfigError(
-            f"INPUT_SIZE = {size} is too small for {network.name}: it needs at least "
-            f"{network.min_size}x{network.min_size}"
-        )
-    train = split_info(cfg.TRAIN_HDF5)
-    if train.rows == 0:
-        raise DatasetError(f"{cfg.TRAIN_HDF5} holds no images; rebuild it with build_dataset.py")
-    train.require_input(size, f"INPUT_SIZE {size}")
+    network = _network(cfg)
+    train = _training_split(cfg)
     val = _validation_split(cfg, train)
     files = TrainingFiles.of(cfg, network.name.lower())
     check_writable({"MODEL_PATH": files.model, "OUTPUT_PATH": files.history})
@@ -185,8 +198,33 @@ def plan_training(
         resume_from=resume_from,
         new_learning_rate=learning_rate,
     )
+    plan.callbacks = _callback_plan(cfg, plan, run_folder)
     _plan_notes(cfg, plan)
     return plan
+
+
+def _network(cfg: Config):
+    """The class NETWORK names, checked against INPUT_SIZE."""
+    network = network_class(cfg.get("NETWORK"))
+    size = cfg.get("INPUT_SIZE")
+    if size < network.min_size:
+        raise ConfigError(
+            f"INPUT_SIZE = {size} is too small for {network.name}: it needs at least "
+            f"{network.min_size}x{network.min_size}"
+        )
+    return network
+
+
+def _callback_plan(cfg: Config, plan: TrainingPlan, run_folder) -> CallbackPlan:
+    """EARLY_STOPPING, REDUCE_LR_ON_PLATEAU and TENSORBOARD, checked against the plan."""
+    restarted_at_its_rate = plan.resume_from is not None and plan.new_learning_rate is None
+    return plan_callbacks(
+        cfg,
+        plan.monitor,
+        metric_names(plan.classes, plan.val is not None),
+        None if restarted_at_its_rate else plan.optimizer.learning_rate,
+        tensorboard_folder(cfg, run_folder, plan.network),
+    )
 
 
 def _check_request(
@@ -210,6 +248,16 @@ def _check_request(
     if rate is not None and not restarting:
         raise ConfigError("--lr sets a new rate for a restarted run: use it with --resume "
                           "or --start-epoch (else set LEARNING_RATE)")  # fmt: skip
+
+
+def _training_split(cfg: Config) -> SplitInfo:
+    """TRAIN_HDF5, with images, each at least INPUT_SIZE."""
+    size = cfg.get("INPUT_SIZE")
+    train = split_info(cfg.TRAIN_HDF5)
+    if train.rows == 0:
+        raise DatasetError(f"{cfg.TRAIN_HDF5} holds no images; rebuild it with build_dataset.py")
+    train.require_input(size, f"INPUT_SIZE {size}")
+    return train
 
 
 def _validation_split(cfg: Config, train: SplitInfo) -> SplitInfo | None:
@@ -395,14 +443,11 @@ def build_model(plan: TrainingPlan):
     # softmax over the classes + categorical cross-entropy (the book's; docs/TRAINING.md).
     # The loss includes the weight-decay penalty; "crossentropy" is the data's loss alone,
     # comparable between runs of different WEIGHT_DECAY (search.py scores trials by it).
+    metrics = {"crossentropy": keras.metrics.CategoricalCrossentropy(name="crossentropy")}
     model.compile(
         optimizer=build_optimizer(plan.optimizer),
         loss="categorical_crossentropy",
-        metrics=[
-            "accuracy",
-            keras.metrics.CategoricalCrossentropy(name="crossentropy"),
-            *(["top_k_categorical_accuracy"] if plan.classes > 5 else []),
-        ],
+        metrics=[metrics.get(name, name) for name in metric_names(plan.classes, False)[1:]],
     )
     return model
 
@@ -462,15 +507,16 @@ def train_network(
     model, initial_epoch = _model_of(plan, strategy)
     started = time.perf_counter()
     replicas = strategy.num_replicas_in_sync if strategy else 1
-    best_epoch = _fit(plan, model, initial_epoch, replicas, verbose, callbacks or [])
-    model_path, kept_epoch = _publish_model(plan, model, best_epoch)
+    best_epoch, stopped = _fit(plan, model, initial_epoch, replicas, verbose, callbacks or [])
+    model_path, kept_epoch = _publish_model(plan, model, best_epoch, stopped or plan.epochs)
     _write_training_record(plan, model_path, kept_epoch)
     TrainingFiles.discard(set_aside)
     print(
         f"[INFO] model saved to {model_path}: epoch {kept_epoch} of {plan.epochs}, the lowest "
         f"{plan.monitor}"
     )
-    return _summary(plan, model_path, kept_epoch, initial_epoch, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return _summary(plan, model_path, (kept_epoch, initial_epoch, stopped), seconds)
 
 
 train_alexnet = train_network  # the book's script name; AlexNet is NETWORK's default
@@ -526,32 +572,30 @@ def _model_of(plan: TrainingPlan, strategy) -> tuple[Any, int]:
         return model, done
 
 
+@dataclass
+class RunCallbacks:
+    """The callbacks of one ``model.fit``, in order, and those asked about afterwards."""
+
+    callbacks: list
+    best: Any  # BestModelCheckpoint
+    monitor: Any  # TrainingMonitor
+    early: Any = None  # keras.callbacks.EarlyStopping, when EARLY_STOPPING is set
+
+
 def _fit(
     plan: TrainingPlan, model, initial_epoch: int, replicas: int, verbose, extra: list
-) -> int | None:
-    """``model.fit`` from ``initial_epoch`` to the plan's epochs; the best epoch kept."""
-    from pyimagesearch.callbacks import BestModelCheckpoint, EpochCheckpoint, TrainingMonitor
+) -> tuple[int | None, int | None]:
+    """``model.fit`` from ``initial_epoch`` to the plan's epochs: the best epoch kept, and
+    the epoch early stopping stopped after (None: it did not)."""
     from pyimagesearch.io.feeding import fit_inputs
 
-    files = plan.files
-    best = BestModelCheckpoint(files.best, plan.monitor, *_earlier_best(plan, initial_epoch))
     train_gen, val_gen = make_generators(plan.loader, plan.train, plan.val)
     try:
         train_gen.set_epoch(initial_epoch)
-        callbacks = [
-            *schedule_callbacks(plan, len(train_gen), initial_epoch),
-            best,
-            TrainingMonitor(
-                files.plot, files.history, initial_epoch, title=plan.network, monitor=plan.monitor
-            ),  # fmt: skip
-            EpochCheckpoint(
-                files.checkpoints, plan.checkpoint_every, initial_epoch, plan.checkpoints_keep
-            ),  # fmt: skip
-            *extra,
-        ]
+        made = _callbacks(plan, len(train_gen), initial_epoch, extra)
         if initial_epoch >= plan.epochs:
             print(f"[INFO] the checkpoint already has {initial_epoch} of {plan.epochs} epochs")
-            return best.best_epoch
+            return made.best.best_epoch, None
         print(
             f"[INFO] training {plan.network} ({plan.input_size}x{plan.input_size}, "
             f"{plan.classes} classes, {train_gen.num_images} training / "
@@ -564,7 +608,7 @@ def _fit(
             **fit_inputs(train_gen, val_gen, initial_epoch),  # tf.data or a prefetcher
             epochs=plan.epochs,
             initial_epoch=initial_epoch,
-            callbacks=callbacks,
+            callbacks=made.callbacks,
             class_weight=plan.class_weight,
             shuffle=False,  # the generator shuffles, seeded per (epoch, batch)
             verbose=verbose,
@@ -573,7 +617,43 @@ def _fit(
         train_gen.close()
         if val_gen is not None:
             val_gen.close()
-    return best.best_epoch
+    return made.best.best_epoch, _stopped_epoch(plan, made)
+
+
+def _callbacks(plan: TrainingPlan, steps: int, initial_epoch: int, extra: list) -> RunCallbacks:
+    """The schedule, Keras' optional callbacks, the best epoch, the history and plot, the
+    checkpoints, then ``extra``: a reduction of the rate is in the epoch's checkpoint."""
+    from pyimagesearch.callbacks import BestModelCheckpoint, EpochCheckpoint, TrainingMonitor
+
+    files = plan.files
+    earlier = read_json(files.history) if initial_epoch and files.history.exists() else {}
+    optional, early = make_callbacks(plan.callbacks, plan.settings, earlier, initial_epoch)
+    best = BestModelCheckpoint(files.best, plan.monitor, *_earlier_best(plan, initial_epoch))
+    monitor = TrainingMonitor(
+        files.plot, files.history, initial_epoch, title=plan.network, monitor=plan.monitor
+    )
+    callbacks = [
+        *schedule_callbacks(plan, steps, initial_epoch),
+        *optional,
+        best,
+        monitor,
+        EpochCheckpoint(
+            files.checkpoints, plan.checkpoint_every, initial_epoch, plan.checkpoints_keep
+        ),  # fmt: skip
+        *extra,
+    ]
+    return RunCallbacks(callbacks, best, monitor, early)
+
+
+def _stopped_epoch(plan: TrainingPlan, made: RunCallbacks) -> int | None:
+    """The epoch early stopping stopped after, before the last (recorded in the history)."""
+    if made.early is None or not made.early.stopped_epoch:
+        return None
+    stopped = int(made.early.stopped_epoch) + 1  # Keras counts from 0
+    if stopped >= plan.epochs:
+        return None
+    made.monitor.note(stopped_epoch=stopped, early_stopping=plan.callbacks.early_stopping_text())
+    return stopped
 
 
 def _earlier_best(plan: TrainingPlan, done: int) -> tuple[float, int | None]:
@@ -589,7 +669,9 @@ def _earlier_best(plan: TrainingPlan, done: int) -> tuple[float, int | None]:
 
 
 # -- record ------------------------------------------------------------------------------------
-def _publish_model(plan: TrainingPlan, model, best_epoch: int | None) -> tuple[Path, int]:
+def _publish_model(
+    plan: TrainingPlan, model, best_epoch: int | None, last_epoch: int
+) -> tuple[Path, int]:
     """Copy the best epoch's model to MODEL_PATH (write, then rename); the last epoch when
     no epoch was kept (e.g. every loss was NaN)."""
     from pyimagesearch.callbacks.best_model import save_inference_model
@@ -600,7 +682,7 @@ def _publish_model(plan: TrainingPlan, model, best_epoch: int | None) -> tuple[P
             shutil.copyfile(files.best, tmp)
         return files.model, best_epoch
     save_inference_model(model, files.model)
-    return files.model, plan.epochs
+    return files.model, last_epoch
 
 
 def _write_training_record(plan: TrainingPlan, model_path: Path, epoch: int) -> None:
@@ -633,9 +715,12 @@ def _write_training_record(plan: TrainingPlan, model_path: Path, epoch: int) -> 
 
 
 def _summary(
-    plan: TrainingPlan, model_path: Path, kept_epoch: int, initial_epoch: int, seconds: float
+    plan: TrainingPlan, model_path: Path, epochs: tuple[int, int, int | None], seconds: float
 ) -> dict[str, Any]:
-    files = plan.files
+    """``epochs``: the epoch kept, the first epoch of this run, the epoch early stopping
+    stopped after (None: it did not)."""
+    kept_epoch, initial_epoch, stopped = epochs
+    files, tensorboard = plan.files, plan.callbacks.tensorboard
     history = read_json(files.history) if files.history.exists() else {}
     metrics = {k: v for k, v in history.items() if isinstance(v, list)}
     return {
@@ -650,6 +735,9 @@ def _summary(
         "seconds": seconds,
         "history": metrics,
         "final": {k: v[-1] for k, v in metrics.items() if v},
+        "stopped_epoch": stopped,
+        "early_stopping": plan.callbacks.early_stopping_text() if stopped else None,
+        "tensorboard": str(tensorboard) if tensorboard else None,
     }
 
 
@@ -657,7 +745,15 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     """What train.py (and the demo) print after training: the last epoch, the files."""
     final = summary["final"]
     shown = "  ".join(f"{k} {v:.4g}" for k, v in sorted(final.items()))
-    return [
+    lines = [
         *([f"[INFO] last epoch: {shown}"] if final else []),
         f"[INFO] plot: {summary['plot_path']}  history: {summary['history_path']}",
     ]
+    if summary.get("stopped_epoch"):
+        lines.append(f"[INFO] early stopping: {summary['early_stopping']}; stopped after "
+                     f"epoch {summary['stopped_epoch']} of {summary['epochs']}")  # fmt: skip
+    if summary.get("tensorboard"):
+        logs = summary["tensorboard"]
+        lines.append(f"[INFO] TensorBoard logs: {logs} (every run: tensorboard --logdir "
+                     f"{tensorboard_root(logs)})")  # fmt: skip
+    return lines

@@ -50,3 +50,32 @@ def test_a_resumed_run_never_replaces_a_better_model(tmp_path: Path) -> None:
     assert not (tmp_path / "best.keras").exists() and best.best_epoch == 4
     best.on_epoch_end(6, {"val_loss": 0.4})
     assert (tmp_path / "best.keras").exists() and best.best_epoch == 7
+
+
+def test_the_plot_marks_the_best_epoch_and_shows_a_rate_only_when_it_changed() -> None:
+    import matplotlib.pyplot as plt
+
+    from pyimagesearch.utils.plots import history_figure
+
+    history = {"loss": [0.9, 0.5, 0.6], "val_loss": [1.0, 0.6, 0.7],
+               "accuracy": [0.6, 0.8, 0.8], "learning_rate": [0.01, 0.01, 0.01]}  # fmt: skip
+    constant = history_figure(history, best_epoch=2)
+    assert [ax.get_ylabel() for ax in constant.axes] == ["loss", "accuracy"]
+    for ax in constant.axes:
+        labels = ax.get_legend_handles_labels()[1]
+        assert "best epoch 2" in labels
+    changed = history_figure({**history, "learning_rate": [0.01, 0.01, 0.001]})
+    assert [ax.get_ylabel() for ax in changed.axes] == ["loss", "accuracy", "learning_rate"]
+    plt.close("all")
+
+
+def test_facts_learnt_at_the_end_go_into_the_history(tmp_path: Path) -> None:
+    monitor = TrainingMonitor(tmp_path / "h.png", tmp_path / "h.json", monitor="val_loss")
+    monitor.set_model(tiny_model())
+    monitor.on_train_begin()
+    for epoch, val_loss in enumerate([1.0, 0.8, 0.9]):
+        monitor.on_epoch_end(epoch, {"loss": 1.0, "val_loss": val_loss})
+    monitor.note(stopped_epoch=3, early_stopping="val_loss did not improve for 1 epoch")
+    history = read_json(tmp_path / "h.json")
+    assert history["best_epoch"] == 2 and history["stopped_epoch"] == 3
+    assert history["val_loss"] == [1.0, 0.8, 0.9]

@@ -21,7 +21,11 @@ import train
 from pyimagesearch.config import load_config
 from pyimagesearch.data.build_dataset import build_dataset
 from pyimagesearch.demo.synthetic_dataset import generate_synthetic_dataset
-from pyimagesearch.experiments.report import comparison_report, write_run_report
+from pyimagesearch.experiments.report import (
+    comparison_report,
+    training_curves_figure,
+    write_run_report,
+)
 from pyimagesearch.experiments.runs import find_run, list_runs, recorded_run
 from tests.helpers import split_settings, write_config
 
@@ -222,3 +226,27 @@ def test_runs_of_different_weight_decay_are_ranked_by_cross_entropy(tmp_path: Pa
     page = comparison_report(folders)
     assert "wd-0.01" in page.split('<tr class="best">')[1].split("</tr>")[0]
     assert "Highlighted: the lowest val cross-entropy." in page
+
+
+def test_the_report_shows_the_rate_reductions_and_the_early_stop(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    from pyimagesearch.config import Config
+
+    history = {"loss": [0.9, 0.7, 0.72], "val_loss": [1.0, 0.8, 0.81],
+               "accuracy": [0.5, 0.6, 0.6], "learning_rate": [0.01, 0.01, 0.001]}  # fmt: skip
+    stop = {
+        "epochs": 10,
+        "stopped_epoch": 3,
+        "early_stopping": "val_loss did not improve for 1 epoch",
+    }
+    with recorded_run(Config({"OUTPUT_PATH": str(tmp_path)}), "train") as run:
+        run.collect({"history": history}, stop)
+    page = write_run_report(run.path).read_text()
+    assert ("<h2>Training curves</h2>" in page and "Early stopping stopped the run after epoch "
+            "3 of 10: val_loss did not improve for 1 epoch." in page)  # fmt: skip
+    figure = training_curves_figure(history, "run", 3)
+    assert [axis.get_ylabel() for axis in figure.axes] == ["loss", "metric", "learning rate"]
+    constant = training_curves_figure({**history, "learning_rate": [0.01] * 3}, "run")
+    assert [axis.get_ylabel() for axis in constant.axes] == ["loss", "metric"]
+    plt.close("all")
