@@ -186,6 +186,7 @@ def training_curves_figure(
     if panels[-1][1] == "learning rate" and min(curves["learning_rate"]) > 0:
         axes[-1].set_yscale("log")
     figure.suptitle(title)
+    figure.tight_layout()
     return figure
 
 
