@@ -25,7 +25,8 @@ import numpy as np
 
 from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError
-from pyimagesearch.utils.atomic import atomic_write, check_writable
+from pyimagesearch.utils.atomic import check_writable
+from pyimagesearch.utils.plots import new_figure, save_figure
 from pyimagesearch.utils.reports import write_json
 
 SMOOTHING = 0.98  # exponential moving average of the batch losses
@@ -145,7 +146,7 @@ def read_curve(rates: np.ndarray, losses: np.ndarray) -> Reading:
 
 
 def find_learning_rate(
-    source: Config | FinderPlan, steps: int | None = None, verbose: int = 0
+    source: Config | FinderPlan, steps: int | None = None, verbose: int | str = 0
 ) -> dict[str, Any]:
     """Run the finder on the training split (from a config, or a plan made earlier);
     write ``lr_finder.png`` and ``.json``; return the report."""
@@ -172,7 +173,7 @@ def find_learning_rate(
     return report
 
 
-def _sweep(plan: FinderPlan, verbose: int) -> list[float]:
+def _sweep(plan: FinderPlan, verbose: int | str) -> list[float]:
     """Train ``plan.steps`` batches at growing rates (stopping once the loss diverges);
     each batch's loss."""
     from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
@@ -225,12 +226,8 @@ def finder_lines(report: dict[str, Any]) -> list[str]:
 
 
 def _plot(rates, losses, smoothed, reading: Reading, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig = new_figure(figsize=(8, 5))
+    ax = fig.subplots()
     ax.plot(rates, losses, alpha=0.3, label="batch loss")
     ax.plot(rates, smoothed, label="smoothed")
     suggestion = reading.suggestion
@@ -245,6 +242,4 @@ def _plot(rates, losses, smoothed, reading: Reading, path: Path) -> None:
     ax.legend()
     ax.set_title("learning-rate finder" + ("" if reading.valley else ": no usable valley"))
     fig.tight_layout()
-    with atomic_write(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
+    save_figure(fig, path)
