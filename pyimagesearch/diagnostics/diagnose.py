@@ -51,6 +51,7 @@ class Diagnosis:
     labels: np.ndarray  # (N,)
     paths: list[str]
     label_names: list[str]
+    note: str | None = None  # a model on features: whether stored features were used
 
     @property
     def predicted(self) -> np.ndarray:
@@ -95,17 +96,24 @@ def predict_split(
     batch_size: int = default("EVAL_BATCH_SIZE"),
     progress: bool = False,
 ) -> Diagnosis:  # fmt: skip
-    """One batched pass of ``classifier`` over a builder split."""
+    """One batched pass of ``classifier`` over a builder split; the baseline of a model on
+    features from the stored features of the split's images where they match (``note``
+    says whether: :mod:`pyimagesearch.evaluation.stored_features`)."""
+    from pyimagesearch.evaluation.stored_features import match_stored_features, predict_stored
     from pyimagesearch.evaluation.tencrop import predict_baseline, predict_tencrop
 
-    predict = predict_tencrop if tencrop else predict_baseline
     with open_hdf5(db_path, "images") as db:
         names = read_label_names(db) or classifier.label_names
         require_same_classes(classifier, names, db_path)
-        probs = predict(classifier, db["images"], batch_size=batch_size, progress=progress)
+        stored, note = (None, None) if tencrop else match_stored_features(classifier, db)
+        if stored is not None:
+            probs = predict_stored(classifier, stored, progress)
+        else:
+            predict = predict_tencrop if tencrop else predict_baseline
+            probs = predict(classifier, db["images"], batch_size=batch_size, progress=progress)
         labels = np.asarray(db["labels"][:], dtype=np.int64)
         paths = [str(p) for p in read_paths(db)] or [f"row {i}" for i in range(len(labels))]
-    return Diagnosis(probs, labels, paths, names)
+    return Diagnosis(probs, labels, paths, names, note)
 
 
 def write_diagnosis(
@@ -225,10 +233,15 @@ def run_diagnosis(
     db_path = cfg.split_path(split)
     folder = Path(output or cfg.output_path(f"diagnosis_{split}"))
     check_writable({"--output": folder / "diagnosis.json"})
-    classifier = load_classifier(model_path or cfg.MODEL_PATH)
+    classifier = load_classifier(model_path or cfg.MODEL_PATH,
+                                 backbone_batch=cfg.get("EVAL_BACKBONE_BATCH"))  # fmt: skip
     diagnosis = predict_split(classifier, db_path, tencrop, cfg.get("EVAL_BATCH_SIZE"),
                               progress)  # fmt: skip
+    if diagnosis.note:
+        print(f"[INFO] {diagnosis.note}")
     report = write_diagnosis(diagnosis, db_path, folder, cfg.get("DIAGNOSE_TOP"))
     report.update(model=str(model_path or cfg.MODEL_PATH), split=split, tencrop=tencrop)
+    if diagnosis.note:
+        report["notes"] = [diagnosis.note]
     write_json(report["report_path"], {k: v for k, v in report.items() if k != "report_path"})
     return report

@@ -14,6 +14,7 @@ from typing import Any
 
 from pyimagesearch.config import Config
 from pyimagesearch.errors import DatasetError
+from pyimagesearch.evaluation.stored_features import match_stored_features
 from pyimagesearch.evaluation.tencrop import check_fit, evaluate_model
 from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names
 from pyimagesearch.models.classifiers import load_classifier, require_same_classes
@@ -33,7 +34,9 @@ def run_evaluation(
     """Evaluate any trained model on ``TEST_HDF5``; write ``evaluation.json``.
 
     The model, its record and the test set (image size, classes) are checked, and the
-    output folder tried, before the model is loaded.
+    output folder tried, before the model is loaded. A model on features takes its
+    baseline from the stored features of the test images where they match (one [INFO]
+    line says whether, and if not why: :mod:`pyimagesearch.evaluation.stored_features`).
     """
     path = Path(model_path or cfg.MODEL_PATH)
     if not path.is_file():
@@ -45,12 +48,14 @@ def run_evaluation(
         test_shape = tuple(int(v) for v in db["images"].shape[1:3])
         test_names = read_label_names(db)
     notes = check_fit(record, test_shape) if record else []
-    classifier = load_classifier(path)
+    classifier = load_classifier(path, backbone_batch=cfg.get("EVAL_BACKBONE_BATCH"))
     require_same_classes(classifier, test_names, "the test set")
-    for note in notes:
-        print(f"[INFO] {note}")
     with open_hdf5(cfg.TEST_HDF5, "images") as db:
-        report = evaluate_model(classifier, db, cfg.get("EVAL_BATCH_SIZE"), progress)
+        stored, stored_note = match_stored_features(classifier, db)
+        notes += [stored_note] if stored_note else []
+        for note in notes:
+            print(f"[INFO] {note}")
+        report = evaluate_model(classifier, db, cfg.get("EVAL_BATCH_SIZE"), progress, stored)
     report.update(
         model_path=str(path),
         model_kind=classifier.kind,

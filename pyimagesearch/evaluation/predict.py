@@ -96,7 +96,9 @@ def run_prediction(
             f"test image folder not found: {cfg.TEST_IMAGES_PATH} (check TEST_IMAGES_PATH, "
             "or pass --images DIR)"
         )
-    classifier = load_classifier(model_path, weights=weights)
+    classifier = load_classifier(
+        model_path, weights=weights, backbone_batch=cfg.get("EVAL_BACKBONE_BATCH")
+    )
     names = classifier.label_names
     positive = cfg.get("POSITIVE_CLASS")
     if len(names) != 2:

@@ -5,7 +5,10 @@ and their mirrors, probabilities averaged per image. The model's own preprocessi
 subtraction, a backbone's ``preprocess_input``, features and a classifier on them) comes
 from its record (:mod:`pyimagesearch.models`). Crops of many images go through one call,
 never one image at a time, and the next chunk is read and prepared on a background thread
-while the model predicts the current one.
+while the model predicts the current one (a model on features then runs its backbone over
+slices of the chunk: memory stays flat). The baseline of a model on features takes the
+features ``extract_features.py`` stored of the same images where they match
+(:mod:`pyimagesearch.evaluation.stored_features`).
 
 Example (not run by the tests: needs a trained model and the builder's test split):
     >>> classifier = load_classifier("output/alexnet_dogs_vs_cats.keras")     # doctest: +SKIP
@@ -27,6 +30,7 @@ import numpy as np
 from pyimagesearch.config import setting
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.evaluation.ranked import ranked_accuracy
+from pyimagesearch.evaluation.stored_features import StoredFeatures, predict_stored
 from pyimagesearch.io.hdf5_dataset import read_label_names, read_rows
 from pyimagesearch.models.classifiers import Classifier
 from pyimagesearch.utils.progress import progress_bar
@@ -112,45 +116,63 @@ def evaluate_model(
     db: h5py.File,
     batch_size: int = DEFAULT_EVAL_BATCH_SIZE,
     progress: bool = False,
+    stored: StoredFeatures | None = None,
 ) -> dict[str, Any]:
-    """Baseline and 10-crop accuracy, rank-5 with more than 5 classes, per-class reports."""
-    from sklearn.metrics import classification_report, log_loss
+    """Baseline and 10-crop accuracy, rank-5 with more than 5 classes, per-class reports.
 
+    With ``stored`` (a model on features: :func:`match_stored_features`), the baseline
+    classifies the stored features of ``db``'s images instead of running the backbone."""
     labels = np.asarray(db["labels"][:], dtype=np.int64)
     names = read_label_names(db) or classifier.label_names
-    classes = len(names)
     images = db["images"]
-    report: dict[str, Any] = {"n_images": len(labels), "classes": classes, "label_names": names}
+    report: dict[str, Any] = {"n_images": len(labels), "classes": len(names), "label_names": names}
+    passes = {
+        "baseline": (lambda: predict_stored(classifier, stored, progress))
+        if stored is not None
+        else (lambda: predict_baseline(classifier, images, batch_size, progress)),
+        "tencrop": lambda: predict_tencrop(classifier, images, batch_size, progress),
+    }
     correct = {}
-    for name, fn in (("baseline", predict_baseline), ("tencrop", predict_tencrop)):
+    for name, predict in passes.items():
         started = time.perf_counter()
-        probs = fn(classifier, images, batch_size=batch_size, progress=progress)
+        probs = predict()
         report[f"{name}_seconds"] = time.perf_counter() - started
-        if probs.shape[1] != classes:
-            raise DatasetError(
-                f"the model predicts {probs.shape[1]} classes but the test set has {classes}"
-            )
-        report[f"{name}_rank1"] = ranked_accuracy(probs, labels, k=1)
-        if classes > 5:
-            report[f"{name}_rank5"] = ranked_accuracy(probs, labels, k=5)
-        report[f"{name}_log_loss"] = float(
-            log_loss(labels, np.clip(probs, 1e-7, 1.0), labels=list(range(classes)))
-        )
-        predicted = probs.argmax(axis=1)
-        correct[name] = predicted == labels
-        kwargs = {"labels": list(range(classes)), "target_names": names, "zero_division": 0}
-        report[f"{name}_per_class"] = classification_report(
-            labels, predicted, output_dict=True, **kwargs
-        )
-        report[f"{name}_report_text"] = classification_report(labels, predicted, **kwargs)
-    if classes <= 5:
-        report["rank5_note"] = f"rank-5 is not reported: there are only {classes} classes"
+        report.update(_pass_report(name, probs, labels, names))
+        correct[name] = probs.argmax(axis=1) == labels
+    if len(names) <= 5:
+        report["rank5_note"] = f"rank-5 is not reported: there are only {len(names)} classes"
     # the paired view: a difference of a few images on a small test set is noise
     report["tencrop_fixed"] = int((correct["tencrop"] & ~correct["baseline"]).sum())
     report["tencrop_broke"] = int((correct["baseline"] & ~correct["tencrop"]).sum())
     report["tencrop_vs_baseline_time"] = report["tencrop_seconds"] / max(
         report["baseline_seconds"], 1e-9
     )
+    return report
+
+
+def _pass_report(
+    name: str, probs: np.ndarray, labels: np.ndarray, names: list[str]
+) -> dict[str, Any]:
+    """Ranked accuracy, log loss and the per-class report of one pass's probabilities."""
+    from sklearn.metrics import classification_report, log_loss
+
+    classes = len(names)
+    if probs.shape[1] != classes:
+        raise DatasetError(
+            f"the model predicts {probs.shape[1]} classes but the test set has {classes}"
+        )
+    report: dict[str, Any] = {f"{name}_rank1": ranked_accuracy(probs, labels, k=1)}
+    if classes > 5:
+        report[f"{name}_rank5"] = ranked_accuracy(probs, labels, k=5)
+    report[f"{name}_log_loss"] = float(
+        log_loss(labels, np.clip(probs, 1e-7, 1.0), labels=list(range(classes)))
+    )
+    predicted = probs.argmax(axis=1)
+    kwargs = {"labels": list(range(classes)), "target_names": names, "zero_division": 0}
+    report[f"{name}_per_class"] = classification_report(
+        labels, predicted, output_dict=True, **kwargs
+    )
+    report[f"{name}_report_text"] = classification_report(labels, predicted, **kwargs)
     return report
 
 

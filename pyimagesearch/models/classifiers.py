@@ -15,7 +15,10 @@ was trained on (``image_size``, aspect-aware, as the builder stores them), then 
 the network input (baseline) or cut into 10 crops whose probabilities are averaged
 (10-crop; for a model on features, the 10 crops' features are classified and averaged).
 Work is split in two so callers can overlap it: ``*_inputs`` (CPU: resize, crop, mean) and
-``predict_prepared`` (the network).
+``predict_prepared`` (the network). A model on features runs its backbone over at most
+``backbone_batch`` images at a time (:func:`backbone_batch_for`), however many inputs it
+is given, so that the memory of a call does not grow with them; features already computed
+go straight to :meth:`FeatureClassifier.classify`.
 
 Loading is safe by default: the model file must match the sha256 in its record, Keras
 models load with ``safe_mode``, and scikit-learn models come from ``skops`` files.
@@ -35,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from pyimagesearch.config import default
 from pyimagesearch.errors import DatasetError, PyImageSearchError
 from pyimagesearch.models.record import file_sha256, read_record
 from pyimagesearch.preprocessing.aspect_aware_preprocessor import AspectAwarePreprocessor
@@ -42,6 +46,22 @@ from pyimagesearch.preprocessing.crop_preprocessor import CropPreprocessor
 from pyimagesearch.preprocessing.simple_preprocessor import SimplePreprocessor
 
 KINDS = ("network", "alexnet", "fine_tuned", "logreg", "head")  # "alexnet": older records
+# A backbone call of a model on features takes as many images as make this many pixels when
+# EVAL_BACKBONE_BATCH is None: 8 at 224x224 (MobileNetV2: about 16 MB of memory an image).
+BACKBONE_BATCH_PIXELS = 8 * 224 * 224
+
+
+def backbone_batch_for(side: int, batch: int | None = default("EVAL_BACKBONE_BATCH")) -> int:
+    """Images per backbone call at input ``side``: ``batch``, or (None) as many as make
+    :data:`BACKBONE_BATCH_PIXELS`.
+
+    Example:
+        >>> backbone_batch_for(224), backbone_batch_for(32), backbone_batch_for(299)
+        (8, 392, 4)
+        >>> backbone_batch_for(224, 64)
+        64
+    """
+    return int(batch) if batch is not None else max(1, BACKBONE_BATCH_PIXELS // (side * side))
 
 
 class ModelError(PyImageSearchError):
@@ -170,15 +190,23 @@ class NetworkClassifier(Classifier):
 
 
 class FeatureClassifier(Classifier):
-    """A classifier on pooled backbone features (several backbones: fused features)."""
+    """A classifier on pooled backbone features (several backbones: fused features); each
+    backbone sees at most ``backbone_batch`` images a call (None: :func:`backbone_batch_for`)."""
 
-    def __init__(self, path: Path, record: dict[str, Any], weights: Any = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        record: dict[str, Any],
+        weights: Any = None,
+        backbone_batch: int | None = default("EVAL_BACKBONE_BATCH"),
+    ) -> None:
         super().__init__(path, record)
         self.kind = record["kind"]
         self.backbones = [dict(b) for b in record["backbones"]]
         if weights is not None:  # the same weights file, moved
             for backbone in self.backbones:
                 backbone["weights"] = weights
+        self.backbone_batch = backbone_batch
         self._extractors = None
         self.model = _load_skops(path) if self.kind == "logreg" else _load_keras(path)
 
@@ -194,17 +222,34 @@ class FeatureClassifier(Classifier):
         return self._extractors
 
     def features(self, inputs: np.ndarray) -> np.ndarray:
+        """The (fused) features of network-size uint8 ``inputs``, each backbone over
+        slices of at most its ``backbone_batch`` images (resized to its side slice by slice)."""
         from pyimagesearch.data.sources import resize_batch
 
-        columns = [fx.features(resize_batch(inputs, fx.image_size)) for fx in self.extractors]
+        columns = []
+        for fx in self.extractors:
+            step = backbone_batch_for(fx.image_size, self.backbone_batch)
+            out = np.empty((len(inputs), fx.feature_dim), np.float32)
+            for lo in range(0, len(inputs), step):
+                out[lo : lo + step] = fx.features(
+                    resize_batch(inputs[lo : lo + step], fx.image_size)
+                )
+            columns.append(out)
         return np.concatenate(columns, axis=1)
 
-    def predict_prepared(self, x: np.ndarray) -> np.ndarray:
+    def classify(self, features: np.ndarray) -> np.ndarray:
+        """``(N, classes)`` float32 probabilities of (fused) feature rows, as stored by
+        ``extract_features.py`` or given by :meth:`features`."""
         from pyimagesearch.features.classifiers import predict_proba
 
+        if len(features) == 0:
+            return np.empty((0, len(self.label_names)), np.float32)
+        return predict_proba(self.model, features).astype(np.float32)
+
+    def predict_prepared(self, x: np.ndarray) -> np.ndarray:
         if len(x) == 0:
             return np.empty((0, len(self.label_names)), np.float32)
-        return predict_proba(self.model, self.features(x)).astype(np.float32)
+        return self.classify(self.features(x))
 
 
 def _load_skops(path: Path):
@@ -232,7 +277,10 @@ def check_integrity(path: Path, record: dict[str, Any]) -> None:
 
 
 def load_classifier(
-    path: str | os.PathLike[str], weights: Any = None, verify: bool = True
+    path: str | os.PathLike[str],
+    weights: Any = None,
+    verify: bool = True,
+    backbone_batch: int | None = default("EVAL_BACKBONE_BATCH"),
 ) -> Classifier:
     """The trained model at ``path`` as a :class:`Classifier`, from its record.
 
@@ -241,6 +289,8 @@ def load_classifier(
         weights: for a model on features, replaces the recorded backbone weights (the same
             file moved elsewhere).
         verify: check the file's sha256 against the record (on by default).
+        backbone_batch: for a model on features, the most images of one backbone call
+            (``EVAL_BACKBONE_BATCH``; None: :func:`backbone_batch_for` its input side).
 
     Raises:
         ModelError: no file, no record, a pickle, a swapped or damaged file.
@@ -265,7 +315,7 @@ def load_classifier(
     if verify:
         check_integrity(path, record)
     if kind in ("logreg", "head"):
-        return FeatureClassifier(path, record, weights)
+        return FeatureClassifier(path, record, weights, backbone_batch)
     return NetworkClassifier(path, record)
 
 
