@@ -1,6 +1,6 @@
-"""What the benchmarks share: the best of several timings, per-epoch wall times of
-``model.fit``, the models that time feeding (a trivial one and AlexNet), and the build
-settings of the shared Kaggle sample.
+"""What the benchmarks share: the best of several timings, the peak memory of a script,
+per-epoch wall times of ``model.fit``, the models that time feeding (a trivial one and
+AlexNet), and the build settings of the shared Kaggle sample.
 
 Imported by the benchmark scripts (run as ``python benchmarks/NAME.py``, so this folder
 is on ``sys.path``).
@@ -9,6 +9,8 @@ is on ``sys.path``).
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +20,17 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO.parent / "shared"))
 SAMPLE = SHARED / "data" / "dogs-vs-cats-sample" / "train"
 WEIGHTS = SHARED / "weights" / "mobilenet_v2_backbone.weights.h5"
+
+
+def peak_rss_mb(args: list[str], log: Path) -> float:
+    """Run ``python ARGS...`` in the repository (output appended to ``log``); the peak
+    resident memory of that process in MB (10^6 bytes), read with ``os.wait4``."""
+    with open(log, "a") as out:
+        process = subprocess.Popen([sys.executable, *args], cwd=REPO, stdout=out, stderr=out)
+        _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        sys.exit(f"{args[0]} failed; see {log}")
+    return usage.ru_maxrss * 1024 / 1e6  # ru_maxrss: KiB on Linux
 
 
 def best_seconds(fn: Callable[[], Any], rounds: int = 3) -> float:

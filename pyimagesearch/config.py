@@ -399,7 +399,7 @@ _group(
     ("WORKERS", POSITIVE, None, "loader threads of training; None: min(8, cores)"),
     ("STRATEGY", Str(("mirrored", "multi_worker")), None, "distribution: 'mirrored' (every visible GPU of this machine), 'multi_worker' (several machines, each started with its TF_CONFIG); None: one device"),
     ("EVAL_BATCH_SIZE", POSITIVE, 256, "network inputs per predict call in evaluate.py"),
-    ("EVAL_BACKBONE_BATCH", POSITIVE, None, "most images of one backbone call of a model on features (logistic regression, head) in evaluate.py, diagnose.py and predict.py: a call's memory grows with it (MobileNetV2 at 224 px: about 16 MB an image); None: as many as make 8 images of 224x224 (392 at 32 px)"),
+    ("EVAL_BACKBONE_BATCH", POSITIVE, None, "most images of one backbone call of a model on features (logistic regression, head) in evaluate.py, diagnose.py and predict.py: a call's memory grows with it (MobileNetV2 at 224 px on a CPU: about 19 MB an image); None: as many as make 4 images of 224x224 (196 at 32 px); on a GPU, larger calls (e.g. 256) use it better"),
     ("MEAN_IN_MODEL", Bool(), True, "subtract the mean inside the model: uint8 batches, the fastest feeding measured (CPU and GPU); False: float32 batches, mean subtracted by the loader"),
 )
 _group(

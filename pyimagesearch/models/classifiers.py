@@ -47,8 +47,11 @@ from pyimagesearch.preprocessing.simple_preprocessor import SimplePreprocessor
 
 KINDS = ("network", "alexnet", "fine_tuned", "logreg", "head")  # "alexnet": older records
 # A backbone call of a model on features takes as many images as make this many pixels when
-# EVAL_BACKBONE_BATCH is None: 8 at 224x224 (MobileNetV2: about 16 MB of memory an image).
-BACKBONE_BATCH_PIXELS = 8 * 224 * 224
+# EVAL_BACKBONE_BATCH is None: 4 at 224x224. MobileNetV2 takes about 19 MB an image at 224
+# px on a CPU, over the 720 MB of TensorFlow and the model: evaluate.py then peaks near
+# 0.95 GB whatever the test set (8 an image: 1.01 GB; 256, as before: 4-6 GB), at the
+# rate of larger calls (docs/PERFORMANCE.md).
+BACKBONE_BATCH_PIXELS = 4 * 224 * 224
 
 
 def backbone_batch_for(side: int, batch: int | None = default("EVAL_BACKBONE_BATCH")) -> int:
@@ -57,7 +60,7 @@ def backbone_batch_for(side: int, batch: int | None = default("EVAL_BACKBONE_BAT
 
     Example:
         >>> backbone_batch_for(224), backbone_batch_for(32), backbone_batch_for(299)
-        (8, 392, 4)
+        (4, 196, 2)
         >>> backbone_batch_for(224, 64)
         64
     """
