@@ -67,9 +67,26 @@ def load_script_config(
     args: argparse.Namespace, required: Iterable[str] = (), **flags: Any
 ) -> Config:
     """The config of ``--config`` with ``--set`` overrides, then the script's own flags
-    (None: not given), all checked against the settings table before any work starts."""
+    (None: not given), all checked against the settings table before any work starts.
+    Where neither sets ``OUTPUT_PATH``, one line says which folder it is."""
     cfg = load_config(args.config, overrides=args.set).with_flags(**flags)
-    return cfg.require(required)
+    cfg.require(required)
+    if cfg.cwd_output:
+        print(output_path_line(cfg))
+    return cfg
+
+
+def output_path_line(cfg: Config) -> str:
+    """What a script prints when ``OUTPUT_PATH`` is the working folder's ``output/``
+    because neither the config nor ``--set`` names one (the run folders go there).
+
+    >>> print(output_path_line(Config({"OUTPUT_PATH": "/home/me/output"})))
+    ... # doctest: +ELLIPSIS
+    [INFO] no --config: OUTPUT_PATH is /home/me/output (the working folder's output/; ...)
+    """
+    why = f"{display_path(cfg.source)} sets no OUTPUT_PATH" if cfg.source else "no --config"
+    return (f"[INFO] {why}: OUTPUT_PATH is {cfg.get('OUTPUT_PATH')} (the working folder's "
+            "output/; choose another with --set OUTPUT_PATH=DIR)")  # fmt: skip
 
 
 def os_error_line(exc: OSError) -> str:

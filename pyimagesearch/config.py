@@ -473,6 +473,46 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in _TABLE}
 SPLIT_SETTINGS: dict[str, str] = {"train": "TRAIN_HDF5", "val": "VAL_HDF5", "test": "TEST_HDF5"}
 # kept for callers that only want the meanings
 KNOWN_SETTINGS: dict[str, str] = {s.name: s.help for s in _TABLE}
+# What decides the images a build's files hold: the builder's settings but where its files
+# go and how it ran. The builder records their values in the files, so that a later run
+# shows the data as it was built, not the current config's values.
+DATA_SETTINGS: tuple[str, ...] = tuple(
+    s.name for s in _TABLE
+    if s.group == "build_dataset.py" and s.name not in (
+        *SPLIT_SETTINGS.values(), "DATASET_MEAN", "OUTPUT_PATH", "BUILD_WORKERS",
+        "BUFFER_SIZE", "OVERWRITE")
+)  # fmt: skip
+# Kinds of run (run.json's "script") that read the groups of other scripts, besides the
+# groups whose titles name their own script; and those that read the builder's files.
+_ALSO_READS = {
+    "find_lr": ("train.py",),
+    "fine_tune": ("extract_features.py",),
+    "search": ("train.py", "train_logreg.py"),
+    "search_trial": ("train.py", "train_logreg.py"),
+}
+_READ_SPLITS = {"train", "train_alexnet", "find_lr", "evaluate", "fine_tune", "diagnose", "cam",
+                "show_batch", "search", "search_trial"}  # fmt: skip
+_EVERY_RUN = ("OUTPUT_PATH", "RANDOM_SEED")
+
+
+def run_settings(kind: str) -> list[str]:
+    """The settings a kind of run reads (``"train_logreg"``, ``"evaluate"``, ...), in table
+    order: the groups whose titles name its script (or that it also reads), the builder's
+    files where it reads them, ``OUTPUT_PATH`` and ``RANDOM_SEED``; every setting for a
+    kind the table does not know.
+
+    >>> "NETWORK" in run_settings("train"), "NETWORK" in run_settings("train_logreg")
+    (True, False)
+    >>> "LOGREG_C_GRID" in run_settings("train_logreg"), len(run_settings("?")) == len(SETTINGS)
+    (True, True)
+    """
+    scripts = {f"{kind}.py", *_ALSO_READS.get(kind, ())}
+    groups = {s.group for s in _TABLE if scripts & set(s.group.split(" / "))}
+    if not groups:
+        return list(SETTINGS)
+    files = (*SPLIT_SETTINGS.values(), "DATASET_MEAN") if kind in _READ_SPLITS else ()
+    return [s.name for s in _TABLE
+            if s.group in groups or s.name in (*files, *_EVERY_RUN)]  # fmt: skip
 
 
 class UnknownSettingError(LookupError):
@@ -538,6 +578,21 @@ def validate(name: str, value: Any, source: str = "the config") -> Any:
 
 
 # -- the config object -------------------------------------------------------------------------
+def plain(value: Any) -> Any:
+    """A setting's value in JSON-friendly types (tuples as lists, other objects as text).
+
+    >>> plain({"zoom_range": (0.1, 0.2), "seed": np.int64(3)})
+    {'zoom_range': [0.1, 0.2], 'seed': '3'}
+    """
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
 class Config:
     """Read-only view of a config's settings, falling back to the table's defaults.
 
@@ -557,10 +612,14 @@ class Config:
     pyimagesearch.config.UnknownSettingError: no setting is called 'EPOCH' in the table of pyimagesearch/config.py; did you mean EPOCHS?
     """
 
-    def __init__(self, settings: Mapping[str, Any], source: Path | None = None) -> None:
+    def __init__(
+        self, settings: Mapping[str, Any], source: Path | None = None, cwd_output: bool = False
+    ) -> None:
         checked = {name: validate(name, value) for name, value in settings.items()}
         object.__setattr__(self, "_settings", checked)
         object.__setattr__(self, "source", source)
+        # OUTPUT_PATH set by neither the config nor --set: output/ in the working folder
+        object.__setattr__(self, "cwd_output", cwd_output)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -605,7 +664,7 @@ class Config:
         merged = dict(self._settings)
         for name, value in overrides.items():
             merged[name] = validate(name, value, "the command line")
-        return Config(merged, self.source)
+        return Config(merged, self.source, self.cwd_output and "OUTPUT_PATH" not in overrides)
 
     def with_flags(self, **flags: Any) -> Config:
         """:meth:`replace` with the flags that were given (None: not given, ignored)."""
@@ -623,16 +682,6 @@ class Config:
 
     def snapshot(self) -> dict[str, Any]:
         """The settings as used, in JSON-friendly values, with the config file's path."""
-
-        def plain(value: Any) -> Any:
-            if isinstance(value, Mapping):
-                return {str(k): plain(v) for k, v in value.items()}
-            if isinstance(value, list | tuple):
-                return [plain(v) for v in value]
-            if isinstance(value, str | int | float | bool) or value is None:
-                return value
-            return str(value)
-
         return {"source": str(self.source) if self.source else None, **plain(self._settings)}
 
     def path_list(self, name: str) -> list[str] | None:
@@ -817,9 +866,10 @@ def load_config(
         for name, value in pairs:
             settings[name] = validate(name, value, "--set")
     check_settings({k: v for k, v in settings.items() if k in SETTINGS}, required, source)
-    if settings.get("OUTPUT_PATH") is None:
+    cwd_output = settings.get("OUTPUT_PATH") is None
+    if cwd_output:
         settings["OUTPUT_PATH"] = str(Path.cwd() / DEFAULT_OUTPUT_PATH)
-    return Config(settings, config_file)
+    return Config(settings, config_file, cwd_output)
 
 
 def load_optional_config(

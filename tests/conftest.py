@@ -1,7 +1,9 @@
-"""Shared fixtures: where ../shared is, small synthetic datasets, quiet TensorFlow."""
+"""Shared fixtures: where ../shared is, small synthetic datasets, quiet TensorFlow, and
+the check that no test writes into the repository's own ``output/`` or ``datasets/``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -14,6 +16,42 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("PYIMAGESEARCH_SHARED", REPO_ROOT.parent / "shared"))
 KAGGLE_SAMPLE = SHARED_DIR / "data" / "dogs-vs-cats-sample" / "train"
 MOBILENET_WEIGHTS = SHARED_DIR / "weights" / "mobilenet_v2_backbone.weights.h5"
+# The user's own results and data: tests write only into their temporary folders.
+GUARDED = (REPO_ROOT / "output", REPO_ROOT / "datasets")
+
+
+def folder_state(folders: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
+    """Every entry under ``folders`` (missing folders: none) as path -> (size, mtime)."""
+    state = {}
+    for folder in folders:
+        for path in [folder, *folder.rglob("*")] if folder.exists() else []:
+            with contextlib.suppress(FileNotFoundError):  # removed while we looked
+                stat = path.lstat()
+                state[str(path)] = (stat.st_size, stat.st_mtime_ns)
+    return state
+
+
+def changed_entries(before: dict, after: dict) -> list[str]:
+    """The paths added, removed or changed between two :func:`folder_state`."""
+    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repository_output_untouched():
+    """Fail the test run when a test wrote into the repository's ``output/`` or
+    ``datasets/`` (each pytest-xdist worker compares what it saw at its start with its
+    end, so a write is caught by the worker that made it)."""
+    folders = (*GUARDED, Path.cwd() / "output")  # a script without --config writes there
+    before = folder_state(folders)
+    yield
+    changed = changed_entries(before, folder_state(folders))
+    if changed:
+        shown = "\n  ".join(changed[:20]) + ("\n  ..." if len(changed) > 20 else "")
+        pytest.fail(
+            "tests wrote into the repository's own output/ or datasets/ (pass OUTPUT_PATH or "
+            f"a config in tmp_path to every script a test runs):\n  {shown}",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -18,14 +18,17 @@ def write_features(
     label_names: Sequence[str] = ("cat", "dog"),
     backbone: str = "Fake",
     splits: np.ndarray | None = None,
+    attrs: dict | None = None,
 ) -> Path:
+    """A features file as extract_features.py writes it (``attrs``: more attributes, e.g.
+    the build id and settings of the splits the features came from)."""
     writer = HDF5DatasetWriter(
         features.shape,
         path,
         data_key="features",
         buffer_size=16,
         overwrite=True,
-        attrs={"backbone": backbone, "image_size": 32, "weights": "none"},
+        attrs={"backbone": backbone, "image_size": 32, "weights": "none", **(attrs or {})},
     )
     writer.store_class_labels(label_names)
     writer.add(features.astype(np.float32), labels, paths=paths)
@@ -121,3 +124,9 @@ class RecordedBars:
 
     def labels(self) -> list[str]:
         return [bar.label for bar in self.bars if bar.enabled]
+
+
+def output_in(folder: Path) -> list[str]:
+    """``--set OUTPUT_PATH=folder``, for a script a test runs without a config: its run
+    folders go there, not into the working folder's (the repository's) output/."""
+    return ["--set", f"OUTPUT_PATH={folder}"]

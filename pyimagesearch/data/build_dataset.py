@@ -21,6 +21,7 @@ Example (not run by the tests: needs the Kaggle photos):
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -32,9 +33,11 @@ from typing import Any
 import numpy as np
 
 from pyimagesearch.config import (
+    DATA_SETTINGS,
     SPLIT_SETTINGS,
     Config,
     missing_settings_error,
+    plain,
     setting,
     validate,
 )
@@ -44,6 +47,7 @@ from pyimagesearch.data.split_writer import SplitReport, build_split
 from pyimagesearch.data.splits import stratified_split
 from pyimagesearch.errors import ConfigError, DatasetError, OutputError
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
+from pyimagesearch.io.split_files import BUILD_SETTINGS
 from pyimagesearch.parallel.workers import resolve_workers
 from pyimagesearch.utils.atomic import check_free_space, check_writable, partial_path
 from pyimagesearch.utils.display import display_path
@@ -83,6 +87,7 @@ class BuildPlan:
     buffer_size: int
     resize: str
     overwrite: bool
+    settings: dict[str, Any]  # DATA_SETTINGS as used (--set applied), recorded in the files
 
     @property
     def label_names(self) -> list[str]:
@@ -142,6 +147,7 @@ def plan_build(cfg: Config, overwrite: bool | None = None) -> BuildPlan:
         buffer_size=cfg.get("BUFFER_SIZE"),
         resize=cfg.get("RESIZE"),
         overwrite=overwrite,
+        settings={name: plain(cfg.get(name)) for name in DATA_SETTINGS},
     )
 
 
@@ -355,11 +361,13 @@ def write_splits(
 ) -> tuple[dict[str, SplitReport], dict[str, Any]]:
     """Write the splits and the mean (under ``.partial`` names), then publish the four
     together; on any failure (or Ctrl-C) publish nothing. The splits' reports and the
-    mean as written (``R``, ``G``, ``B``, ``build_id``)."""
+    mean as written (``R``, ``G``, ``B``, ``build_id``). Each split file records the
+    build's id and settings (``BUILD_SETTINGS``, JSON text)."""
     attrs = {
         "label_source": plan.listing.label_source,
         "images_path": display_path(plan.images_path),
         "build_id": build_id,
+        BUILD_SETTINGS: json.dumps(plan.settings),
     }
     split_reports: dict[str, SplitReport] = {}
     mean: dict[str, Any] = {}
@@ -417,11 +425,13 @@ def build_report(
     mean: dict[str, Any],
     elapsed: float,
 ) -> dict[str, Any]:
-    """The build report (``build_report.json``): the classes, the mean, the totals, every
-    file passed over with its reason, and each split's report and source."""
+    """The build report (``build_report.json``): the build's settings, the classes, the
+    mean, the totals, every file passed over with its reason, and each split's report and
+    source."""
     return {
         "images_path": display_path(plan.images_path),
         "build_id": build_id,
+        "settings": plan.settings,
         "label_source": plan.listing.label_source,
         "label_names": plan.label_names,
         "image_size": {"width": plan.image_size[0], "height": plan.image_size[1]},

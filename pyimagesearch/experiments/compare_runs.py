@@ -1,8 +1,11 @@
-"""Compare runs side by side: one row per run, the settings that differ, the key numbers.
+"""Compare runs side by side: one row per run, the key numbers, the settings that differ.
 
 A training run's row also holds the numbers of the evaluations of its model (its child
 runs: ``evaluate.py --run``), so AlexNet's baseline and 10-crop accuracy sit beside the
-logistic regression's.
+logistic regression's. The settings of the data are the build's, as the data's files
+recorded them (``run.json``'s ``data``), not the config's. The tables for people show
+the numbers as the scripts print them (rank-1 ``92.50%``) and cut long values short; the
+terminal's fits ``TERMINAL_WIDTH`` columns; the CSV keeps every column and value whole.
 
 Example (not run by the tests: needs run folders in output/runs):
     >>> rows, differing = compare_runs([find_run("output", "lr-3"), find_run("output")])
@@ -20,25 +23,91 @@ from pathlib import Path
 from typing import Any
 
 from pyimagesearch.config import SETTINGS
-from pyimagesearch.experiments.runs import children, children_index, run_info
+from pyimagesearch.experiments.runs import children, children_index, data_settings, run_info
 from pyimagesearch.utils.atomic import atomic_write, check_writable, refuse_existing
 from pyimagesearch.utils.reports import cell_text, read_json
 
-# (column, title) of the numbers shown for every run, after the differing settings.
+# (column, title) of the numbers shown for every run, the key ones first.
 NUMBER_COLUMNS = (
-    ("epochs", "epochs"),
-    ("best_val_loss", "best val loss"),
-    ("best_val_crossentropy", "best val cross-entropy"),
     ("baseline_rank1", "rank-1"),
     ("tencrop_rank1", "10-crop rank-1"),
-    ("baseline_rank5", "rank-5"),
-    ("tencrop_rank5", "10-crop rank-5"),
     ("log_loss", "log loss"),
     ("tencrop_log_loss", "10-crop log loss"),
+    ("baseline_rank5", "rank-5"),
+    ("tencrop_rank5", "10-crop rank-5"),
+    ("best_val_loss", "best val loss"),
+    ("best_val_crossentropy", "best val cross-entropy"),
+    ("epochs", "epochs"),
     ("seconds", "seconds"),
 )
 # Settings that differ between runs without making them different experiments.
 IGNORED_SETTINGS = {"source"}
+TERMINAL_WIDTH = 120  # the widest line of the printed table
+CELL_WIDTH = 24  # a setting's value longer than this is cut short (…) in tables for people
+NAME_WIDTH = 40  # the same for a run's or a model's name
+PERCENTAGES = ("rank1", "rank5", "accuracy")  # fractions the scripts print as 92.50%
+
+
+def number_text(key: str, value: Any) -> str:
+    """A key number as the scripts print it: ranks and accuracies as percentages, losses
+    to 4 decimals, seconds to 1.
+
+    >>> number_text("tencrop_rank1", 0.925), number_text("log_loss", 0.123456)
+    ('92.50%', '0.1235')
+    >>> number_text("seconds", 12.345), number_text("epochs", 5), number_text("log_loss", None)
+    ('12.3', '5', '')
+    """
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return cell_text(value)
+    if key.endswith(PERCENTAGES):
+        return f"{value * 100:.2f}%"
+    if key.endswith(("loss", "crossentropy")):
+        return f"{value:.4f}"
+    return f"{value:.1f}" if key == "seconds" else cell_text(value)
+
+
+def cut(text: str, width: int = CELL_WIDTH, middle: bool = False) -> str:
+    """``text`` cut to ``width`` characters with ``…`` at the end (``middle``: in the
+    middle, keeping a run's date-time and the end of its name).
+
+    >>> cut("20261126-041502-alexnet-lr3", 20, middle=True)
+    '20261126-0…exnet-lr3'
+    """
+    if len(text) <= width:
+        return text
+    if not middle:
+        return text[: width - 1] + "…"
+    head = width // 2
+    return text[:head] + "…" + text[len(text) - (width - head - 1) :]
+
+
+def setting_text(value: Any, width: int = CELL_WIDTH) -> str:
+    """A setting's value in a table for people: a dict or list without quotes and spaces,
+    cut to ``width``.
+
+    >>> setting_text({"rotation_range": 20, "zoom_range": 0.15, "horizontal_flip": True})
+    '{rotation_range:20,zoom…'
+    >>> setting_text(None)
+    'None'
+    """
+    if value is None:  # a value of its own: AUGMENTATION = None is no augmentation
+        return "None"
+    if isinstance(value, dict | list | tuple):
+        value = json.dumps(value, separators=(",", ":"), default=str).replace('"', "")
+    return cut(cell_text(value), width)
+
+
+def shown_text(column: str, value: Any) -> str:
+    """A cell of a table for people: a number as the scripts print it, a name or a
+    setting's value cut short."""
+    if column in NUMBERS:
+        return number_text(column, value)
+    if column in ("run", "model"):
+        return cut(cell_text(value), NAME_WIDTH, middle=column == "run")
+    return setting_text(value)
+
+
+NUMBERS = dict(NUMBER_COLUMNS)
 
 
 def run_numbers(folder: Path, index: dict[str, list[Path]] | None = None) -> dict[str, Any]:
@@ -74,11 +143,13 @@ def model_name(info: dict[str, Any], numbers: dict[str, Any]) -> str:
 
 
 def settings_of(folder: Path) -> dict[str, Any]:
-    """The run's settings, every known one (defaults where the config did not set it)."""
+    """The run's settings, every known one (defaults where the config did not set it),
+    those of its data as the data's build recorded them."""
     snapshot = read_json(folder / "config.json")
     output = str(snapshot.get("OUTPUT_PATH") or "output")
     full = {name: s.default_value(output) for name, s in SETTINGS.items()}
     full.update(snapshot)
+    full.update(data_settings(run_info(folder)))
     return full
 
 
@@ -128,36 +199,66 @@ def score_key(rows: Sequence[dict[str, Any]]) -> str:
     return "best_val_loss"
 
 
+def number_columns(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The numbers at least one run has (rank-5 only with more than 5 classes, ...)."""
+    return [k for k, _ in NUMBER_COLUMNS if any(r.get(k) is not None for r in rows)]
+
+
 def shown_columns(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> list[str]:
-    """The columns of a table for people: run, model, the differing settings, and the
-    numbers that at least one run has (rank-5 only with more than 5 classes, ...). The
-    CSV keeps every column, for programs."""
-    numbers = [k for k, _ in NUMBER_COLUMNS if any(r.get(k) is not None for r in rows)]
-    return ["run", "model", *differing, *numbers]
+    """The columns of a table for people: run, model, the numbers that at least one run
+    has, and the differing settings. The CSV keeps every column, for programs."""
+    return ["run", "model", *number_columns(rows), *differing]
 
 
-def table_lines(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> list[str]:
-    """The table as aligned text for the terminal."""
+def column_blocks(columns: Sequence[str], widths: dict[str, int], limit: int) -> list[list[str]]:
+    """``columns`` in blocks of at most ``limit`` characters (two between columns), each
+    block starting with the first column (the run), in order.
+
+    >>> column_blocks(["run", "a", "b", "c"], {"run": 10, "a": 50, "b": 50, "c": 5}, 120)
+    [['run', 'a', 'b'], ['run', 'c']]
+    """
+    blocks = [[columns[0]]]
+    used = widths[columns[0]]
+    for column in columns[1:]:
+        if used + 2 + widths[column] > limit and len(blocks[-1]) > 1:
+            blocks.append([columns[0]])
+            used = widths[columns[0]]
+        blocks[-1].append(column)
+        used += 2 + widths[column]
+    return blocks
+
+
+def table_lines(
+    rows: Sequence[dict[str, Any]], differing: Sequence[str], width: int = TERMINAL_WIDTH
+) -> list[str]:
+    """The table as aligned text for the terminal: the numbers as the scripts print them,
+    long values cut short, and columns that do not fit in ``width`` in further blocks
+    (each starting with the run), a blank line between two blocks."""
     columns = shown_columns(rows, differing)
-    titles = dict(NUMBER_COLUMNS)
-    cells = [[titles.get(c, c) for c in columns]]
-    cells += [[cell_text(row.get(c)) for c in columns] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-            for r in cells]  # fmt: skip
+    texts = {c: [NUMBERS.get(c, c), *(shown_text(c, row.get(c)) for row in rows)]
+             for c in columns}  # fmt: skip
+    widths = {c: max(map(len, texts[c])) for c in columns}
+    lines: list[str] = []
+    for block in column_blocks(columns, widths, width):
+        lines += [""] if lines else []
+        lines += ["  ".join(texts[c][i].ljust(widths[c]) for c in block).rstrip()
+                  for i in range(len(rows) + 1)]  # fmt: skip
+    if any(shown_text(c, r.get(c)).endswith("…") for c in differing for r in rows):
+        lines.append("(… cut short: comparison.csv has every value whole)")
+    return lines
 
 
 def markdown(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> str:
-    columns = shown_columns(rows, differing)
-    titles = dict(NUMBER_COLUMNS)
+    """The table in Markdown: run, model, the differing settings, the numbers."""
+    columns = ["run", "model", *differing, *number_columns(rows)]
 
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| " + " | ".join(cell(titles.get(c, c)) for c in columns) + " |",
+    lines = ["| " + " | ".join(cell(NUMBERS.get(c, c)) for c in columns) + " |",
              "|" + "|".join("---" for _ in columns) + "|"]  # fmt: skip
     lines += [
-        "| " + " | ".join(cell(cell_text(row.get(c))) for c in columns) + " |" for row in rows
+        "| " + " | ".join(cell(shown_text(c, row.get(c))) for c in columns) + " |" for row in rows
     ]
     return "\n".join(lines) + "\n"
 

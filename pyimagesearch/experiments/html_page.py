@@ -50,7 +50,9 @@ section{background:#fff;border:1px solid #dde1e7;border-radius:6px;margin:18px 0
 h2{font-size:18px;margin:14px 0 10px}
 h3{font-size:15px;margin:14px 0 6px}
 table{border-collapse:collapse;font-size:13px;margin:6px 0}
+.scroll{overflow-x:auto;max-width:100%}
 th,td{border-bottom:1px solid #e3e6eb;padding:4px 10px;text-align:left;vertical-align:top}
+th{overflow-wrap:anywhere;min-width:4em}
 th{background:#f0f2f5;font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.best td{background:#e8f5e9}
@@ -63,6 +65,10 @@ img{max-width:100%;height:auto;border:1px solid #e3e6eb}
 """
 
 
+class NumberText(str):
+    """A number written for people (``"92.50%"``): right-aligned in a table, as numbers are."""
+
+
 def esc(value: Any) -> str:
     """``value`` as text safe inside HTML elements and quoted attributes."""
     return html.escape(str(value), quote=True)
@@ -73,19 +79,25 @@ def table(
     rows: Iterable[Sequence[Any]],
     highlight: int | None = None,
 ) -> str:
-    """An HTML table; numbers right-aligned; row ``highlight`` marked."""
+    """An HTML table; numbers (and :class:`NumberText`) right-aligned; row ``highlight``
+    marked."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
     for index, row in enumerate(rows):
         cells = "".join(
             f'<td class="num">{esc(cell_text(v))}</td>'
-            if isinstance(v, int | float) and not isinstance(v, bool)
+            if isinstance(v, int | float | NumberText) and not isinstance(v, bool)
             else f"<td{LONG if len(cell_text(v)) > LONG_TEXT else ''}>{esc(cell_text(v))}</td>"
             for v in row
         )
         marked = ' class="best"' if index == highlight else ""
         body.append(f"<tr{marked}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def scrolling(html_table: str) -> str:
+    """A wide table that scrolls inside its section instead of widening the page."""
+    return f'<div class="scroll">{html_table}</div>'
 
 
 def key_values(values: Mapping[str, Any]) -> str:

@@ -16,20 +16,26 @@ Example (not run by the tests: needs a run folder in output/runs):
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pyimagesearch.config import SETTINGS
+from pyimagesearch.config import DATA_SETTINGS, SETTINGS, run_settings
 from pyimagesearch.experiments.compare_runs import (
     NUMBER_COLUMNS,
+    NUMBERS,
     compare_runs,
     model_name,
+    number_text,
     run_numbers,
     score_key,
+    setting_text,
     shown_columns,
+    shown_text,
 )
 from pyimagesearch.experiments.html_page import (
+    NumberText,
     Page,
     esc,
     figure_image,
@@ -37,6 +43,7 @@ from pyimagesearch.experiments.html_page import (
     key_values,
     paragraph,
     pre,
+    scrolling,
     table,
 )
 from pyimagesearch.experiments.runs import HISTORY_FILE, RUN_FILE, children, short_name
@@ -65,6 +72,35 @@ def newest_file(folders: Sequence[Path], name: str) -> Path | None:
     return None
 
 
+# The numbers the "Baseline vs 10-crop" section shows (not repeated among the key numbers).
+EVALUATION_NUMBERS = tuple(f"{name}_{number}" for name in ("baseline", "tencrop")
+                           for number in ("rank1", "rank5", "log_loss", "seconds"))  # fmt: skip
+
+
+def shown_number(key: str, value: Any) -> Any:
+    """A key number as the scripts print it (a right-aligned ``NumberText``), other values
+    as they are."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return NumberText(number_text(key, value))
+    return value
+
+
+def key_numbers(numbers: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's key numbers for its Summary, each once: not the time (a fact of the run),
+    not those of the "Baseline vs 10-crop" table, nor a copy of one of them (a
+    classifier's accuracy is its rank-1, its log loss the baseline's)."""
+    evaluated = numbers.get("baseline_rank1") is not None
+    skip = {"seconds", *(EVALUATION_NUMBERS if evaluated else ())}
+    copies = {"accuracy": "baseline_rank1", "log_loss": "baseline_log_loss"}
+    titles = {**NUMBERS, "baseline_log_loss": "baseline log loss"}
+    return {
+        titles.get(k, k.replace("_", " ")): shown_number(k, v)
+        for k, v in numbers.items()
+        if v is not None and k not in skip
+        and not (k in copies and numbers.get(copies[k]) == v and copies[k] in skip)
+    }  # fmt: skip
+
+
 def _summary_section(page: Page, folder: Path, info: dict[str, Any]) -> None:
     numbers = run_numbers(folder)
     facts = {
@@ -77,30 +113,59 @@ def _summary_section(page: Page, folder: Path, info: dict[str, Any]) -> None:
         "model file": info.get("model") or info.get("input_model"),
         "trained by run": info.get("parent"),
     }
-    titles = dict(NUMBER_COLUMNS)
-    titles["baseline_log_loss"] = "baseline log loss"
-    shown = {titles.get(k, k.replace("_", " ")): v for k, v in numbers.items() if v is not None}
+    shown = key_numbers(numbers)
     page.section(
         "Summary",
         key_values({k: v for k, v in facts.items() if v})
-        + "<h3>Key numbers</h3>"
-        + key_values(shown),
+        + ("<h3>Key numbers</h3>" + key_values(shown) if shown else ""),
     )
 
 
-def _config_section(page: Page, folder: Path) -> None:
+def _setting_rows(values: Mapping[str, Any], names: Sequence[str]) -> list[list[Any]]:
+    return [[n, values[n], SETTINGS[n].help if n in SETTINGS else ""] for n in names]
+
+
+def _config_section(page: Page, folder: Path, info: Mapping[str, Any]) -> None:
+    """The settings a run of its kind reads (as its config set them), the settings of
+    its data (as the data's build recorded them), and the config's others, folded."""
     snapshot = _read(folder / "config.json") or {}
-    rows = [
-        [name, value, SETTINGS[name].help if name in SETTINGS else ""]
-        for name, value in snapshot.items()
-        if name != "source"
-    ]
-    note = paragraph(
-        f"config file: {snapshot.get('source')}; settings not listed have "
-        "their defaults (docs/SETTINGS.md)",
-        muted=True,
-    )
-    page.section("Configuration", note + table(["setting", "value", "meaning"], rows))
+    kind = str(info.get("script", ""))
+    reads = run_settings(kind)
+    data = info.get("data") or {}
+    built = {k: v for k, v in (data.get("settings") or {}).items() if k in DATA_SETTINGS}
+    from_data = [n for n in DATA_SETTINGS if n in built and n not in reads]
+    own = [n for n in reads if n in snapshot]
+    others = [n for n in snapshot if n != "source" and n not in reads and n not in from_data]
+    headers = ["setting", "value", "meaning"]
+    parts = [
+        paragraph(f"config file: {snapshot.get('source')}; the settings a {kind} run reads "
+                  "that it does not list have their defaults (docs/SETTINGS.md)", muted=True),
+        table(headers, _setting_rows(snapshot, own)),
+    ]  # fmt: skip
+    if data:
+        parts.append(_data_settings_part(data, built, from_data))
+    if others:
+        folded = table(headers, _setting_rows(snapshot, others))
+        summary = f"the config's {len(others)} other settings (a {kind} run does not read them)"
+        parts.append(f"<details><summary>{esc(summary)}</summary>{folded}</details>")
+    page.section("Configuration", "".join(parts))
+
+
+def _data_settings_part(
+    data: Mapping[str, Any], built: Mapping[str, Any], names: Sequence[str]
+) -> str:
+    """The settings of the data a run read, as the build recorded them in its files."""
+    files = ", ".join(Path(f).name for f in data.get("files", []))
+    if not built:
+        return "<h3>The data, as built</h3>" + paragraph(
+            f"{files}: built before builds recorded their settings (rebuild to record them)",
+            muted=True,
+        )
+    shown = [n for n in names if built[n] is not None]
+    note = paragraph(f"recorded by build {data.get('build_id')} in {files}; "
+                     "settings not listed were None", muted=True)  # fmt: skip
+    rows = _setting_rows(built, shown)
+    return "<h3>The data, as built</h3>" + note + table(["setting", "value", "meaning"], rows)
 
 
 def _build_section(page: Page, build: Mapping[str, Any]) -> None:
@@ -198,15 +263,8 @@ def _evaluation_section(
         source = evaluation or numbers
         if source.get(f"{name}_rank1") is None:
             continue
-        rows.append(
-            [
-                label,
-                source.get(f"{name}_rank1"),
-                source.get(f"{name}_rank5"),
-                source.get(f"{name}_log_loss"),
-                source.get(f"{name}_seconds"),
-            ]
-        )
+        keys = [f"{name}_{number}" for number in ("rank1", "rank5", "log_loss", "seconds")]
+        rows.append([label, *(shown_number(k, source.get(k)) for k in keys)])
     if not rows:
         return
     headers = ["prediction", "rank-1", "rank-5", "log loss", "seconds"]
@@ -263,8 +321,9 @@ def _diagnosis_sections(page: Page, family: list[Path]) -> None:
             for r in diagnosis.get("top_losses", [])[:TOP_LOSS_ROWS]
         ]  # fmt: skip
         body = heading + paragraph(
-            f"{diagnosis.get('n_images')} images, accuracy {diagnosis.get('accuracy', 0):.4f}, "
-            f"log loss {diagnosis.get('log_loss', 0):.4f}"
+            f"{diagnosis.get('n_images')} images, accuracy "
+            f"{number_text('accuracy', diagnosis.get('accuracy', 0))}, "
+            f"log loss {number_text('log_loss', diagnosis.get('log_loss', 0))}"
         )
         if (folder / "top_losses.png").is_file():
             body += image_file(folder / "top_losses.png", f"top losses of the {split} split")
@@ -335,7 +394,7 @@ def run_report(folder: str | os.PathLike[str]) -> str:
     family = [folder, *kids]  # oldest first; the newest file of each name wins
     page = Page(f"Run {folder.name}", f"{info.get('script', '')} · {info.get('started', '')}")
     _summary_section(page, folder, info)
-    _config_section(page, folder)
+    _config_section(page, folder, info)
     build = newest_file([folder], "build_report.json")
     if build and _read(build):
         _build_section(page, _read(build))
@@ -441,6 +500,60 @@ def _search_figure(rows: Sequence[Mapping[str, Any]]) -> Any:
     return figure
 
 
+def comparison_title(rows: Sequence[Mapping[str, Any]]) -> str:
+    """``Comparison of 3 runs: AlexNet, logreg on ResNet50`` (the models, each once)."""
+    models = list(dict.fromkeys(str(r.get("model")) for r in rows if r.get("model")))
+    shown = ", ".join(models[:3]) + (f" and {len(models) - 3} more" if len(models) > 3 else "")
+    return f"Comparison of {len(rows)} runs" + (f": {shown}" if shown else "")
+
+
+def comparison_subtitle(folders: Sequence[Path]) -> str:
+    """The runs' names, each once with its count (``run ×3, alexnet-lr3``), and when.
+
+    >>> comparison_subtitle([Path("20261126-041502-run"), Path("20261127-090000-run")])
+    'run ×2 · 2026-11-26 04:15 to 2026-11-27 09:00'
+    """
+    counts: dict[str, int] = {}
+    for folder in folders:
+        counts[short_name(folder)] = counts.get(short_name(folder), 0) + 1
+    names = [f"{n} ×{c}" if c > 1 else n for n, c in counts.items()]
+    text = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    stamps = sorted(f.name[:15] for f in folders if re.match(r"\d{8}-\d{6}-", f.name))
+    if stamps:
+        first, last = (f"{s[:4]}-{s[4:6]}-{s[6:8]} {s[9:11]}:{s[11:13]}" for s in
+                       (stamps[0], stamps[-1]))  # fmt: skip
+        text += f" · {first}" + (f" to {last}" if last != first else "")
+    return text
+
+
+def _runs_table(
+    rows: Sequence[Mapping[str, Any]], differing: Sequence[str], key: str
+) -> tuple[str, int | None]:
+    """The runs' table and the row highlighted (the lowest ``key``): key numbers first,
+    long values cut short (in full below it, one click away), scrolling inside its
+    section when it is wider than the page."""
+    columns = shown_columns(rows, differing)
+    if any(r.get("status") != "finished" for r in rows):
+        columns.insert(2, "status")
+    losses = [r.get(key) for r in rows]
+    known = [v for v, r in zip(losses, rows, strict=True)
+             if isinstance(v, int | float) and r.get("status") == "finished"]  # fmt: skip
+    highlight = losses.index(min(known)) if known else None
+    cells = [[NumberText(shown_text(c, r.get(c))) if c in NUMBERS else shown_text(c, r.get(c))
+              for c in columns] for r in rows]  # fmt: skip
+    body = scrolling(table([NUMBERS.get(c, c) for c in columns], cells, highlight))
+    cut = [[r["run"], name, r.get(name)] for r in rows for name in differing
+           if setting_text(r.get(name)).endswith("…")]  # fmt: skip
+    if cut:
+        body += (f"<details><summary>values cut short (…), in full ({len(cut)})</summary>"
+                 f"{table(['run', 'setting', 'value'], cut)}</details>")  # fmt: skip
+    if not differing and len(rows) > 1:
+        body += paragraph("The runs' settings are the same (file paths aside).", muted=True)
+    if highlight is not None:
+        body += paragraph(f"Highlighted: the lowest {NUMBERS[key][5:]}.", muted=True)
+    return body, highlight
+
+
 def comparison_report(
     folders: Sequence[Path], best: Mapping[str, Any] | None = None, title: str | None = None
 ) -> str:
@@ -451,25 +564,10 @@ def comparison_report(
         pruned = sum(r.get("status") == "pruned" for r in rows)
         subtitle = f"{len(rows)} trials, {pruned} pruned"
     else:
-        subtitle = ", ".join(short_name(f) for f in folders[:6]) + (
-            " ..." if len(folders) > 6 else "")  # fmt: skip
-    page = Page(title or f"Comparison of {len(rows)} runs", subtitle)
-    columns = shown_columns(rows, differing)
-    if any(r.get("status") != "finished" for r in rows):
-        columns.insert(2, "status")
-    titles = dict(NUMBER_COLUMNS)
+        subtitle = comparison_subtitle(folders)
+    page = Page(title or comparison_title(rows), subtitle)
     key = score_key(rows)
-    losses = [r.get(key) for r in rows]
-    known = [v for v, r in zip(losses, rows, strict=True)
-             if isinstance(v, int | float) and r.get("status") == "finished"]  # fmt: skip
-    highlight = losses.index(min(known)) if known else None
-    body = table(
-        [titles.get(c, c) for c in columns], [[r.get(c) for c in columns] for r in rows], highlight
-    )
-    if not differing and len(rows) > 1:
-        body += paragraph("The runs' settings are the same (file paths aside).", muted=True)
-    if highlight is not None:
-        body += paragraph(f"Highlighted: the lowest {dict(NUMBER_COLUMNS)[key][5:]}.", muted=True)
+    body, highlight = _runs_table(rows, differing, key)
     page.section("Runs", body)
     if best:
         page.section(

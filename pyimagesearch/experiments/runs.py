@@ -1,7 +1,8 @@
 """Run folders: every training or evaluation keeps its own record of what it did.
 
 ``output/runs/<date-time>-<name>/`` holds ``run.json`` (the script, its arguments, when,
-how long, what it produced and its key numbers), ``config.json`` (the settings as used,
+how long, what it produced, its key numbers, and the data it read: its files, their build
+id and the settings the build recorded in them), ``config.json`` (the settings as used,
 ``--set`` overrides included), ``environment.json`` (Python and package versions, the git
 commit of the code) and a copy of every report, plot, history and model record the run
 wrote (files are hard-linked where the file system allows, so a model costs no space
@@ -35,8 +36,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pyimagesearch.config import Config
-from pyimagesearch.errors import ConfigError
+from pyimagesearch.config import DATA_SETTINGS, SPLIT_SETTINGS, Config, run_settings
+from pyimagesearch.errors import ConfigError, PyImageSearchError
+from pyimagesearch.io.split_files import build_record
 from pyimagesearch.models.record import note_run, record_path
 from pyimagesearch.utils.reports import read_json, write_json
 
@@ -206,6 +208,60 @@ def _data_reports(cfg: Config) -> list[tuple[Path, str]]:
     return [(cfg.output_path(source), kept) for source, kept in DATA_REPORTS]
 
 
+FEATURE_RUNS = ("train_logreg", "train_head")  # runs on features, not on the split files
+
+
+def data_files(cfg: Config, script: str) -> list[str]:
+    """The files of a build a run of ``script`` reads, as its config names them (those
+    there): the features of a classifier on features, else the builder's split files
+    (none for ``predict``: it reads a folder of images)."""
+    on_features = script in FEATURE_RUNS or (
+        script in ("search", "search_trial") and cfg.get("SEARCH_MODEL") != "network"
+    )
+    if script == "predict":
+        return []
+    if on_features:
+        from pyimagesearch.features.extract_features import features_files
+
+        try:
+            names = [*features_files(cfg), *(cfg.path_list("TEST_FEATURES_HDF5") or [])]
+        except PyImageSearchError:  # an unknown backbone: the script itself says so
+            names = []
+    else:
+        names = [cfg.get(name) for name in SPLIT_SETTINGS.values()]
+    return [str(n) for n in names if n and Path(n).is_file()]
+
+
+def data_record(cfg: Config, script: str) -> dict[str, Any] | None:
+    """What ``run.json`` keeps of the data a run reads (None: no file of a build): the
+    files, and the build id and settings the first file that recorded them holds (the
+    build's own, ``--set`` overrides included, whatever the config says now)."""
+    records = [r for r in map(build_record, data_files(cfg, script))
+               if r is not None and (r["build_id"] or r["settings"])]  # fmt: skip
+    if not records:
+        return None
+    built = next((r for r in records if r["settings"] is not None), records[0])
+    return {
+        "files": [r["file"] for r in records],
+        "build_id": built["build_id"],
+        "settings": built["settings"],
+    }
+
+
+def data_settings(info: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of the data a run read, as its build recorded them (``run.json``'s
+    ``data``), by the name a comparison shows them under: ``NUM_TEST_IMAGES``, or
+    ``RANDOM_SEED (data)`` for a setting the run reads itself as well.
+
+    >>> data_settings({"script": "train_logreg",
+    ...                "data": {"settings": {"NUM_TEST_IMAGES": 200, "RANDOM_SEED": 7}}})
+    {'NUM_TEST_IMAGES': 200, 'RANDOM_SEED (data)': 7}
+    """
+    built = (info.get("data") or {}).get("settings") or {}
+    own = set(run_settings(str(info.get("script", ""))))
+    return {f"{n} (data)" if n in own else n: v for n, v in built.items() if n in DATA_SETTINGS}
+
+
 def point_latest(root: Path, folder: Path) -> None:
     """``root/latest`` -> ``folder``, replaced atomically (a text file where links fail)."""
     link = root / LATEST
@@ -252,6 +308,9 @@ def start_run(
         "outputs": [],
         "summary": {},
     }
+    data = data_record(cfg, script)
+    if data is not None:
+        info["data"] = data
     run = Run(folder, info)
     for source, kept_as in _data_reports(cfg):
         if run.link(source, kept_as):

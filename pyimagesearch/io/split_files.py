@@ -8,11 +8,17 @@ Example (not run by the tests: needs the builder's split files):
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names
+
+# The attribute holding the settings a build was made with (JSON text): the builder writes
+# it into each split file, extract_features.py copies it into the features of the splits.
+BUILD_SETTINGS = "build_settings"
 
 
 @dataclass
@@ -51,3 +57,26 @@ def split_info(path: str | os.PathLike[str]) -> SplitInfo:
             rows,
             None if build is None else str(build),
         )
+
+
+def build_record(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """``{"file", "build_id", "settings"}`` of an HDF5 file the builder made (or features
+    extracted from its splits): the settings as the build recorded them (None: a build
+    older than the record, or a file of no build); None for a file that cannot be read.
+    """
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as db:
+            build, text = db.attrs.get("build_id"), db.attrs.get(BUILD_SETTINGS)
+    except OSError:
+        return None
+    try:
+        settings = json.loads(text) if text is not None else None
+    except ValueError:
+        settings = None
+    return {
+        "file": str(path),
+        "build_id": None if build is None else str(build),
+        "settings": settings if isinstance(settings, dict) else None,
+    }

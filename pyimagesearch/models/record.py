@@ -2,8 +2,9 @@
 
 ``alexnet.keras`` gets ``alexnet.keras.json``: the kind of model, the class names in
 order, the input size and the size of the images it was trained on, how to preprocess
-(mean, backbone), the config snapshot, the data files (with size, mtime and build id) and
-the sha256 of the model file, so that a swapped or damaged file is noticed.
+(mean, backbone), the config snapshot, the data files (with size, mtime, build id and the
+build's settings) and the sha256 of the model file, so that a swapped or damaged file is
+noticed.
 
 Example (not run by the tests: needs a trained model file):
     >>> write_record("output/alexnet.keras", {"kind": "alexnet", "label_names": ["cat", "dog"]})
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pyimagesearch.errors import DatasetError
+from pyimagesearch.io.split_files import build_record
 from pyimagesearch.utils.reports import read_json, write_json
 
 RECORD_FORMAT = 1
@@ -41,8 +43,8 @@ def file_sha256(path: str | os.PathLike[str], chunk: int = 2**20) -> str:
 
 
 def data_fingerprint(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """A data file as the record names it: path, size, mtime (and the build id of builder
-    HDF5 files), enough to tell whether a later file is the same."""
+    """A data file as the record names it: path, size, mtime (and the build id and
+    settings of builder HDF5 files), enough to tell whether a later file is the same."""
     path = Path(path)
     stat = path.stat()
     entry: dict[str, Any] = {
@@ -50,15 +52,11 @@ def data_fingerprint(path: str | os.PathLike[str]) -> dict[str, Any]:
         "bytes": stat.st_size,
         "mtime": datetime.datetime.fromtimestamp(stat.st_mtime, datetime.UTC).isoformat(),
     }
-    if path.suffix in (".hdf5", ".h5"):
-        import h5py
-
-        try:
-            with h5py.File(path, "r") as db:
-                if "build_id" in db.attrs:
-                    entry["build_id"] = str(db.attrs["build_id"])
-        except OSError:
-            pass
+    built = build_record(path) if path.suffix in (".hdf5", ".h5") else None
+    if built and built["build_id"] is not None:
+        entry["build_id"] = built["build_id"]
+    if built and built["settings"] is not None:
+        entry["build_settings"] = built["settings"]
     return entry
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.diagnostics.conftest import square_images
-from tests.helpers import build_splits, write_config
+from tests.helpers import build_splits, output_in, write_config
 
 
 def test_cam_maps_peak_on_the_planted_square(square_model: Path) -> None:
@@ -42,7 +42,8 @@ def test_predict_image_writes_an_overlay_of_the_image_size(square_model: Path, t
     cv2.imwrite(str(tmp_path / "one.png"), image)
     (tmp_path / "bad.jpg").write_bytes(b"")
     args = ["--model", str(square_model), "--image", str(tmp_path / "one.png"),
-            str(tmp_path / "bad.jpg"), "--output", str(tmp_path / "out")]  # fmt: skip
+            str(tmp_path / "bad.jpg"), "--output", str(tmp_path / "out"),
+            *output_in(tmp_path / "runs")]  # fmt: skip
     assert predict.main(args) == 0
     written = cv2.imread(str(tmp_path / "out" / "one_prediction.png"))
     assert written.shape == (45, 70, 3)
@@ -66,7 +67,8 @@ def test_cam_script_and_show_batch_write_grids(square_model, synthetic_images, t
         cv2.imwrite(str(tmp_path / f"{i}.png"), image)
     files = [str(tmp_path / f"{i}.png") for i in range(4)]
     grid = tmp_path / "maps" / "cam.png"
-    assert cam.main(["--model", str(square_model), "--image", *files, "-o", str(grid.parent)]) == 0
+    assert cam.main(["--model", str(square_model), "--image", *files, "-o", str(grid.parent),
+                     *output_in(tmp_path / "runs")]) == 0  # fmt: skip
     assert cv2.imread(str(grid)).shape == (34 + 2 * 226, 2 * 192, 3)
 
 

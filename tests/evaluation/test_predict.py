@@ -11,6 +11,7 @@ import pytest
 import predict
 import train_logreg
 from pyimagesearch.evaluation.submission import read_submission
+from tests.helpers import output_in
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +44,8 @@ def tiny_classifier(synthetic_images: Path, tmp_path_factory: pytest.TempPathFac
         == 0
     )
     model = work / "logreg.skops"
-    args = ["--db", str(features), "--model", str(model), "--report", str(work / "r.json")]
+    args = ["--db", str(features), "--model", str(model), "--report", str(work / "r.json"),
+            *output_in(work / "out")]  # fmt: skip
     assert train_logreg.main(args) == 0
     return model
 
@@ -59,7 +61,7 @@ def test_predict_writes_kaggle_submission(
     out = tmp_path / "submission.csv"
     code = predict.main(
         ["--images", str(test1), "--model", str(tiny_classifier), "--output", str(out),
-         "--clip", "0.02", "0.98", "--quiet"]
+         "--clip", "0.02", "0.98", "--quiet", *output_in(tmp_path / "out")]
     )  # fmt: skip
     assert code == 0
     ids, probs = read_submission(out)
@@ -96,18 +98,19 @@ def test_predict_reports_log_loss_when_labels_are_known(
 
 
 def test_predict_user_errors(tiny_classifier: Path, tmp_path: Path, capsys) -> None:
-    assert predict.main(["--model", str(tiny_classifier)]) == 2
+    out = output_in(tmp_path / "out")
+    assert predict.main(["--model", str(tiny_classifier), *out]) == 2
     assert "missing 1 required setting(s): TEST_IMAGES_PATH" in capsys.readouterr().err
     missing = tmp_path / "no_such_folder"
     args = ["--images", str(missing), "--model", str(tiny_classifier)]
     assert predict.main([*args, "--set", f"OUTPUT_PATH={tmp_path / 'out'}"]) == 2
     assert "(check TEST_IMAGES_PATH" in capsys.readouterr().err  # the setting predict.py reads
-    args = ["--images", str(tmp_path), "--model", str(tmp_path / "missing.skops")]
+    args = ["--images", str(tmp_path), "--model", str(tmp_path / "missing.skops"), *out]
     assert predict.main(args) == 2
     assert "model not found" in capsys.readouterr().err
     old = tmp_path / "old.pickle"
     old.write_bytes(b"x")
-    assert predict.main(["--images", str(tmp_path), "--model", str(old)]) == 2
+    assert predict.main(["--images", str(tmp_path), "--model", str(old), *out]) == 2
     assert "is a pickle, which runs code when loaded" in capsys.readouterr().err
 
 
@@ -118,7 +121,8 @@ def test_keras_head_trains_and_predicts(
 
     features = tiny_classifier.with_name("features.hdf5")
     head, report_path = tmp_path / "head.keras", tmp_path / "head_report.json"
-    args = ["--db", str(features), "--model", str(head), "--report", str(report_path)]
+    args = ["--db", str(features), "--model", str(head), "--report", str(report_path),
+            *output_in(tmp_path / "out")]  # fmt: skip
     assert train_head.main([*args, "--epochs", "3"]) == 0
     report = json.loads(report_path.read_text())
     assert {"accuracy", "log_loss", "n_train", "n_val", "n_test"} <= set(report)
@@ -129,7 +133,8 @@ def test_keras_head_trains_and_predicts(
     for i in (4, 5):
         (test1 / f"{i}.jpg").write_bytes((synthetic_images / f"cat.{i}.jpg").read_bytes())
     out = tmp_path / "submission.csv"
-    args = ["--images", str(test1), "--model", str(head), "--output", str(out), "--quiet"]
+    args = ["--images", str(test1), "--model", str(head), "--output", str(out), "--quiet",
+            *output_in(tmp_path / "out")]  # fmt: skip
     assert predict.main(args) == 0
     ids, probs = read_submission(out)
     assert ids == [4, 5] and ((probs >= 0.005) & (probs <= 0.995)).all()
@@ -144,7 +149,7 @@ def test_predict_names_files_with_non_numeric_ids(
         (test1 / name).write_bytes((synthetic_images / "dog.1.jpg").read_bytes())
     out = tmp_path / "submission.csv"
     args = ["--images", str(test1), "--model", str(tiny_classifier), "--output", str(out),
-            "--quiet"]  # fmt: skip
+            "--quiet", *output_in(tmp_path / "out")]  # fmt: skip
     assert predict.main(args) == 0
     printed = capsys.readouterr().out
     assert (

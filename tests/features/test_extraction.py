@@ -17,6 +17,7 @@ from pyimagesearch.features.backbones import get_backbone_spec
 from pyimagesearch.features.extraction import FeatureExtractor, open_sources, write_features
 from pyimagesearch.features.weights import resolve_weights
 from pyimagesearch.io import HDF5DatasetWriter, read_paths
+from tests.helpers import output_in
 
 TINY = 32  # the smallest input most backbones take
 
@@ -204,7 +205,8 @@ def test_extract_from_builder_hdf5(tiny_extractor: FeatureExtractor, tmp_path: P
     rng = np.random.default_rng(3)
     images = rng.integers(0, 256, (9, 64, 64, 3), dtype=np.uint8)
     source = tmp_path / "train.hdf5"
-    writer = HDF5DatasetWriter((9, 64, 64, 3), source, attrs={"channel_order": "RGB"})
+    built = {"channel_order": "RGB", "build_id": "b7", "build_settings": '{"NUM_TEST_IMAGES": 9}'}
+    writer = HDF5DatasetWriter((9, 64, 64, 3), source, attrs=built)
     writer.store_class_labels(["cat", "dog"])
     writer.add(images, [0, 1, 0, 1, 0, 1, 0, 1, 0], paths=[f"img{i}.jpg" for i in range(9)])
     writer.close()
@@ -215,6 +217,9 @@ def test_extract_from_builder_hdf5(tiny_extractor: FeatureExtractor, tmp_path: P
         assert list(read_paths(db)) == [f"img{i}.jpg" for i in range(9)]
         assert list(db["labels"][:]) == [0, 1, 0, 1, 0, 1, 0, 1, 0]
         assert db.attrs["source_kind"] == "hdf5"
+        # the build the features come from, as its files recorded it (for the runs on them)
+        assert db.attrs["build_id"] == "b7"
+        assert db.attrs["build_settings"] == '{"NUM_TEST_IMAGES": 9}'
         first = db["features"][0]
     import cv2
 
@@ -280,7 +285,8 @@ def test_several_backbones_then_fusion(
     with h5py.File(a, "r") as db_a, h5py.File(b, "r") as db_b:
         assert db_a.attrs["backbone"] == "MobileNetV2" and db_b.attrs["backbone"] == "ResNet50"
     report = tmp_path / "r.json"
-    args = ["--db", str(a), str(b), "--report", str(report), "--model", str(tmp_path / "m.skops")]
+    args = ["--db", str(a), str(b), "--report", str(report), "--model", str(tmp_path / "m.skops"),
+            *output_in(tmp_path / "out")]  # fmt: skip
     assert train_logreg.main(args) == 0
     import json
 
@@ -289,7 +295,8 @@ def test_several_backbones_then_fusion(
     import predict  # the fused classifier re-extracts both backbones' features
 
     out = tmp_path / "submission.csv"
-    args = ["--images", str(small_folder), "--model", str(tmp_path / "m.skops"), "--quiet"]
+    args = ["--images", str(small_folder), "--model", str(tmp_path / "m.skops"), "--quiet",
+            *output_in(tmp_path / "out")]  # fmt: skip
     assert predict.main([*args, "--output", str(out)]) == 0
     assert len(out.read_text().splitlines()) == 1 + 22  # every file has a row, unreadable too
     assert json.loads((tmp_path / "predict_report.json").read_text())["labeled_images"] == 22

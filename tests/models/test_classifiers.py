@@ -17,7 +17,7 @@ import train_alexnet
 import train_head
 import train_logreg
 from pyimagesearch.models import ModelError, load_classifier, read_record, write_record
-from tests.helpers import build_splits, write_config
+from tests.helpers import build_splits, output_in, write_config
 
 
 def test_a_swapped_or_damaged_model_file_is_refused(tmp_path: Path) -> None:
@@ -117,7 +117,8 @@ def test_predict_takes_every_kind(
     for i in (1, 2, 3):
         (test1 / f"{i}.jpg").write_bytes((synthetic_images / f"dog.{i}.jpg").read_bytes())
     out = tmp_path / "submission.csv"
-    args = ["--images", str(test1), "--model", str(model), "--output", str(out), "--quiet"]
+    args = ["--images", str(test1), "--model", str(model), "--output", str(out), "--quiet",
+            *output_in(tmp_path / "out")]  # fmt: skip
     assert predict.main(args) == 0
     assert predict.main([*args, "--tencrop"]) == 0
     assert out.read_text().splitlines()[0] == "id,label"

@@ -15,6 +15,7 @@ import pytest
 
 import train_logreg
 from pyimagesearch.features.extraction import FeatureExtractor, open_sources, write_features
+from tests.helpers import output_in
 
 PER_CLASS = 400
 IMAGE_SIZE = 160
@@ -42,8 +43,9 @@ def test_mobilenet_features_logreg_accuracy(
 
     report_path = tmp_path / "logreg_report.json"
     code = train_logreg.main(
-        ["--db", str(features), "--report", str(report_path), "--model", str(tmp_path / "lr.skops")]
-    )
+        ["--db", str(features), "--report", str(report_path), "--model", str(tmp_path / "lr.skops"),
+         *output_in(tmp_path / "out")]
+    )  # fmt: skip
     assert code == 0
     result = json.loads(report_path.read_text())
     assert (result["n_train"], result["n_test"]) == (600, 200)

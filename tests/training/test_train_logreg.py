@@ -10,7 +10,7 @@ import pytest
 
 import train_logreg
 from pyimagesearch.models import read_record
-from tests.helpers import RecordedBars, separable_features, write_features
+from tests.helpers import RecordedBars, output_in, separable_features, write_features
 
 REPORT_KEYS = {"accuracy", "log_loss", "best_C", "n_train", "n_test"}
 
@@ -18,8 +18,9 @@ REPORT_KEYS = {"accuracy", "log_loss", "best_C", "n_train", "n_test"}
 def test_report_keys_and_split(features_file: Path, tmp_path: Path) -> None:
     report_path, model_path = tmp_path / "r.json", tmp_path / "m.skops"
     code = train_logreg.main(
-        ["--db", str(features_file), "--report", str(report_path), "--model", str(model_path)]
-    )
+        ["--db", str(features_file), "--report", str(report_path), "--model", str(model_path),
+         *output_in(tmp_path / "out")]
+    )  # fmt: skip
     assert code == 0
     report = json.loads(report_path.read_text())
     assert REPORT_KEYS <= set(report)
@@ -61,14 +62,16 @@ def test_fused_features(tmp_path: Path) -> None:
     write_features(tmp_path / "b.hdf5", a[::-1] * 2, labels[::-1], paths[::-1])
     report_path = tmp_path / "r.json"
     args = ["--db", str(tmp_path / "a.hdf5"), str(tmp_path / "b.hdf5"), "--report"]
-    assert train_logreg.main([*args, str(report_path), "--model", str(tmp_path / "m.skops")]) == 0
+    args = [*args, str(report_path), "--model", str(tmp_path / "m.skops")]
+    assert train_logreg.main([*args, *output_in(tmp_path / "out")]) == 0
     assert json.loads(report_path.read_text())["feature_dim"] == 8
 
 
 def test_user_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert train_logreg.main([]) == 2
+    assert train_logreg.main(output_in(tmp_path / "out")) == 2
     assert "no features" in capsys.readouterr().err
-    assert train_logreg.main(["--db", str(tmp_path / "missing.hdf5")]) == 2
+    assert train_logreg.main(["--db", str(tmp_path / "missing.hdf5"),
+                              *output_in(tmp_path / "out")]) == 2  # fmt: skip
     assert "not found" in capsys.readouterr().err
 
 
@@ -90,7 +93,7 @@ def test_features_of_the_builder_splits_test_on_its_test_split(tmp_path: Path) -
     write_features(tmp_path / "f.hdf5", features, labels, paths, splits=splits)
     report_path = tmp_path / "r.json"
     args = ["--db", str(tmp_path / "f.hdf5"), "--report", str(report_path), "--model",
-            str(tmp_path / "m.skops")]  # fmt: skip
+            str(tmp_path / "m.skops"), *output_in(tmp_path / "out")]  # fmt: skip
     assert train_logreg.main(args) == 0
     report = json.loads(report_path.read_text())
     assert (report["n_train"], report["n_test"]) == (80, 20)
@@ -103,7 +106,8 @@ def test_a_fixed_c_and_an_l1_penalty_are_used(features_file: Path, tmp_path: Pat
     model_path = tmp_path / "m.skops"
     code = train_logreg.main(["--db", str(features_file), "--model", str(model_path),
                               "--report", str(tmp_path / "r.json"), "--set", "LOGREG_C=0.05",
-                              "--set", "LOGREG_PENALTY=l1"])  # fmt: skip
+                              "--set", "LOGREG_PENALTY=l1",
+                              *output_in(tmp_path / "out")])  # fmt: skip
     assert code == 0
     assert json.loads((tmp_path / "r.json").read_text())["best_C"] == 0.05
     model = skops.io.load(model_path, trusted=[])
