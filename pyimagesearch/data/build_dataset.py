@@ -5,9 +5,11 @@ Three steps. :func:`plan_build` checks and resolves everything once, before any 
 decoded: the settings, the image listing and its labels, the exclusions, the splits given
 as folders, the split sizes against the classes, and outputs that are all different, not
 there already unless overwriting, writable and with room for the new files. The splits
-and the mean are then written from the :class:`BuildPlan` alone, under ``.partial`` names,
-and renamed together when all four are done (:mod:`~pyimagesearch.data.split_writer`
-writes each split). Last, :func:`build_report` records what happened to every image.
+and the mean are then written from the :class:`BuildPlan` alone, under ``.partial`` names
+(:mod:`~pyimagesearch.data.split_writer` writes each split), with a lock on each output
+so that a second build into the same files stops at once. :func:`build_report` records
+what happened to every image, and the report is published with the splits and the mean:
+the five files appear together, or none of them.
 
 Example (not run by the tests: needs the Kaggle photos):
     >>> report = build_dataset(load_config("config/dogs_vs_cats_config.py"))  # doctest: +SKIP
@@ -46,12 +48,12 @@ from pyimagesearch.data.listing import FolderWalk, ImageListing, list_images, na
 from pyimagesearch.data.split_writer import SplitReport, build_split
 from pyimagesearch.data.splits import stratified_split
 from pyimagesearch.errors import ConfigError, DatasetError, OutputError
-from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
 from pyimagesearch.io.split_files import BUILD_SETTINGS
 from pyimagesearch.parallel.workers import resolve_workers
-from pyimagesearch.utils.atomic import check_free_space, check_writable, partial_path
+from pyimagesearch.utils.atomic import StagedFiles, check_free_space, check_writable
 from pyimagesearch.utils.display import display_path
-from pyimagesearch.utils.reports import json_text, write_json
+from pyimagesearch.utils.locks import output_locks
+from pyimagesearch.utils.reports import json_text
 
 REQUIRED_SETTINGS = (
     "IMAGES_PATH",
@@ -59,6 +61,7 @@ REQUIRED_SETTINGS = (
     "DATASET_MEAN",
 )
 DEFAULT_IMAGE_SIZE = setting("IMAGE_SIZE").default
+FOLDER_SETTINGS = {"val": "VAL_FOLDER", "test": "TEST_FOLDER"}  # splits given as folders
 
 
 @dataclass
@@ -106,6 +109,11 @@ class BuildPlan:
     @property
     def labels_without_a_file(self) -> list[str]:
         return [name for one in self.listings for name in one.missing]
+
+    @property
+    def published(self) -> list[Path]:
+        """The files a build replaces together: the splits, the mean and the report."""
+        return [*self.outputs.values(), self.report_path]
 
 
 # -- plan ----------------------------------------------------------------------------------
@@ -332,14 +340,16 @@ def build_dataset(
     """Build every split and the mean: from a config (``overwrite``: see
     :func:`plan_build`) or from a plan made earlier; return the build report.
 
-    All checks run before any image is decoded. The split files and the mean are written
-    under ``.partial`` names and renamed together when all four are done: an interrupted
-    or failed build leaves the previous outputs as they were, and nothing that looks
-    complete. The four files share a ``build_id``.
+    All checks run before any image is decoded, and a lock on each output stops a second
+    build into the same files. The split files, the mean and the report are written under
+    ``.partial`` names and renamed together when all five are done: an interrupted or
+    failed build leaves the previous outputs as they were, and nothing that looks
+    complete. The files share a ``build_id``.
 
     Raises:
         ConfigError, DatasetError, OutputError: see :func:`plan_build`; DatasetError too
-            when no training image can be read.
+            when no image of a split, or no training image of a class, can be read;
+            OutputError when another build is writing the same outputs.
     """
     started = time.perf_counter()
     if isinstance(source, BuildPlan):
@@ -349,20 +359,29 @@ def build_dataset(
     else:
         plan = plan_build(source, overwrite)
     build_id = uuid.uuid4().hex
-    split_reports, mean = write_splits(plan, build_id, progress)
-    report = build_report(plan, build_id, split_reports, mean, time.perf_counter() - started)
-    report_path = write_json(plan.report_path, report)
-    report["report_path"] = str(report_path)
+    staged = StagedFiles()
+    with output_locks(plan.published, "build"):
+        try:
+            split_reports, mean = write_splits(plan, build_id, staged, progress)
+            elapsed = time.perf_counter() - started
+            report = build_report(plan, build_id, split_reports, mean, elapsed)
+            staged.write_text(plan.report_path, json_text(report))
+            staged.publish()  # only a finished build replaces files: all five together
+        except BaseException:
+            staged.abort()
+            raise
+    report["report_path"] = str(plan.report_path)
     return report
 
 
 def write_splits(
-    plan: BuildPlan, build_id: str, progress: bool = True
+    plan: BuildPlan, build_id: str, staged: StagedFiles, progress: bool = True
 ) -> tuple[dict[str, SplitReport], dict[str, Any]]:
-    """Write the splits and the mean (under ``.partial`` names), then publish the four
-    together; on any failure (or Ctrl-C) publish nothing. The splits' reports and the
-    mean as written (``R``, ``G``, ``B``, ``build_id``). Each split file records the
-    build's id and settings (``BUILD_SETTINGS``, JSON text)."""
+    """Write the splits and the mean under their ``.partial`` names, each added to
+    ``staged`` (the caller publishes or aborts them); refuse a split or a training class
+    without a readable image. The splits' reports and the mean as written (``R``, ``G``,
+    ``B``, ``build_id``). Each split file records the build's id and settings
+    (``BUILD_SETTINGS``, JSON text)."""
     attrs = {
         "label_source": plan.listing.label_source,
         "images_path": display_path(plan.images_path),
@@ -371,40 +390,64 @@ def write_splits(
     }
     split_reports: dict[str, SplitReport] = {}
     mean: dict[str, Any] = {}
-    finished: list[HDF5DatasetWriter] = []
-    mean_tmp = partial_path(plan.outputs["DATASET_MEAN"])
-    try:
-        for name, split in plan.splits.items():
-            report, sums, writer = build_split(
-                name,
-                split.paths,
-                split.labels,
-                plan.label_names,
-                plan.outputs[SPLIT_SETTINGS[name]],
-                plan.image_size,
-                workers=plan.workers,
-                buffer_size=plan.buffer_size,
-                overwrite=plan.overwrite,
-                attrs={**attrs, "source": split.source},
-                progress=progress,
-                resize=plan.resize,
-            )
-            finished.append(writer)
-            split_reports[name] = report
-            if name == "train":
-                mean = _training_mean(report, sums, plan.image_size)
-        mean["build_id"] = build_id
-        mean_tmp.write_text(json_text(mean))
-        # Only a finished build replaces files: the three splits and the mean together.
-        for writer in finished:
-            writer.publish()
-        os.replace(mean_tmp, plan.outputs["DATASET_MEAN"])
-    except BaseException:
-        for writer in finished:
-            writer.abort()
-        mean_tmp.unlink(missing_ok=True)
-        raise
+    for name, split in plan.splits.items():
+        report, sums, writer = build_split(
+            name,
+            split.paths,
+            split.labels,
+            plan.label_names,
+            plan.outputs[SPLIT_SETTINGS[name]],
+            plan.image_size,
+            workers=plan.workers,
+            buffer_size=plan.buffer_size,
+            overwrite=plan.overwrite,
+            attrs={**attrs, "source": split.source},
+            progress=progress,
+            resize=plan.resize,
+        )
+        staged.add(writer)
+        split_reports[name] = report
+        if name == "train":
+            mean = _training_mean(report, sums, plan.image_size)
+            _require_classes(split, report, writer.label_counts(len(plan.label_names)), plan)
+        _require_images(name, split, report, plan)
+    mean["build_id"] = build_id
+    staged.write_text(plan.outputs["DATASET_MEAN"], json_text(mean))
     return split_reports, mean
+
+
+def _first_skipped(report: SplitReport, paths: list[str]) -> str:
+    """``path: reason`` of the first of ``paths`` the split skipped."""
+    skipped = {entry["path"]: entry["reason"] for entry in report.skipped_files}
+    shown = next((display_path(p) for p in paths if display_path(p) in skipped), None)
+    return f"{shown}: {skipped[shown]}" if shown else "see the skipped files"
+
+
+def _require_images(name: str, split: SplitPlan, report: SplitReport, plan: BuildPlan) -> None:
+    """Refuse a split that was given images but could read none of them."""
+    if report.written or not report.listed:
+        return
+    where = f"{FOLDER_SETTINGS[name]} {split.source}" if name in plan.given else split.source
+    raise DatasetError(
+        f"the {name} split ({where}) has no readable image: all {report.listed} were "
+        f"skipped (e.g. {_first_skipped(report, split.paths[:1])}); nothing was published"
+    )
+
+
+def _require_classes(
+    split: SplitPlan, report: SplitReport, counts: np.ndarray, plan: BuildPlan
+) -> None:
+    """Refuse a class none of whose training images could be read (it would be a class
+    the model never sees, with no row in any split to learn it from)."""
+    empty = np.flatnonzero(counts == 0)
+    if not len(empty):
+        return
+    mine = np.flatnonzero(split.labels == empty[0])
+    raise DatasetError(
+        f"class {plan.label_names[empty[0]]!r} has no readable training image: all "
+        f"{len(mine)} were skipped (e.g. {_first_skipped(report, [split.paths[mine[0]]])}); "
+        "replace or exclude them (EXCLUDE_LIST); nothing was published"
+    )
 
 
 def _training_mean(

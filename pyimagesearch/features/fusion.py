@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from pyimagesearch.errors import DatasetError
-from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names, read_paths
+from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names, read_paths, read_rows
 
 
 @dataclass
@@ -68,7 +68,7 @@ def read_feature_file(path: str | os.PathLike[str]) -> FeatureSet:
     """One features HDF5 file written by ``extract_features.py``."""
     db = open_hdf5(path, "features")
     try:
-        features = np.asarray(db["features"][:], dtype=np.float32)
+        features = np.asarray(read_rows(db["features"], slice(None)), dtype=np.float32)
         labels = db["labels"][:].astype(np.int64) if "labels" in db else None
         label_names = read_label_names(db)
         paths = [str(p) for p in read_paths(db)]

@@ -8,7 +8,10 @@ in the file (an unfiltered data set, contiguous or chunked along the first axis 
 as ``HDF5DatasetWriter`` writes images), the file offset of every row is known once the
 file is open, and ``os.preadv`` copies rows straight into the batch with the GIL
 released. Anything else (compression, a user block, a row in no chunk, a platform
-without ``preadv``) keeps h5py's reads: :meth:`DirectRowReader.open` returns None.
+without ``preadv``) keeps h5py's reads: :meth:`DirectRowReader.open` returns None. Rows
+read straight from the file are compared with the checksums written with them, as h5py's
+reads are (:mod:`pyimagesearch.io.checksums`): a damaged row is one line naming the file
+and the row.
 
 Example (not run by the tests: needs a builder HDF5 file):
     >>> reader = DirectRowReader.open(db["images"], "train.hdf5")   # doctest: +SKIP
@@ -24,30 +27,44 @@ import os
 import h5py
 import numpy as np
 
+from pyimagesearch.io.checksums import check_rows, stored_checksums
+
 
 class DirectRowReader:
-    """Reads rows of one data set with ``os.preadv`` (safe in threads: no shared state)."""
+    """Reads rows of one data set with ``os.preadv`` (safe in threads: no shared state),
+    each compared with its checksum when ``checksums`` (one per row) are given."""
 
-    def __init__(self, path: str, offsets: np.ndarray, row_bytes: int) -> None:
+    def __init__(
+        self,
+        path: str,
+        offsets: np.ndarray,
+        row_bytes: int,
+        checksums: np.ndarray | None = None,
+        data_key: str = "images",
+    ) -> None:
         self.path = path
         self.offsets = offsets
         self.row_bytes = int(row_bytes)
+        self.checksums = checksums
+        self.data_key = data_key
         self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
 
     @classmethod
     def open(cls, dataset: h5py.Dataset, path: str | os.PathLike[str]) -> DirectRowReader | None:
         """A reader for ``dataset`` of the file ``path``, or None where its rows do not
         lie whole and unfiltered in the file. The first and last rows are read both
-        ways and compared before the reader is trusted."""
+        ways and compared before the reader is trusted; every read is checked against the
+        file's row checksums (where it has them)."""
         offsets = row_offsets(dataset)
         if offsets is None or not hasattr(os, "preadv"):
             return None
         row_bytes = int(np.prod(dataset.shape[1:], dtype=np.int64)) * dataset.dtype.itemsize
-        reader = cls(str(path), offsets, row_bytes)
+        key = dataset.name.strip("/")
+        reader = cls(str(path), offsets, row_bytes, stored_checksums(dataset), key)
         try:
             ends = np.array([0, len(offsets) - 1])
             direct = np.empty((2, *dataset.shape[1:]), dataset.dtype)
-            reader.read_into(ends, direct)
+            reader._read(ends, direct)
             if np.array_equal(direct, dataset[np.unique(ends)][[0, -1]]):
                 return reader
         except Exception:  # anything odd: h5py reads the file instead
@@ -58,7 +75,13 @@ class DirectRowReader:
     def read_into(self, rows: np.ndarray, out: np.ndarray) -> None:
         """Rows ``rows`` into ``out`` (C-contiguous, one row per entry). Rows that follow
         each other in the file are one read. Raises OSError on a short read (a file cut
-        off after it was opened)."""
+        off after it was opened), DatasetError for a row whose checksum differs."""
+        self._read(rows, out)
+        if self.checksums is not None:
+            rows = np.asarray(rows, dtype=np.int64)
+            check_rows(self.path, self.data_key, rows, out, self.checksums[rows])
+
+    def _read(self, rows: np.ndarray, out: np.ndarray) -> None:
         flat = out.reshape(len(rows), -1).view(np.uint8)
         starts = self.offsets[np.asarray(rows, dtype=np.int64)]
         # runs of rows whose bytes follow each other: one preadv each

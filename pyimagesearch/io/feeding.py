@@ -13,14 +13,18 @@ delivered 1.42x (1.54x with augmentation) what the adapter did
 ``workers`` at a time, in order, ahead of the model: the same batches, the same
 per-(seed, epoch, batch) random numbers, whatever thread makes them. On TensorFlow the
 batch dimension is of unknown size, so the last partial batch does not retrace the
-training step.
+training step. A loader's own error (a damaged row of the file: one line naming it and
+the row) reaches the caller as it is, not inside TensorFlow's error about the function that
+raised it: call ``fit`` inside :func:`loader_errors`.
 
 Example (not run by the tests: trains a model):
-    >>> model.fit(**fit_inputs(train_gen, val_gen, initial_epoch=0), epochs=10)  # doctest: +SKIP
+    >>> with loader_errors():                                              # doctest: +SKIP
+    ...     model.fit(**fit_inputs(train_gen, val_gen, initial_epoch=0), epochs=10)
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +33,27 @@ from typing import Any
 import keras
 import numpy as np
 
+from pyimagesearch.errors import PyImageSearchError
+
 FOREVER = 2**62  # the training dataset repeats; fit counts the steps
+_FAILURES: list[tuple[int, PyImageSearchError]] = []  # (step, error) raised inside tf.data
+
+
+@contextlib.contextmanager
+def loader_errors() -> Iterator[None]:
+    """Raise the loader's own error (a ``PyImageSearchError``, e.g. a damaged row) when
+    ``model.fit`` / ``evaluate`` inside fails with TensorFlow's wrapping of it."""
+    _FAILURES.clear()
+    try:
+        yield
+    except PyImageSearchError:
+        raise
+    except Exception as exc:
+        if _FAILURES and type(exc).__module__.startswith("tensorflow"):
+            raise min(_FAILURES, key=lambda failure: failure[0])[1] from None  # fit's first
+        raise
+    finally:
+        _FAILURES.clear()
 
 
 def as_tf_dataset(gen, initial_epoch: int = 0, repeat: bool = True, prefetch: int | None = None):
@@ -53,7 +77,11 @@ def as_tf_dataset(gen, initial_epoch: int = 0, repeat: bool = True, prefetch: in
 
     def load(step: np.int64) -> tuple[np.ndarray, np.ndarray]:
         epoch, index = divmod(int(step), steps)
-        images, labels = gen.worker_batch(index, epoch if repeat else first)
+        try:
+            images, labels = gen.worker_batch(index, epoch if repeat else first)
+        except PyImageSearchError as exc:  # given back as it is by loader_errors()
+            _FAILURES.append((int(step), exc))
+            raise
         return images, labels.astype(y_dtype, copy=False)
 
     def call(step):

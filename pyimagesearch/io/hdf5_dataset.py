@@ -1,4 +1,9 @@
-"""Open HDF5 files written by HDF5DatasetWriter, refusing unfinished ones."""
+"""Open HDF5 files written by HDF5DatasetWriter, refusing unfinished or damaged ones.
+
+A file is checked when it is opened (its small data sets against their checksums: labels,
+paths, names) and its rows whenever they are read (:func:`read_rows`), see
+:mod:`pyimagesearch.io.checksums`.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,21 @@ import h5py
 import numpy as np
 
 from pyimagesearch.errors import DatasetError
+from pyimagesearch.io.checksums import (
+    CRC_ATTR,
+    ROW_CHECKSUMS,
+    check_rows,
+    content_crc,
+    rebuild_hint,
+    stored_checksums,
+)
 from pyimagesearch.utils.atomic import partial_path
 
 _WRITTEN_BY = {
     "images": " (build it first: build_dataset.py)",
     "features": " (extract the features first: extract_features.py)",
 }
-_REBUILT_BY = {
-    "images": "rebuild it with build_dataset.py --overwrite",
-    "features": "extract the features again with extract_features.py --overwrite",
-}
+_NOTED: set[str] = set()  # files without checksums already named in this process
 
 
 def damaged(path: str | os.PathLike[str], data_key: str | None, exc: BaseException) -> DatasetError:
@@ -28,20 +38,49 @@ def damaged(path: str | os.PathLike[str], data_key: str | None, exc: BaseExcepti
     text = str(exc)
     inner = re.search(r"\(([^()]+)\)\s*$", text)  # h5py: "Can't read data (the cause)"
     reason = (inner.group(1) if inner else text.split("(")[0]).strip() or type(exc).__name__
-    rebuild = _REBUILT_BY.get(data_key or "", "rebuild it")
-    return DatasetError(f"{path} is damaged ({reason}); {rebuild}")
+    return DatasetError(f"{path} is damaged ({reason}); {rebuild_hint(data_key)}")
 
 
-def _verify(db: h5py.File) -> None:
-    """Read everything small (attributes, labels, names, paths) and every data set's
-    header, so that a damaged file fails here and not half-way through a run."""
+def _rows_key(db: h5py.File) -> str | None:
+    """The data set of rows (``images``, ``features``, ``activations``), if any."""
+    return next((key for key, item in db.items() if _is_rows(item)), None)
+
+
+def _is_rows(item: h5py.HLObject) -> bool:
+    return isinstance(item, h5py.Dataset) and item.ndim > 1
+
+
+def _verify(db: h5py.File, path: Path, data_key: str | None) -> None:
+    """Read everything small (attributes, labels, names, paths, split codes, the row
+    checksums), each compared with its checksum where the file has one, and every other
+    data set's header, so that a damaged file fails here and not half-way through a run."""
     dict(db.attrs)
-    for key in db:
-        dataset = db[key]
-        if key in ("labels", "label_names", "paths"):
-            dataset[:]
-        elif dataset.shape and dataset.shape[0]:
+    for key, dataset in db.items():
+        if not isinstance(dataset, h5py.Dataset):
+            continue
+        if dataset.ndim <= 1:
+            content = dataset[()]
+            written = dataset.attrs.get(CRC_ATTR)
+            if written is not None and content_crc(content) != int(written):
+                raise DatasetError(
+                    f"{path} is damaged (its '{key}' data set differs from its checksum); "
+                    f"{rebuild_hint(data_key or _rows_key(db))}"
+                )
+        elif dataset.shape[0]:
             dataset[0]  # the first row: its chunk index and filter pipeline
+
+
+def _note_unverified(db: h5py.File, path: Path) -> None:
+    """Say once per file and process that a file of rows written before the row checksums
+    cannot be checked for damage."""
+    key = _rows_key(db)
+    if key is None or ROW_CHECKSUMS in db or str(path) in _NOTED:
+        return
+    _NOTED.add(str(path))
+    print(
+        f"[INFO] {path} has no checksums (written before they were): damage inside it "
+        f"cannot be detected; {rebuild_hint(key)} to add them"
+    )
 
 
 def open_hdf5(path: str | os.PathLike[str], data_key: str | None = None) -> h5py.File:
@@ -64,7 +103,10 @@ def open_hdf5(path: str | os.PathLike[str], data_key: str | None = None) -> h5py
     except OSError as exc:
         raise damaged(path, data_key, exc) from None
     try:
-        _verify(db)
+        _verify(db, path, data_key)
+    except DatasetError:
+        db.close()
+        raise
     except (OSError, RuntimeError, KeyError, ValueError) as exc:
         db.close()
         raise damaged(path, data_key, exc) from None
@@ -75,16 +117,25 @@ def open_hdf5(path: str | os.PathLike[str], data_key: str | None = None) -> h5py
         keys = ", ".join(db.keys())
         db.close()
         raise DatasetError(f"{path} has no '{data_key}' data set (it has: {keys})")
+    _note_unverified(db, path)
     return db
 
 
 def read_rows(dataset: h5py.Dataset, rows: slice | np.ndarray | int) -> np.ndarray:
-    """``dataset[rows]``, a damaged chunk reported as one line naming the file."""
+    """``dataset[rows]``, each row compared with its checksum (where the file has them); a
+    damaged row or chunk reported as one line naming the file (and the row)."""
+    key = dataset.name.strip("/")
     try:
-        return dataset[rows]
+        data = dataset[rows]
+        expected = stored_checksums(dataset, rows)
     except (OSError, RuntimeError) as exc:
-        key = dataset.name.strip("/")
         raise damaged(dataset.file.filename, key, exc) from None
+    if expected is not None:
+        index = np.arange(len(dataset))[rows]
+        one = np.ndim(index) == 0
+        check_rows(dataset.file.filename, key, np.reshape(index, -1),
+                   data[None] if one else data, expected)  # fmt: skip
+    return data
 
 
 def read_label_names(db: h5py.File) -> list[str]:

@@ -26,6 +26,7 @@ import keras
 import numpy as np
 
 from pyimagesearch.errors import DatasetError
+from pyimagesearch.io.checksums import check_rows, stored_checksums
 from pyimagesearch.io.direct_rows import DirectRowReader
 from pyimagesearch.io.hdf5_dataset import damaged, open_hdf5, read_label_names
 from pyimagesearch.parallel.batches import (
@@ -149,9 +150,10 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
 
     def _choose_reader(self) -> None:
         """Rows straight from the file where they lie whole in it (``DirectRowReader``), else
-        through h5py (:meth:`read_rows`); OpenCV single-threaded while several loader threads
-        run (released by :meth:`close`)."""
+        through h5py (:meth:`read_rows`), both checked against the file's row checksums;
+        OpenCV single-threaded while several loader threads run (released by :meth:`close`)."""
         self._direct = DirectRowReader.open(self.images, self.db_path)
+        self._checksums = stored_checksums(self.images)
         self._opencv_held = self.workers > 1  # released by close()
         if self._opencv_held:
             hold_opencv_single_threaded()
@@ -260,14 +262,21 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         """Raw rows (uint8 for images). Straight from the file where the rows lie whole in
         it (``DirectRowReader``: threads read side by side); else through h5py, one thread
         at a time: contiguous rows are one read, scattered rows one at a time, which h5py
-        does far faster than a fancy-indexed read."""
+        does far faster than a fancy-indexed read. Either way each row is compared with
+        its checksum (a damaged row: one line naming the file and the row)."""
         if self._direct is not None:
             out = empty_batch((len(rows), *self.images.shape[1:]), self.images.dtype)
             try:
-                self._direct.read_into(rows, out)
+                self._direct.read_into(rows, out)  # checks the rows itself
             except OSError as exc:
                 raise damaged(self.db_path, self.data_key, exc) from None
             return out
+        out = self._h5py_rows(rows)
+        if self._checksums is not None:
+            check_rows(self.db_path, self.data_key, rows, out, self._checksums[rows])
+        return out
+
+    def _h5py_rows(self, rows: np.ndarray) -> np.ndarray:
         with self._lock:
             try:
                 if len(rows) and rows[-1] - rows[0] == len(rows) - 1:

@@ -9,7 +9,10 @@ Example:
 The file is written under a temporary name (``train.hdf5.partial``) and renamed when
 ``close()`` finishes, with the attribute ``complete=True``: an interrupted run never
 leaves a file that looks complete. ``dims[0]`` is the most rows the file may hold; a file
-that receives fewer (skipped images) is shrunk to the rows actually written.
+that receives fewer (skipped images) is shrunk to the rows actually written. Every row's
+CRC-32 goes to ``row_checksums`` as it is written, and every small data set (labels,
+paths, names, columns) gets the CRC-32 of its content on ``close()``, so that readers
+notice damage inside the file (:mod:`pyimagesearch.io.checksums`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import numpy as np
 
 from pyimagesearch.config import default
 from pyimagesearch.errors import DatasetError, OutputError
+from pyimagesearch.io.checksums import CRC_ATTR, OF, ROW_CHECKSUMS, content_crc, row_crcs
 from pyimagesearch.utils.atomic import partial_path
 
 STRING_DTYPE = h5py.string_dtype(encoding="utf-8")
@@ -118,7 +122,9 @@ class HDF5DatasetWriter:
             "labels", (self.dims[0],), dtype="int64", maxshape=(None,), chunks=True
         )
         self.data: h5py.Dataset | None = None
+        self.checksums: h5py.Dataset | None = None
         self.paths: h5py.Dataset | None = None
+        self._label_counts = np.zeros(0, np.int64)
         self._buffer: np.ndarray | None = None
         self._buffer_labels = np.empty(self.buffer_size, dtype="int64")
         self._buffer_paths: list[str] = []
@@ -145,6 +151,10 @@ class HDF5DatasetWriter:
             maxshape=(None, *self.dims[1:]),
             chunks=chunks if chunks else True,
         )
+        self.checksums = self.db.create_dataset(
+            ROW_CHECKSUMS, (self.dims[0],), dtype="uint32", maxshape=(None,), chunks=True
+        )
+        self.checksums.attrs[OF] = self.data_key
         self._buffer = np.empty((self.buffer_size, *self.dims[1:]), dtype=self.dtype)
 
     def add(
@@ -201,8 +211,10 @@ class HDF5DatasetWriter:
 
     def _write(self, rows: np.ndarray, labels: np.ndarray, paths: list[str] | None) -> None:
         end = self.idx + len(rows)
+        rows = np.asarray(rows, dtype=self.dtype)  # the checksums are of the bytes stored
         try:
             self.data[self.idx : end] = rows
+            self.checksums[self.idx : end] = row_crcs(rows)
             self.labels[self.idx : end] = labels
             if paths:
                 if self.paths is None:
@@ -213,6 +225,17 @@ class HDF5DatasetWriter:
         except OSError as exc:  # disk full, quota, file size limit
             raise write_failure(self.output_path, exc) from None
         self.idx = end
+        counts = np.bincount(labels[labels >= 0])
+        if len(counts) > len(self._label_counts):
+            self._label_counts = np.pad(
+                self._label_counts, (0, len(counts) - len(self._label_counts))
+            )
+        self._label_counts[: len(counts)] += counts
+
+    def label_counts(self, classes: int) -> np.ndarray:
+        """Rows written so far of each label ``0 .. classes - 1`` (buffered rows not yet)."""
+        counts = self._label_counts[:classes]
+        return np.pad(counts, (0, classes - len(counts)))
 
     def store_class_labels(self, class_labels: Sequence[str]) -> None:
         """Store the label names; label ``i`` is ``class_labels[i]``."""
@@ -259,9 +282,11 @@ class HDF5DatasetWriter:
                 if self.data is None:
                     self._create_data(self.dtype or np.dtype("float32"))
                 rows = self.idx
-                for dataset in (self.data, self.labels, self.paths, *self._columns):
+                for dataset in (self.data, self.checksums, self.labels, self.paths,
+                                *self._columns):  # fmt: skip
                     if dataset is not None and dataset.shape[0] != rows:
                         dataset.resize((rows, *dataset.shape[1:]))
+                self._record_content_checksums()
                 self.db.attrs["rows"] = rows
                 self.db.attrs["complete"] = True
                 self.db.close()
@@ -271,6 +296,13 @@ class HDF5DatasetWriter:
         if publish:
             self.publish()
         return self.output_path
+
+    def _record_content_checksums(self) -> None:
+        """The CRC-32 of every small data set's content, as written, in its ``crc32``
+        attribute (checked by ``open_hdf5``)."""
+        for dataset in self.db.values():
+            if isinstance(dataset, h5py.Dataset) and dataset.ndim <= 1:
+                dataset.attrs[CRC_ATTR] = np.uint32(content_crc(dataset[()]))
 
     def publish(self) -> Path:
         """Move a closed file from its ``.partial`` name to ``output_path``."""

@@ -65,9 +65,12 @@ def train_two_stages(cfg: Config, model, frozen, unfreeze, generators, verbose: 
     ``unfreeze()`` (returns the names of the layers it made trainable), SGD at
     ``FINE_TUNE_LEARNING_RATE``. Each stage stops early on the validation loss and keeps
     its best weights. ``generators`` (train, val) are closed at the end."""
+    from pyimagesearch.io.feeding import loader_errors
+
     train, val = generators
     try:
-        return _two_stages(cfg, model, frozen, unfreeze, train, val, verbose)
+        with loader_errors():  # a damaged row: its own line, not TensorFlow's wrapping
+            return _two_stages(cfg, model, frozen, unfreeze, train, val, verbose)
     finally:
         train.close()
         val.close()

@@ -181,7 +181,7 @@ def _sweep(plan: FinderPlan, verbose: int | str) -> list[float]:
     quiet_tensorflow()
     import keras
 
-    from pyimagesearch.io.feeding import fit_inputs
+    from pyimagesearch.io.feeding import fit_inputs, loader_errors
     from pyimagesearch.training.train import build_model, make_generators
 
     keras.utils.set_random_seed(plan.training.seed)
@@ -202,7 +202,8 @@ def _sweep(plan: FinderPlan, verbose: int | str) -> list[float]:
 
     try:
         inputs = {**fit_inputs(train), "steps_per_epoch": plan.steps}  # batches repeat
-        model.fit(**inputs, epochs=1, callbacks=[Sweep()], shuffle=False, verbose=verbose)
+        with loader_errors():
+            model.fit(**inputs, epochs=1, callbacks=[Sweep()], shuffle=False, verbose=verbose)
     finally:
         train.close()
     return losses

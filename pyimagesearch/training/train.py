@@ -587,7 +587,7 @@ def _fit(
 ) -> tuple[int | None, int | None]:
     """``model.fit`` from ``initial_epoch`` to the plan's epochs: the best epoch kept, and
     the epoch early stopping stopped after (None: it did not)."""
-    from pyimagesearch.io.feeding import fit_inputs
+    from pyimagesearch.io.feeding import fit_inputs, loader_errors
 
     train_gen, val_gen = make_generators(plan.loader, plan.train, plan.val)
     try:
@@ -604,15 +604,16 @@ def _fit(
             + (f", {replicas} replicas" if replicas > 1 else "")
             + ")"
         )
-        model.fit(
-            **fit_inputs(train_gen, val_gen, initial_epoch),  # tf.data or a prefetcher
-            epochs=plan.epochs,
-            initial_epoch=initial_epoch,
-            callbacks=made.callbacks,
-            class_weight=plan.class_weight,
-            shuffle=False,  # the generator shuffles, seeded per (epoch, batch)
-            verbose=verbose,
-        )
+        with loader_errors():  # a damaged row: its own line, not TensorFlow's wrapping
+            model.fit(
+                **fit_inputs(train_gen, val_gen, initial_epoch),  # tf.data or a prefetcher
+                epochs=plan.epochs,
+                initial_epoch=initial_epoch,
+                callbacks=made.callbacks,
+                class_weight=plan.class_weight,
+                shuffle=False,  # the generator shuffles, seeded per (epoch, batch)
+                verbose=verbose,
+            )
     finally:
         train_gen.close()
         if val_gen is not None:

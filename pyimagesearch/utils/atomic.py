@@ -60,6 +60,65 @@ def atomic_write(target: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
+class StagedFiles:
+    """Files written under their ``.partial`` names and published together, or none of them.
+
+    Add writers that stage their own file (anything with ``publish()`` and ``abort()``,
+    e.g. an ``HDF5DatasetWriter`` closed with ``publish=False``) and text files
+    (:meth:`write_text`); :meth:`publish` renames them all in the order added, :meth:`abort`
+    deletes them all. A failed write names the file it was for.
+
+    Example:
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     staged = StagedFiles()
+        ...     _ = staged.write_text(Path(folder) / "mean.json", "{}")
+        ...     _ = staged.write_text(Path(folder) / "report.json", "{}")
+        ...     print(sorted(p.name for p in Path(folder).iterdir()))
+        ...     staged.publish()
+        ...     print(sorted(p.name for p in Path(folder).iterdir()))
+        ['mean.json.partial', 'report.json.partial']
+        ['mean.json', 'report.json']
+    """
+
+    class _Text:
+        def __init__(self, target: Path) -> None:
+            self.target, self.tmp = target, partial_path(target)
+
+        def publish(self) -> None:
+            os.replace(self.tmp, self.target)
+
+        def abort(self) -> None:
+            self.tmp.unlink(missing_ok=True)
+
+    def __init__(self) -> None:
+        self._files: list = []
+
+    def add(self, writer) -> None:
+        """A writer whose finished file waits under its ``.partial`` name."""
+        self._files.append(writer)
+
+    def write_text(self, target: str | os.PathLike[str], text: str) -> Path:
+        """Write ``text`` to ``target``'s ``.partial`` name (published by :meth:`publish`);
+        a failure (a full disk: ``write()`` names no file) is raised naming ``target``."""
+        staged = self._Text(Path(target))
+        self._files.append(staged)
+        try:
+            staged.tmp.write_text(text)
+        except OSError as exc:
+            if exc.filename not in (None, str(staged.tmp), staged.tmp):
+                raise
+            raise OSError(exc.errno, exc.strerror or str(exc), str(staged.target)) from None
+        return staged.tmp
+
+    def publish(self) -> None:
+        for staged in self._files:
+            staged.publish()
+
+    def abort(self) -> None:
+        for staged in self._files:
+            staged.abort()
+
+
 def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> Path:
     with atomic_write(target) as tmp:
         tmp.write_bytes(data)

@@ -19,6 +19,7 @@ import pytest
 
 from pyimagesearch.evaluation.tencrop import predict_baseline, predict_tencrop
 from pyimagesearch.features.extraction import FeatureExtractor
+from pyimagesearch.io.checksums import CRC_ATTR, content_crc
 from pyimagesearch.io.hdf5_dataset import open_hdf5
 from pyimagesearch.models import load_classifier
 from tests.helpers import build_splits, write_config
@@ -112,6 +113,7 @@ def _edited_copy(features: Path, folder: Path, edit) -> Path:
 def _rename_a_test_row(db: h5py.File) -> None:
     row = int(np.flatnonzero(db["split"][:] == 2)[3])
     db["paths"][row] = b"/elsewhere/cat.999.jpg"
+    db["paths"].attrs[CRC_ATTR] = content_crc(db["paths"][()])  # other rows, not damage
 
 
 @pytest.mark.parametrize(
