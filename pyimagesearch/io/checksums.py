@@ -6,11 +6,12 @@ whatever its format) and one CRC-32 of the whole content of every small data set
 (labels, paths, label names, split codes, the row checksums themselves) in that data
 set's ``crc32`` attribute. :func:`~pyimagesearch.io.hdf5_dataset.open_hdf5` checks the
 small data sets on opening; the row checksums are compared wherever rows are read
-(:func:`~pyimagesearch.io.hdf5_dataset.read_rows`, the training loader, the direct row
-reader). ``zlib.crc32`` releases the GIL for rows of more than 5 KB, so loader threads
-check side by side (0.05 ms for a 256x256 RGB row on the reference machine; the cost
-in training is in docs/PERFORMANCE.md). Files written before the checksums were are read
-as they are, with one note that they cannot be verified.
+(:func:`~pyimagesearch.io.hdf5_dataset.read_rows`), by the training loader and the direct
+row reader the first time each reads a row (:class:`RowChecks`: a file does not change
+under an open reader, so later epochs cost nothing). ``zlib.crc32`` releases the GIL for
+rows of more than 5 KB, so loader threads check side by side (0.05 ms for a 256x256 RGB
+row on the reference machine; the cost is in docs/PERFORMANCE.md). Files written before
+the checksums were are read as they are, with one note that they cannot be verified.
 
 Example:
     >>> rows = np.zeros((3, 4, 4, 3), np.uint8)
@@ -43,10 +44,12 @@ REBUILT_BY = {
 }
 
 
-def row_crcs(rows: np.ndarray) -> np.ndarray:
-    """The CRC-32 of each row's bytes, as uint32 (rows first, any shape and type)."""
+def row_crcs(rows: np.ndarray, positions: np.ndarray | None = None) -> np.ndarray:
+    """The CRC-32 of each row's bytes (of the rows at ``positions`` only, when given), as
+    uint32 (rows first, any shape and type)."""
     flat = np.ascontiguousarray(rows).reshape(len(rows), -1).view(np.uint8)
-    return np.fromiter((zlib.crc32(row) for row in flat), np.uint32, len(flat))
+    at = range(len(flat)) if positions is None else positions.tolist()
+    return np.fromiter((zlib.crc32(flat[i]) for i in at), np.uint32, len(at))
 
 
 def content_crc(values: np.ndarray) -> int:
@@ -94,15 +97,51 @@ def check_rows(
     rows: np.ndarray,
     data: np.ndarray,
     expected: np.ndarray,
+    positions: np.ndarray | None = None,
 ) -> None:
     """Raise one line naming the file and the first row of ``rows`` (file rows, in the
-    order of ``data``) whose bytes differ from their checksum in ``expected``."""
-    bad = np.flatnonzero(row_crcs(data) != expected)
+    order of ``data``) whose bytes differ from their checksum in ``expected``; with
+    ``positions``, only the entries of ``data`` at those positions are compared (and
+    ``expected`` holds their checksums)."""
+    bad = np.flatnonzero(row_crcs(data, positions) != expected)
     if not len(bad):
         return
-    first = int(np.asarray(rows).reshape(-1)[bad[0]])
+    at = bad if positions is None else positions[bad]
+    first = int(np.asarray(rows).reshape(-1)[at[0]])
     more = f", as do {len(bad) - 1} more of the {len(data)} rows read" if len(bad) > 1 else ""
     raise DatasetError(
         f"{path} row {first} is damaged (its checksum differs from the one written with "
         f"it{more}); {rebuild_hint(data_key)}"
     )
+
+
+class RowChecks:
+    """The checksums of one data set's rows, each row compared the first time it is read
+    through this object (safe in threads: at worst a row is compared twice).
+
+    Example:
+        >>> rows = np.arange(12, dtype=np.uint8).reshape(4, 3)
+        >>> checks = RowChecks("f.hdf5", "images", row_crcs(rows))
+        >>> checks.check(np.array([1, 2]), rows[1:3])
+        >>> int(checks.checked.sum())
+        2
+    """
+
+    def __init__(self, path: str | os.PathLike[str], data_key: str, expected: np.ndarray):
+        self.path, self.data_key, self.expected = path, data_key, expected
+        self.checked = np.zeros(len(expected), bool)
+
+    @classmethod
+    def of(cls, dataset: h5py.Dataset, path: str | os.PathLike[str]) -> RowChecks | None:
+        """The checks of ``dataset`` (of the file ``path``); None without checksums."""
+        expected = stored_checksums(dataset)
+        return None if expected is None else cls(path, dataset.name.strip("/"), expected)
+
+    def check(self, rows: np.ndarray, data: np.ndarray) -> None:
+        """Compare the rows of ``data`` (file rows ``rows``) not compared before."""
+        rows = np.asarray(rows, dtype=np.int64)
+        todo = np.flatnonzero(~self.checked[rows])
+        if len(todo):
+            new = rows[todo]
+            check_rows(self.path, self.data_key, rows, data, self.expected[new], todo)
+            self.checked[new] = True

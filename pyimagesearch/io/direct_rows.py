@@ -27,26 +27,20 @@ import os
 import h5py
 import numpy as np
 
-from pyimagesearch.io.checksums import check_rows, stored_checksums
+from pyimagesearch.io.checksums import RowChecks
 
 
 class DirectRowReader:
-    """Reads rows of one data set with ``os.preadv`` (safe in threads: no shared state),
-    each compared with its checksum when ``checksums`` (one per row) are given."""
+    """Reads rows of one data set with ``os.preadv`` (safe in threads), each compared with
+    its checksum the first time it is read, when ``checks`` are given."""
 
     def __init__(
-        self,
-        path: str,
-        offsets: np.ndarray,
-        row_bytes: int,
-        checksums: np.ndarray | None = None,
-        data_key: str = "images",
+        self, path: str, offsets: np.ndarray, row_bytes: int, checks: RowChecks | None = None
     ) -> None:
         self.path = path
         self.offsets = offsets
         self.row_bytes = int(row_bytes)
-        self.checksums = checksums
-        self.data_key = data_key
+        self.checks = checks
         self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
 
     @classmethod
@@ -59,8 +53,7 @@ class DirectRowReader:
         if offsets is None or not hasattr(os, "preadv"):
             return None
         row_bytes = int(np.prod(dataset.shape[1:], dtype=np.int64)) * dataset.dtype.itemsize
-        key = dataset.name.strip("/")
-        reader = cls(str(path), offsets, row_bytes, stored_checksums(dataset), key)
+        reader = cls(str(path), offsets, row_bytes, RowChecks.of(dataset, path))
         try:
             ends = np.array([0, len(offsets) - 1])
             direct = np.empty((2, *dataset.shape[1:]), dataset.dtype)
@@ -75,11 +68,11 @@ class DirectRowReader:
     def read_into(self, rows: np.ndarray, out: np.ndarray) -> None:
         """Rows ``rows`` into ``out`` (C-contiguous, one row per entry). Rows that follow
         each other in the file are one read. Raises OSError on a short read (a file cut
-        off after it was opened), DatasetError for a row whose checksum differs."""
+        off after it was opened), DatasetError for a row whose checksum differs (each row
+        is compared the first time this reader reads it)."""
         self._read(rows, out)
-        if self.checksums is not None:
-            rows = np.asarray(rows, dtype=np.int64)
-            check_rows(self.path, self.data_key, rows, out, self.checksums[rows])
+        if self.checks is not None:
+            self.checks.check(rows, out)
 
     def _read(self, rows: np.ndarray, out: np.ndarray) -> None:
         flat = out.reshape(len(rows), -1).view(np.uint8)

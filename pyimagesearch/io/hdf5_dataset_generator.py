@@ -26,7 +26,7 @@ import keras
 import numpy as np
 
 from pyimagesearch.errors import DatasetError
-from pyimagesearch.io.checksums import check_rows, stored_checksums
+from pyimagesearch.io.checksums import RowChecks
 from pyimagesearch.io.direct_rows import DirectRowReader
 from pyimagesearch.io.hdf5_dataset import damaged, open_hdf5, read_label_names
 from pyimagesearch.parallel.batches import (
@@ -150,10 +150,11 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
 
     def _choose_reader(self) -> None:
         """Rows straight from the file where they lie whole in it (``DirectRowReader``), else
-        through h5py (:meth:`read_rows`), both checked against the file's row checksums;
+        through h5py (:meth:`read_rows`), both checked against the file's row checksums
+        (each row the first time it is read);
         OpenCV single-threaded while several loader threads run (released by :meth:`close`)."""
         self._direct = DirectRowReader.open(self.images, self.db_path)
-        self._checksums = stored_checksums(self.images)
+        self._checks = RowChecks.of(self.images, self.db_path)  # for the reads through h5py
         self._opencv_held = self.workers > 1  # released by close()
         if self._opencv_held:
             hold_opencv_single_threaded()
@@ -263,7 +264,8 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         it (``DirectRowReader``: threads read side by side); else through h5py, one thread
         at a time: contiguous rows are one read, scattered rows one at a time, which h5py
         does far faster than a fancy-indexed read. Either way each row is compared with
-        its checksum (a damaged row: one line naming the file and the row)."""
+        its checksum the first time it is read (a damaged row: one line naming the file
+        and the row)."""
         if self._direct is not None:
             out = empty_batch((len(rows), *self.images.shape[1:]), self.images.dtype)
             try:
@@ -272,8 +274,8 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
                 raise damaged(self.db_path, self.data_key, exc) from None
             return out
         out = self._h5py_rows(rows)
-        if self._checksums is not None:
-            check_rows(self.db_path, self.data_key, rows, out, self._checksums[rows])
+        if self._checks is not None:
+            self._checks.check(rows, out)
         return out
 
     def _h5py_rows(self, rows: np.ndarray) -> np.ndarray:

@@ -225,12 +225,9 @@ class HDF5DatasetWriter:
         except OSError as exc:  # disk full, quota, file size limit
             raise write_failure(self.output_path, exc) from None
         self.idx = end
-        counts = np.bincount(labels[labels >= 0])
-        if len(counts) > len(self._label_counts):
-            self._label_counts = np.pad(
-                self._label_counts, (0, len(counts) - len(self._label_counts))
-            )
-        self._label_counts[: len(counts)] += counts
+        counts = np.bincount(labels[labels >= 0], minlength=len(self._label_counts))
+        counts[: len(self._label_counts)] += self._label_counts
+        self._label_counts = counts
 
     def label_counts(self, classes: int) -> np.ndarray:
         """Rows written so far of each label ``0 .. classes - 1`` (buffered rows not yet)."""

@@ -53,7 +53,7 @@ def test_a_clean_file_reads_as_written_through_every_reader(tmp_path: Path) -> N
                                       expected[[2, 5, 29]])  # fmt: skip
         assert db["row_checksums"].attrs["of"] == "images"
     with HDF5DatasetGenerator(path, 8, classes=2, binarize=False) as gen:
-        assert gen._direct is not None and gen._direct.checksums is not None
+        assert gen._direct is not None and gen._direct.checks is not None
         np.testing.assert_array_equal(gen.load_batch(3)[0], expected[24:])
 
 

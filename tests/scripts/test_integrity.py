@@ -204,11 +204,12 @@ def test_a_test_folder_without_a_readable_image_is_refused(synthetic_images, tmp
 
 
 # -- 3b. one build at a time into the same outputs -------------------------------------------
-HOLD = """import sys
-from pyimagesearch.utils.locks import output_locks
-with output_locks([sys.argv[1]], "build"):
-    print("held", flush=True)
-    sys.stdin.read()
+HOLD = """import fcntl, os, sys
+fd = os.open(sys.argv[1] + ".lock", os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)  # as a build holds it: NAME.lock beside the output
+os.write(fd, f"{os.getpid()}\\n".encode())
+print("held", flush=True)
+sys.stdin.read()
 """
 
 
