@@ -130,3 +130,13 @@ def output_in(folder: Path) -> list[str]:
     """``--set OUTPUT_PATH=folder``, for a script a test runs without a config: its run
     folders go there, not into the working folder's (the repository's) output/."""
     return ["--set", f"OUTPUT_PATH={folder}"]
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """``{path relative to folder: sha256}`` of every file under ``folder`` (none when it
+    does not exist): compare before and after a refused command."""
+    import hashlib
+
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
