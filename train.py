@@ -39,7 +39,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"[INFO] run folder: {run.path}")
         return
     with cli.script_run(args, cfg, "train") as run:
-        summary = train_network(cfg, **cli.training_arguments(args), run_folder=run.path)
+        summary = train_network(
+            cfg, **cli.training_arguments(args), run_folder=run.path, progress=run.note_training
+        )
         run.collect(summary, {"network": cfg.get("NETWORK"), **run_summary(summary)})
     print("\n".join(summary_lines(summary)))
     print(f"[INFO] run folder: {run.path}")

@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> None:
     cfg = cli.load_script_config(args, REQUIRED_SETTINGS, NETWORK="AlexNet",
                                  **cli.training_overrides(args))  # fmt: skip
     with cli.script_run(args, cfg, "train_alexnet") as run:
-        summary = train_network(cfg, **cli.training_arguments(args), run_folder=run.path)
+        summary = train_network(
+            cfg, **cli.training_arguments(args), run_folder=run.path, progress=run.note_training
+        )
         run.collect(summary, {"network": "AlexNet", **run_summary(summary)})
     print("\n".join(summary_lines(summary)))
     print(f"[INFO] run folder: {run.path}")

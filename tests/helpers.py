@@ -134,12 +134,9 @@ def output_in(folder: Path) -> list[str]:
 
 def file_hashes(folder: Path) -> dict[str, str]:
     """``{path relative to folder: sha256}`` of every file under ``folder`` (none when it
-    is missing): compare before and after a run that must change nothing."""
+    does not exist): compare before and after a refused command."""
     import hashlib
 
     folder = Path(folder)
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}

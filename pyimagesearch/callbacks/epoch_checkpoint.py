@@ -1,5 +1,7 @@
 """EpochCheckpoint: save the whole model (weights and optimizer state) every few epochs,
-atomically, so a killed run can continue with ``--resume``."""
+atomically, so a killed run can continue with ``--resume``; each checkpoint also holds
+its epoch, the random state of the model's layers (which Keras does not save) and what
+the caller says it was trained on (``record``), read back with :func:`checkpoint_record`."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from typing import Any
 
 import keras
 
+from pyimagesearch.callbacks.random_state import random_state
 from pyimagesearch.utils.atomic import atomic_write
+from pyimagesearch.utils.keras_archive import CHECKPOINT_RECORD, add_record, read_record
 
 _NAME = re.compile(r"^epoch_(\d+)\.keras$")
 
@@ -33,7 +37,8 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     A checkpoint is written under a temporary name and renamed when complete, so a run
     killed mid-write never leaves a checkpoint that looks finished. ``start_at`` is the
-    number of epochs already done (for a resumed run).
+    number of epochs already done (for a resumed run); ``record`` (JSON) is kept in every
+    checkpoint with its ``epoch`` and ``random`` state.
 
     Example (not run by the tests: trains a model):
         >>> model.fit(gen, epochs=75, callbacks=[EpochCheckpoint("output/checkpoints")])
@@ -41,13 +46,19 @@ class EpochCheckpoint(keras.callbacks.Callback):
     """
 
     def __init__(
-        self, output_path: str | os.PathLike[str], every: int = 1, start_at: int = 0, keep: int = 2
+        self,
+        output_path: str | os.PathLike[str],
+        every: int = 1,
+        start_at: int = 0,
+        keep: int = 2,
+        record: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.output_path = Path(output_path)
         self.every = max(1, int(every))
         self.start_at = int(start_at)
         self.keep = max(1, int(keep))
+        self.record = dict(record or {})
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         done = epoch + 1  # Keras counts epochs from 0, including initial_epoch
@@ -55,8 +66,16 @@ class EpochCheckpoint(keras.callbacks.Callback):
             return
         with atomic_write(self.output_path / f"epoch_{done:03d}.keras") as tmp:
             self.model.save(tmp)
+            extra = {**self.record, "epoch": done, "random": random_state(self.model)}
+            add_record(tmp, CHECKPOINT_RECORD, extra)
         old = sorted(
             (int(m.group(1)), p) for p in self.output_path.iterdir() if (m := _NAME.match(p.name))
         )
         for _, path in old[: -self.keep]:
             path.unlink(missing_ok=True)
+
+
+def checkpoint_record(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """What :class:`EpochCheckpoint` kept in a checkpoint beside the model (None: a
+    checkpoint written without it)."""
+    return read_record(path, CHECKPOINT_RECORD)

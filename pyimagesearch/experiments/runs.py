@@ -156,6 +156,13 @@ class Run:
                 self.keep(one)
         self.info["summary"].update(summary or summarise(report))
 
+    def note_training(self, facts: Mapping[str, Any]) -> None:
+        """Keep how far a training got (``run.json``'s ``training``: its epochs, epochs
+        done, checkpoints): a training that stops after it began keeps its run folder,
+        which says where to continue from."""
+        self.info.setdefault("training", {}).update(facts)
+        self.write()
+
     def write(self) -> None:
         write_json(self.path / RUN_FILE, self.info)
 
@@ -326,12 +333,14 @@ def start_run(
 def recorded_run(
     cfg: Config, script: str, name: str | None = None, command: list[str] | None = None
 ) -> Iterator[Run]:
-    """A new run for the duration of a script's work; its status says how it ended."""
+    """A new run for the duration of a script's work; its status says how it ended. A
+    run that stops before it produced anything or began training (a refused setting)
+    leaves no folder."""
     run = start_run(cfg, script, name, command)
     try:
         yield run
     except BaseException as exc:
-        if run.info["outputs"] or run.info.get("trials"):
+        if run.info["outputs"] or run.info.get("trials") or run.info.get("training"):
             run.finish("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
         else:  # stopped before producing anything (a refused setting): leave no trace
             discard(run)

@@ -75,9 +75,9 @@ def plan_lr_finder(cfg: Config, steps: int | None = None) -> FinderPlan:
         cfg = cfg.replace(LR_FINDER_STEPS=steps)
     png, json_path = cfg.output_path("lr_finder.png"), cfg.output_path("lr_finder.json")
     check_writable({"OUTPUT_PATH": png})
-    # writes none of a run's files; a sweep is no run: Keras' optional callbacks stay off
+    # a sweep is no run: Keras' optional callbacks stay off
     quiet = cfg.replace(EARLY_STOPPING=None, REDUCE_LR_ON_PLATEAU=None, TENSORBOARD=False)
-    training = plan_training(quiet, overwrite=True)
+    training = plan_training(quiet, overwrite=True, lock=False)  # writes none of its files
     steps = cfg.get("LR_FINDER_STEPS")
     batches = math.ceil(training.train.rows / training.loader.batch_size)
     notes = []

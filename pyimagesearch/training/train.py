@@ -7,10 +7,15 @@ rate (``--start-epoch N --lr X``).
 Three steps. :func:`plan_training` checks and resolves every setting once, before
 TensorFlow starts: settings, data files and their classes and sizes, the mean, writable
 outputs, and an earlier run's files (a fresh run never destroys them: it stops, naming
-``--resume`` and ``--overwrite``). The generators, the model and the callbacks are then
-made from the :class:`TrainingPlan` alone, never from the config again. Last, the best
-epoch by validation loss (training loss without a validation split) is published to
-``MODEL_PATH`` without optimizer state, with its record, only once it is complete.
+``--resume`` and ``--overwrite``); it locks the outputs (a second training into the same
+files refuses at once) and checks a checkpoint to resume (complete, trained on these
+builds with this network: :mod:`~pyimagesearch.training.resume`). The generators, the
+model and the callbacks are then made from the :class:`TrainingPlan` alone, never from
+the config again; an earlier run's files are moved aside only once the model is built.
+Last, the best epoch by validation loss (training loss without a validation split) is
+published to ``MODEL_PATH`` without optimizer state, with its record, only once it is
+complete. A resumed run restores the random state of the model's layers kept in its
+checkpoint, so on a CPU it repeats the uninterrupted run exactly.
 
 Example (not run by the tests: trains on the builder's split files):
     >>> cfg = load_config("config/dogs_vs_cats_config.py", overrides={"EPOCHS": 2})
@@ -25,12 +30,13 @@ import math
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pyimagesearch.config import Config
-from pyimagesearch.errors import ConfigError, DatasetError, PyImageSearchError
+from pyimagesearch.errors import ConfigError, DatasetError
 from pyimagesearch.io.split_files import SplitInfo, split_info
 from pyimagesearch.models.record import data_fingerprint, write_record
 from pyimagesearch.nn.conv.registry import keras_file_has_mean_layer, network_class
@@ -42,6 +48,13 @@ from pyimagesearch.preprocessing import (
     SimplePreprocessor,
 )
 from pyimagesearch.preprocessing.augmentation import fuse_steps
+from pyimagesearch.training.resume import (
+    ResumeError,
+    check_resume,
+    checkpoint_facts,
+    damaged_checkpoint,
+    usable_checkpoint,
+)
 from pyimagesearch.training.training_callbacks import (
     CallbackPlan,
     make_callbacks,
@@ -54,10 +67,6 @@ from pyimagesearch.utils.atomic import atomic_write, check_writable, check_writa
 from pyimagesearch.utils.reports import read_json
 
 REQUIRED_SETTINGS = ("TRAIN_HDF5", "DATASET_MEAN", "MODEL_PATH")
-
-
-class ResumeError(PyImageSearchError):
-    """``--resume`` found nothing to continue from."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,19 @@ class TrainingPlan:
     class_weight: dict[int, float] | None = None
     callbacks: CallbackPlan = field(default_factory=CallbackPlan)  # Keras' optional ones
     notes: list[str] = field(default_factory=list)
+    replaced: list[Path] = field(default_factory=list)  # earlier runs' replaced_<time>/
+    discard_replaced: bool = False  # this run's model replaces those (restart, --overwrite)
+    lock: Any = None  # OutputLock on the outputs, until the run ends
+
+    def release(self) -> None:
+        """Unlock the outputs (train_network does, when it ends)."""
+        if self.lock is not None:
+            self.lock.release()
+
+    @property
+    def checkpoint_record(self) -> dict[str, Any]:
+        """What each checkpoint records it was trained on (``--resume`` checks it)."""
+        return checkpoint_facts(self)
 
     @property
     def monitor(self) -> str:
@@ -151,21 +173,24 @@ def plan_training(
     start_epoch: int | None = None,
     learning_rate: float | None = None,
     run_folder: str | os.PathLike[str] | None = None,
+    lock: bool = True,
 ) -> TrainingPlan:
     """Check everything a run needs, before TensorFlow is imported or a file is touched.
 
     ``resume`` continues from the newest checkpoint, ``start_epoch`` from that epoch's,
     ``learning_rate`` gives a restarted run a new rate; ``overwrite`` starts again over an
     earlier run's files (kept aside until the new model is complete); ``run_folder``: the
-    run this training is (TENSORBOARD writes into its ``tensorboard/``). Every other
+    run this training is (TENSORBOARD writes into its ``tensorboard/``); ``lock``: lock
+    the outputs until :func:`train_network` ends (or ``plan.release()``). Every other
     choice is a setting of ``cfg`` (scripts apply their flags to it first).
 
     Raises:
         ConfigError: a setting that cannot work (MODEL_PATH suffix, strategy, INPUT_SIZE).
         DatasetError: unusable HDF5 files, class mismatch, images smaller than the input.
-        OutputError: an unwritable output, or an earlier run's files without ``resume``
-            or ``overwrite``.
-        ResumeError: ``resume`` without a checkpoint.
+        OutputError: an unwritable output, an earlier run's files without ``resume`` or
+            ``overwrite``, or another training writing the same files.
+        ResumeError: ``resume`` without a usable checkpoint (none, damaged, trained on
+            other data or with another network).
     """
     _check_request(cfg, resume, overwrite, start_epoch, learning_rate)
     network = _network(cfg)
@@ -174,7 +199,45 @@ def plan_training(
     files = TrainingFiles.of(cfg, network.name.lower())
     check_writable({"MODEL_PATH": files.model, "OUTPUT_PATH": files.history})
     check_writable_folder("CHECKPOINT_PATH", files.checkpoints)
-    resume_from = _resume_point(files, resume, overwrite, start_epoch)
+    request = _Request(resume, overwrite, start_epoch, learning_rate)
+    held = files.lock() if lock else None  # before an earlier run's files are looked at
+    try:
+        plan = _plan(cfg, network, train, val, files, request, run_folder)
+    except BaseException:
+        if held is not None:
+            held.release()
+        raise
+    plan.lock = held
+    return plan
+
+
+@dataclass(frozen=True)
+class _Request:
+    """How a run starts: afresh, over an earlier run (``overwrite``), or from a checkpoint
+    (``resume``, ``start_epoch``; ``learning_rate``: a new rate for it)."""
+
+    resume: bool
+    overwrite: bool
+    start_epoch: int | None
+    learning_rate: float | None
+
+    @property
+    def flag(self) -> str:
+        """The option of a restart, as a message names it."""
+        return "--resume" if self.start_epoch is None else f"--start-epoch {self.start_epoch}"
+
+
+def _plan(
+    cfg: Config,
+    network,
+    train: SplitInfo,
+    val: SplitInfo | None,
+    files: TrainingFiles,
+    request: _Request,
+    run_folder,
+) -> TrainingPlan:
+    """The plan of :func:`plan_training` once its outputs are checked and locked."""
+    resume_from = _resume_point(files, request.resume, request.overwrite, request.start_epoch)
     mean_in_model = cfg.get("MEAN_IN_MODEL")
     if resume_from is not None:  # the checkpoint's network decides how batches are fed
         mean_in_model = keras_file_has_mean_layer(resume_from[0])
@@ -189,17 +252,20 @@ def plan_training(
         train=train,
         val=val,
         loader=loader_plan(cfg, train, mean_in_model),
-        optimizer=_optimizer_plan(cfg, learning_rate),
+        optimizer=_optimizer_plan(cfg, request.learning_rate),
         files=files,
         checkpoint_every=cfg.get("CHECKPOINT_EVERY"),
         checkpoints_keep=cfg.get("CHECKPOINTS_KEEP"),
         mean_file=cfg.DATASET_MEAN,
         settings={**cfg.snapshot(), "MEAN_IN_MODEL": mean_in_model},
         resume_from=resume_from,
-        new_learning_rate=learning_rate,
+        new_learning_rate=request.learning_rate,
     )
     plan.callbacks = _callback_plan(cfg, plan, run_folder)
     _plan_notes(cfg, plan)
+    if resume_from is not None:
+        plan.notes.extend(check_resume(plan, request.flag))
+    _replaced_notes(plan, request.overwrite or resume_from is not None)
     return plan
 
 
@@ -285,12 +351,12 @@ def _resume_point(
 ) -> tuple[Path, int] | None:
     """The checkpoint to continue from; a fresh run over an earlier one's files refuses."""
     if start_epoch is not None:
-        return files.checkpoint_of(start_epoch)
+        return usable_checkpoint(files, files.checkpoint_of(start_epoch))
     if resume:
         found = files.latest_checkpoint()
         if found is None:
             raise ResumeError(f"nothing to resume: no checkpoint in {files.checkpoints}")
-        return found
+        return usable_checkpoint(files, found)
     if not overwrite:
         files.refuse_to_replace()
     return None
@@ -344,6 +410,18 @@ def _plan_notes(cfg: Config, plan: TrainingPlan) -> None:
             "no validation images (NUM_VAL_IMAGES = 0 or VAL_HDF5 unset/empty): the best "
             "epoch is chosen by training loss"
         )
+
+
+def _replaced_notes(plan: TrainingPlan, replaces: bool) -> None:
+    """Say where an earlier model set aside by an unfinished ``--overwrite`` is, and
+    whether this run (a restart or ``--overwrite``: its model replaces that one) deletes
+    it once its own model is complete."""
+    plan.replaced, plan.discard_replaced = plan.files.replaced_folders(), replaces
+    for folder in plan.replaced:
+        fate = ("it is deleted once this run's model is complete" if replaces
+                else "this run leaves it there")  # fmt: skip
+        plan.notes.append(f"the earlier model is kept in {folder} (set aside by an "
+                          f"--overwrite run that did not finish); {fate}")  # fmt: skip
 
 
 def balanced_class_weight(train: SplitInfo) -> dict[int, float]:
@@ -483,11 +561,15 @@ def train_network(
     *,
     verbose: int | str = "auto",
     callbacks: list | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
     **restart: Any,
 ) -> dict[str, Any]:
     """Train (or continue) a network: from a config (``restart``: the arguments of
     :func:`plan_training`), or from a plan made earlier; returns a summary dict.
-    ``callbacks``: Keras callbacks run after the trainer's own (search.py's pruning).
+    ``callbacks``: Keras callbacks run after the trainer's own (search.py's pruning);
+    ``progress``: told how far the run got (:func:`progress_callbacks`), when training
+    begins and after each epoch (a run folder keeps it: an interrupted run says so).
+    The outputs' lock is released when it ends, however it ends.
 
     Raises:
         ConfigError, DatasetError, OutputError, ResumeError: see :func:`plan_training`.
@@ -498,19 +580,30 @@ def train_network(
         plan = source
     else:
         plan = plan_training(source, **restart)
+    try:
+        return _train(plan, verbose, callbacks or [], progress)
+    finally:
+        plan.release()
+
+
+def _train(plan: TrainingPlan, verbose, extra: list, progress) -> dict[str, Any]:
+    """:func:`train_network` of a plan: the model is built (or loaded) before an earlier
+    run's files are moved aside, so a network that cannot be built moves nothing."""
     for note in plan.notes:
         print(f"[INFO] {note}")
     strategy = _start_keras(plan)
+    model, initial_epoch = _model_of(plan, strategy)
     set_aside = None if plan.resume_from else plan.files.set_aside()
     if set_aside is not None:
         print(f"[INFO] the earlier run's files are kept in {set_aside} until the new model is done")
-    model, initial_epoch = _model_of(plan, strategy)
+    told = progress_callbacks(plan, progress, initial_epoch, set_aside)
     started = time.perf_counter()
     replicas = strategy.num_replicas_in_sync if strategy else 1
-    best_epoch, stopped = _fit(plan, model, initial_epoch, replicas, verbose, callbacks or [])
+    best_epoch, stopped = _fit(plan, model, initial_epoch, replicas, verbose, [*told, *extra])
     model_path, kept_epoch = _publish_model(plan, model, best_epoch, stopped or plan.epochs)
     _write_training_record(plan, model_path, kept_epoch)
-    TrainingFiles.discard(set_aside)
+    for folder in [set_aside, *(plan.replaced if plan.discard_replaced else [])]:
+        TrainingFiles.discard(folder)
     print(
         f"[INFO] model saved to {model_path}: epoch {kept_epoch} of {plan.epochs}, the lowest "
         f"{plan.monitor}"
@@ -520,6 +613,30 @@ def train_network(
 
 
 train_alexnet = train_network  # the book's script name; AlexNet is NETWORK's default
+
+
+def progress_callbacks(plan: TrainingPlan, progress, done: int, set_aside: Path | None) -> list:
+    """Tell ``progress`` (None: nobody) where the run starts, then after each epoch how
+    far it got: ``epochs``, ``epochs_done``, ``checkpoints`` (the folder),
+    ``latest_checkpoint`` (its newest file, what ``--resume`` continues from), and
+    ``resumed_from`` (a restart's first epoch) or ``set_aside`` (where ``--overwrite`` put
+    the earlier run's files). The Keras callback that tells it after each epoch."""
+    if progress is None:
+        return []
+    import keras
+
+    files = plan.files
+
+    def tell(epochs_done: int, **facts: Any) -> None:
+        latest = files.latest_checkpoint()
+        progress({**facts, "epochs_done": epochs_done,
+                  "latest_checkpoint": latest[0].name if latest else None})  # fmt: skip
+
+    start = {"epochs": plan.epochs, "checkpoints": str(files.checkpoints)}
+    start.update({"resumed_from": done} if plan.resume_from else {})
+    start.update({"set_aside": str(set_aside)} if set_aside is not None else {})
+    tell(done, **start)
+    return [keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs=None: tell(epoch + 1))]
 
 
 def _start_keras(plan: TrainingPlan):
@@ -559,17 +676,34 @@ def _model_of(plan: TrainingPlan, strategy) -> tuple[Any, int]:
             return build_model(plan), 0
         path, done = plan.resume_from
         print(f"[INFO] resuming from {path} (epoch {done} done)")
-        model = keras.models.load_model(path)
+        try:
+            model = keras.models.load_model(path)
+        except (ValueError, OSError, KeyError) as exc:  # damaged inside (its weights)
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise damaged_checkpoint(plan.files, plan.resume_from, reason) from None
         if model.output_shape[-1] != plan.classes:
             raise DatasetError(
                 f"checkpoint {path} predicts {model.output_shape[-1]} classes, "
                 f"the data has {plan.classes}"
             )
+        _restore_random_state(model, path)
         if plan.new_learning_rate is not None:
             old = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
             model.optimizer.learning_rate.assign(plan.new_learning_rate)
             print(f"[INFO] learning rate {old:g} -> {plan.new_learning_rate:g}")
         return model, done
+
+
+def _restore_random_state(model, path: Path) -> None:
+    """The random state of the checkpoint's layers (dropout's masks), which Keras does
+    not save: a resumed run draws the masks the uninterrupted run would have drawn."""
+    from pyimagesearch.callbacks.epoch_checkpoint import checkpoint_record
+    from pyimagesearch.callbacks.random_state import restore_random_state
+
+    record = checkpoint_record(path) or {}
+    if record.get("random") and not restore_random_state(model, record["random"]):
+        print(f"[INFO] the random state kept in {path.name} does not fit its model: its "
+              "dropout draws start again")  # fmt: skip
 
 
 @dataclass
@@ -639,7 +773,11 @@ def _callbacks(plan: TrainingPlan, steps: int, initial_epoch: int, extra: list) 
         best,
         monitor,
         EpochCheckpoint(
-            files.checkpoints, plan.checkpoint_every, initial_epoch, plan.checkpoints_keep
+            files.checkpoints,
+            plan.checkpoint_every,
+            initial_epoch,
+            plan.checkpoints_keep,
+            record=plan.checkpoint_record,
         ),  # fmt: skip
         *extra,
     ]

@@ -2,7 +2,9 @@
 
 A fresh run never destroys an earlier run's model or checkpoints: without ``--resume`` or
 ``--overwrite`` it stops before training; with ``--overwrite`` the earlier files are moved
-into a folder the message names, and removed only once the new model is complete.
+into a folder the message names, and removed only once the new model is complete (by
+this run, or by the ``--resume`` or ``--overwrite`` run that completes it after an
+interruption).
 
 Example (not run by the tests: needs an earlier training's files):
     >>> files = TrainingFiles.of(cfg, "alexnet")        # doctest: +SKIP
@@ -22,6 +24,7 @@ from pathlib import Path
 from pyimagesearch.config import Config
 from pyimagesearch.errors import OutputError
 from pyimagesearch.models.record import record_path
+from pyimagesearch.utils.locks import OutputLock
 
 _CHECKPOINT = re.compile(r"^(epoch_\d+|best)\.keras$")
 _EPOCH = re.compile(r"^epoch_(\d+)\.keras$")
@@ -44,6 +47,17 @@ class TrainingFiles:
             cfg.output_path(f"{name}_training.json"),
             cfg.output_path(f"{name}_training.png"),
         )
+
+    def lock(self) -> OutputLock:
+        """The operating system's lock on these files, for one training at a time.
+
+        Raises:
+            OutputError: another process is writing them (named with its command).
+        """
+        return OutputLock.take(
+            {"MODEL_PATH": self.model, "CHECKPOINT_PATH": self.checkpoints,
+             "OUTPUT_PATH": self.history}
+        )  # fmt: skip
 
     @property
     def best(self) -> Path:
@@ -82,13 +96,17 @@ class TrainingFiles:
             )
         return path, epoch
 
+    def epoch_checkpoints(self) -> list[tuple[int, Path]]:
+        """``(epoch, path)`` of every epoch's checkpoint, oldest first."""
+        return sorted((int(m.group(1)), p) for p in self.checkpoint_files()
+                      if (m := _EPOCH.match(p.name)))  # fmt: skip
+
     def latest_checkpoint(self) -> tuple[Path, int] | None:
         """``(path, epoch)`` of the newest finished checkpoint, or None."""
-        found = [(int(m.group(1)), p) for p in self.checkpoint_files()
-                 if (m := _EPOCH.match(p.name))]  # fmt: skip
+        found = self.epoch_checkpoints()
         if not found:
             return None
-        epoch, path = max(found)
+        epoch, path = found[-1]
         return path, epoch
 
     def set_aside(self) -> Path | None:
@@ -103,6 +121,13 @@ class TrainingFiles:
             inside = "checkpoints" if path.parent == self.checkpoints else ""
             os.replace(path, folder / inside / path.name)
         return folder
+
+    def replaced_folders(self) -> list[Path]:
+        """The ``replaced_<time>/`` folders of earlier runs of these files, oldest first
+        (left by an ``--overwrite`` run that did not finish: killed, interrupted, failed)."""
+        folders = sorted(self.history.parent.glob("replaced_*"))
+        names = (self.model.name, self.history.name)
+        return [f for f in folders if f.is_dir() and any((f / n).exists() for n in names)]
 
     @staticmethod
     def discard(folder: Path | None) -> None:

@@ -26,8 +26,9 @@ from pyimagesearch.callbacks import EpochCheckpoint
 from pyimagesearch.config import load_config
 from pyimagesearch.data.build_dataset import build_dataset as run_build
 from pyimagesearch.io import open_hdf5, read_paths
+from pyimagesearch.io.split_files import split_info
 from pyimagesearch.utils.reports import read_json
-from tests.helpers import split_settings, write_config
+from tests.helpers import file_hashes, split_settings, write_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY_TRAINING = {"INPUT_SIZE": 64, "DENSE_UNITS": 16, "EPOCHS": 1, "BATCH_SIZE": 25}
@@ -147,9 +148,16 @@ def test_interrupted_overwrite_keeps_the_earlier_run_aside(
     assert (kept[0] / "checkpoints" / "epoch_002.keras").exists()
     assert not (out / "alexnet.keras").exists()  # no half-trained model under its name
 
+    from pyimagesearch.experiments.runs import find_run, run_info
+
+    interrupted = run_info(find_run(out, "latest"))  # the run folder stays, saying so
+    assert interrupted["status"] == "interrupted"
+    assert interrupted["training"]["set_aside"] == str(kept[0])
     monkeypatch.undo()
     assert train_alexnet.main(["--config", str(config), "--quiet", "--resume"]) == 0
     assert (out / "alexnet.keras").exists()
+    assert f"the earlier model is kept in {kept[0]}" in capsys.readouterr().out
+    assert not [p for p in out.iterdir() if p.name.startswith("replaced_")]  # done: gone
 
 
 @pytest.mark.slow
@@ -562,3 +570,172 @@ def test_model_is_the_best_epoch_and_smaller_than_a_checkpoint(run_config, tmp_p
     model_size = (out / "alexnet.keras").stat().st_size
     assert model_size < 0.6 * (out / "checkpoints" / "epoch_003.keras").stat().st_size
     assert (out / "alexnet.keras").read_bytes() == (out / "checkpoints" / "best.keras").read_bytes()
+
+
+# -- 20. one training at a time; a resumed run is the run it continues ------------------------
+AUGMENTED = {"AUGMENTATION": {"rotation_range": 20, "zoom_range": 0.15, "horizontal_flip": True}}
+HOLD_THE_LOCK = """
+import sys, time
+from pyimagesearch.config import load_config
+from pyimagesearch.training.train import plan_training
+cfg = load_config(sys.argv[2])
+sys.argv = ["train.py", "--config", sys.argv[1]]  # the command the lock names
+plan = plan_training(cfg)
+print("planned", flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.fixture(scope="module")
+def trained(built: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two epochs of tiny AlexNet, dropout and augmentation on: its OUTPUT_PATH."""
+    folder = tmp_path_factory.mktemp("trained")
+    config = write_config(folder / "train.py", **trained_settings(built, folder / "out"))
+    assert train_alexnet.main(["--config", str(config), "--quiet"]) == 0
+    return folder / "out"
+
+
+def trained_settings(built: dict, out: Path, **overrides: object) -> dict:
+    return {**built, **TINY_TRAINING, **AUGMENTED, "EPOCHS": 2, "OUTPUT_PATH": str(out),
+            "MODEL_PATH": str(out / "alexnet.keras"), "CHECKPOINT_PATH": str(out / "checkpoints"),
+            **overrides}  # fmt: skip
+
+
+def copy_of(trained: Path, built: dict, tmp_path: Path, **overrides: object) -> Path:
+    """A config whose OUTPUT_PATH (``tmp_path/out``) is a copy of the trained run's."""
+    if not (tmp_path / "out").exists():
+        shutil.copytree(trained, tmp_path / "out", symlinks=True)
+    settings = trained_settings(built, tmp_path / "out", **overrides)
+    return write_config(tmp_path / "train.py", **settings)
+
+
+def test_a_second_training_into_the_same_files_refuses_at_once(run_config, tmp_path, capsys):
+    from pyimagesearch.training.train import plan_training
+
+    config = run_config()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, "c.py", str(config)],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "planned"
+        before = file_hashes(tmp_path / "out")
+        assert train_alexnet.main(["--config", str(config), "--quiet"]) == 2
+        assert first_error_line(capsys) == (
+            f"error: another training is writing MODEL_PATH, CHECKPOINT_PATH and OUTPUT_PATH "
+            f"(process {holder.pid}: train.py --config c.py); wait for it to finish, or give "
+            "this run its own MODEL_PATH, CHECKPOINT_PATH and OUTPUT_PATH"
+        )
+        assert file_hashes(tmp_path / "out") == before
+    finally:
+        holder.kill()  # kill -9: the operating system releases the lock
+        holder.wait()
+    plan = plan_training(load_config(config))  # the lock is free again
+    plan.release()
+    assert not list((tmp_path / "out").rglob("*.lock"))
+
+
+@pytest.mark.slow
+def test_resume_refuses_other_data_or_another_network(
+    trained, built, synthetic_images, tmp_path, capsys
+):
+    rebuilt = dataset_settings(tmp_path / "rebuilt", synthetic_images, RANDOM_SEED=7)
+    run_build(load_config(write_config(tmp_path / "b.py", **rebuilt)), progress=False)
+    data = {k: rebuilt[k] for k in ("TRAIN_HDF5", "VAL_HDF5", "TEST_HDF5", "DATASET_MEAN")}
+    config = copy_of(trained, built, tmp_path, **data)
+    out = tmp_path / "out"
+    before = file_hashes(out)
+    old_build = read_json(out / "alexnet.keras.json")["data"]["train"]["build_id"]
+    new_build = split_info(rebuilt["TRAIN_HDF5"]).build_id
+    assert train_alexnet.main(["--config", str(config), "--quiet", "--resume"]) == 2
+    assert first_error_line(capsys) == (
+        f"error: checkpoint epoch_002.keras was trained on build {old_build} of TRAIN_HDF5, "
+        f"which now holds build {new_build} (rebuilt since: images it trained on may now be "
+        "validation or test images); resume with the files it was trained on, or start again "
+        "with --overwrite"
+    )
+    config = copy_of(trained, built, tmp_path)
+    args = ["--config", str(config), "--quiet", "--resume", "--set", "DENSE_UNITS=32"]
+    assert train_alexnet.main(args) == 2
+    assert first_error_line(capsys) == (
+        "error: --resume would change the network: DENSE_UNITS is 32, checkpoint "
+        "epoch_002.keras was trained with 16; resume with the checkpoint's settings, or start "
+        "again with --overwrite"
+    )
+    assert file_hashes(out) == before
+
+
+@pytest.mark.slow
+def test_resume_from_a_cut_off_checkpoint_names_it_and_the_one_before(
+    trained, built, tmp_path, capsys
+):
+    config = copy_of(trained, built, tmp_path)
+    checkpoints = tmp_path / "out" / "checkpoints"
+    newest = checkpoints / "epoch_002.keras"
+    newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])
+    before = file_hashes(tmp_path / "out")
+    assert train_alexnet.main(["--config", str(config), "--quiet", "--resume"]) == 2
+    assert first_error_line(capsys) == (
+        f"error: checkpoint epoch_002.keras in {checkpoints} is damaged (cut off, or not a "
+        ".keras archive); resume from epoch 1 with --start-epoch 1, or delete it"
+    )
+    assert file_hashes(tmp_path / "out") == before
+
+
+@pytest.mark.slow
+def test_a_resumed_run_is_the_uninterrupted_run(trained, built, tmp_path):
+    """Dropout and augmentation on: epoch 2 resumed from epoch 1's checkpoint gives the
+    uninterrupted run's epoch 2 bit for bit (one CPU process, the same ops in the same
+    order; the dropout masks continue from the random state kept in the checkpoint)."""
+    import keras
+
+    config = copy_of(trained, built, tmp_path)
+    assert train_alexnet.main(["--config", str(config), "--quiet", "--start-epoch", "1"]) == 0
+    out = tmp_path / "out"
+    resumed = keras.models.load_model(out / "checkpoints" / "epoch_002.keras")
+    straight = keras.models.load_model(trained / "checkpoints" / "epoch_002.keras")
+    pairs = list(zip(resumed.get_weights(), straight.get_weights(), strict=True))
+    assert all(np.array_equal(a, b) for a, b in pairs)
+    after, before = (read_json(o / "alexnet_training.json") for o in (out, trained))
+    assert {k: v for k, v in after.items() if isinstance(v, list)} == {
+        k: v for k, v in before.items() if isinstance(v, list)
+    }
+
+
+@pytest.mark.slow
+def test_overwrite_with_a_network_that_cannot_be_built_moves_nothing(
+    trained, built, tmp_path, capsys
+):
+    config = copy_of(trained, built, tmp_path)
+    before = file_hashes(tmp_path / "out")
+    args = ["--config", str(config), "--quiet", "--overwrite", "--set",
+            "NETWORK_ARGS={'stagez': (1, 1)}"]  # fmt: skip
+    assert train_alexnet.main(args) == 2
+    assert first_error_line(capsys).startswith("error: NETWORK_ARGS do not fit AlexNet.build")
+    assert file_hashes(tmp_path / "out") == before
+
+
+@pytest.mark.slow
+def test_an_interrupted_training_keeps_its_run_folder(trained, built, tmp_path, monkeypatch):
+    from pyimagesearch.experiments.runs import list_runs, run_info
+
+    config = copy_of(trained, built, tmp_path)
+    runs = tmp_path / "out" / "runs"
+    earlier = list_runs(runs)
+
+    def interrupted(self, logs=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(EpochCheckpoint, "on_train_begin", interrupted, raising=False)
+    args = ["--config", str(config), "--quiet", "--resume", "--epochs", "3"]
+    assert train_alexnet.main(args) == 130
+    (new,) = [r for r in list_runs(runs) if r not in earlier]
+    info = run_info(new)
+    assert info["status"] == "interrupted"
+    assert info["training"] == {
+        "epochs": 3,
+        "epochs_done": 2,
+        "checkpoints": str(tmp_path / "out" / "checkpoints"),
+        "latest_checkpoint": "epoch_002.keras",
+        "resumed_from": 2,
+    }

@@ -205,9 +205,11 @@ def test_a_test_folder_without_a_readable_image_is_refused(synthetic_images, tmp
 
 # -- 3b. one build at a time into the same outputs -------------------------------------------
 HOLD = """import fcntl, os, sys
-fd = os.open(sys.argv[1] + ".lock", os.O_RDWR | os.O_CREAT)
-fcntl.flock(fd, fcntl.LOCK_EX)  # as a build holds it: NAME.lock beside the output
-os.write(fd, f"{os.getpid()}\\n".encode())
+from pathlib import Path
+target = Path(sys.argv[1])
+fd = os.open(target.with_name(f".{target.name}.lock"), os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)  # as a build holds it: .NAME.lock beside the output
+os.write(fd, f"{os.getpid()}\\nholder.py\\n".encode())
 print("held", flush=True)
 sys.stdin.read()
 """
@@ -224,11 +226,12 @@ def test_a_second_build_into_the_same_outputs_stops_at_once(synthetic_images, tm
         args = ["--config", str(tmp_path / "build_config.py"), "--quiet", "--overwrite"]
         assert build_dataset.main(args) == 2
         assert first_error_line(capsys) == (
-            f"error: another build is writing {settings['TRAIN_HDF5']} (process {holder.pid}); "
+            f"error: another build is writing {settings['TRAIN_HDF5']} (process {holder.pid}: "
+            "holder.py); "
             "wait for it or point the outputs elsewhere"
         )
         after = file_hashes(tmp_path)
-        assert after.pop("hdf5/train.hdf5.lock") and after == before  # the holder's lock
+        assert after.pop("hdf5/.train.hdf5.lock") and after == before  # the holder's lock
     finally:
         holder.kill()  # kill -9: the system releases its lock
         holder.wait()
