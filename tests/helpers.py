@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -130,3 +131,11 @@ def output_in(folder: Path) -> list[str]:
     """``--set OUTPUT_PATH=folder``, for a script a test runs without a config: its run
     folders go there, not into the working folder's (the repository's) output/."""
     return ["--set", f"OUTPUT_PATH={folder}"]
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """``{path relative to folder: sha256}`` of every file under ``folder`` (a fault test
+    compares them before and after: nothing earlier lost or changed)."""
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
