@@ -3,14 +3,17 @@ single images to their labels (drawn on them with --output).
 
 Usage:
     python predict.py --config config/dogs_vs_cats_config.py [--model PATH] [--tencrop]
+        [--output submission.csv] [--overwrite]
     python predict.py --config ... --run [NAME]     # the model of a run (newest: no NAME)
     python predict.py --model output/alexnet.keras --image a.jpg b.jpg [--output DIR]
 
 ``--model`` takes any trained model (default ``LOGREG_MODEL_PATH``; ``--head``:
 ``HEAD_MODEL_PATH``). The submission's ``label`` is the probability of ``POSITIVE_CLASS``
 clipped to ``CLIP_RANGE``; with labelled file names (``cat.1.jpg``) the log loss is
-reported too; an unreadable image gets 0.5 and is listed. A submission is a run of its own
-(OUTPUT_PATH/runs), linked to the run that trained the model.
+reported too; an unreadable image gets 0.5 and is listed. An existing submission (or
+drawn image) is replaced only with ``--overwrite``, once the new one is complete. A
+submission is a run of its own (OUTPUT_PATH/runs), linked to the run that trained the
+model.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ def build_parser():
     parser.add_argument("--tencrop", action="store_true", help="average 10 crops per image")
     parser.add_argument("--clip", nargs=2, type=float, metavar=("LOW", "HIGH"), help="CLIP_RANGE")
     parser.add_argument("-b", "--batch-size", type=int, help="images per batch")
+    cli.add_overwrite_argument(parser, "an existing submission (--image: drawn images)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -47,10 +51,13 @@ def main(argv: list[str] | None = None) -> None:
         SUBMISSION_PATH=None if args.image else cli.absolute_path(args.output),
         CLIP_RANGE=tuple(args.clip) if args.clip else None,
         FEATURE_BATCH_SIZE=args.batch_size,
+        OVERWRITE=cli.overwrite_setting(args),
     )
     model = cli.model_argument(args, cfg, "HEAD_MODEL_PATH" if args.head else "LOGREG_MODEL_PATH")
     if args.image:
-        for result in predict_images(model, args.image, args.tencrop, args.output, args.weights):
+        for result in predict_images(
+            model, args.image, args.tencrop, args.output, args.weights, cfg.get("OVERWRITE")
+        ):
             shown = ", ".join(f"{name} {p:.1%}" for name, p in result.get("top", []))
             print(f"{result['path']}: {shown or 'unreadable: ' + result['error']}")
         return

@@ -11,7 +11,8 @@ HEAD_EPOCHS; 'logreg': train_logreg.py's LOGREG_C and LOGREG_PENALTY; 'network':
 train.py's LEARNING_RATE, WEIGHT_DECAY, BATCH_SIZE, OPTIMIZER (SEARCH_EPOCHS epochs a
 trial, ``--epochs``). Trials are scored by validation loss (the test rows are never used);
 each is a run of its own. The search's run folder holds search_results.csv, best.json
-(with the command that trains with the best settings) and report.html.
+(with the command that trains with the best settings) and report.html. A killed search is
+not resumed: a new one of the same name says so, and starts again.
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
 """Train a small Keras head (Dropout 0.5 + Dense) on extracted features and evaluate it.
 
 Usage:
-    python train_head.py --config config/dogs_vs_cats_config.py
+    python train_head.py --config config/dogs_vs_cats_config.py [--overwrite]
     python train_head.py --db output/features_resnet50.hdf5 --model output/head.keras
 
 The second classifier beside train_logreg.py, on the same features and the same test rows;
 it validates (early stopping) on the builder's validation split, or on ``HEAD_VAL_SPLIT``
-of the training rows. Writes the model with its record and ``head_report.json``.
+of the training rows. Writes the model with its record and ``head_report.json`` (an
+existing model is replaced only with ``--overwrite``, once the new one is complete).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
         args,
         FEATURES_HDF5=cli.absolute_paths(args.db),
         TEST_FEATURES_HDF5=cli.absolute_paths(args.test_db),
+        OVERWRITE=cli.overwrite_setting(args),
         HEAD_MODEL_PATH=cli.absolute_path(args.model),
         HEAD_EPOCHS=args.epochs,
     )

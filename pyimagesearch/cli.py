@@ -204,7 +204,23 @@ def features_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--test-db", nargs="+", help="held-out features (TEST_FEATURES_HDF5)")
     parser.add_argument("-m", "--model", help="model to write")
     parser.add_argument("-r", "--report", help="JSON report to write")
+    add_overwrite_argument(parser, "an existing model")
     return parser
+
+
+def add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--overwrite``: replace ``what`` (``OVERWRITE``; the old file stays until the new
+    one is complete). Its setting: :func:`overwrite_setting`."""
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help=f"replace {what} (OVERWRITE; kept until the new one is complete)",
+    )
+
+
+def overwrite_setting(args: argparse.Namespace) -> bool | None:
+    """``OVERWRITE`` from ``--overwrite``: True when given, else None (the config's)."""
+    return True if args.overwrite else None
 
 
 def print_classifier_report(report: dict[str, Any], what: str) -> None:

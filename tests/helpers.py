@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -135,8 +136,6 @@ def output_in(folder: Path) -> list[str]:
 def file_hashes(folder: Path) -> dict[str, str]:
     """``{path relative to folder: sha256}`` of every file under ``folder`` (none when it
     does not exist): compare before and after a refused command."""
-    import hashlib
-
     folder = Path(folder)
     files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}

@@ -23,8 +23,12 @@ Example (not run by the tests: needs the builder's split files):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +38,7 @@ import numpy as np
 from pyimagesearch.audit.duplicates import duplicate_groups, near_pairs, similar_features
 from pyimagesearch.audit.hashing import hash_hdf5, phash
 from pyimagesearch.config import Config, default
-from pyimagesearch.errors import ConfigError
+from pyimagesearch.errors import ConfigError, DatasetError, OutputError
 from pyimagesearch.utils.atomic import atomic_write, check_writable
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.gallery import image_grid
@@ -42,6 +46,10 @@ from pyimagesearch.utils.progress import progress_bar
 from pyimagesearch.utils.reports import read_json, write_json
 
 SPLITS = {"train": "TRAIN_HDF5", "val": "VAL_HDF5", "test": "TEST_HDF5"}
+# Every file an audit writes (a folder holding any of them holds an earlier audit).
+AUDIT_FILES = ("audit.json", "duplicates.csv", "duplicates.png", "suspicious_labels.csv",
+               "suspicious_labels.png", "outliers.csv", "outliers.png", "uniform.csv",
+               "uniform.png", "reading_problems.csv", "exclusions.txt")  # fmt: skip
 UNIFORM_SHARE = 0.9  # of the pixels within 6 gray levels of the median: a flat image
 # (Kaggle photos: at most 0.54 of 2,000; a flat placeholder with a line of text: 0.91)
 SUSPICIOUS = 0.9  # labels the cross-validated classifier contradicts this surely
@@ -61,6 +69,7 @@ class AuditData:
     locations: list[tuple[str, int]]  # (file, row) to read the image again
     features: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    unreadable: list[dict] = field(default_factory=list)  # files left out: path, problem
 
     def member(self, i: int) -> dict[str, Any]:
         return {
@@ -123,30 +132,42 @@ def read_splits(cfg: Config, progress: bool = False) -> AuditData:
 
 
 def read_folder(folder: str, label_source: str | None = None, progress: bool = False) -> AuditData:
-    """Hashes of every image of a folder (decoded at 64x64)."""
+    """Hashes of every image of a folder (decoded at 64x64); files that cannot be decoded
+    are left out, each listed (``unreadable``: a reading problem) and counted in a note.
+
+    Raises:
+        DatasetError: not one image of the folder could be decoded.
+    """
     from pyimagesearch.audit.hashing import flatness, small_gray
     from pyimagesearch.data.sources import open_source
 
     source = open_source(folder, label_source=label_source)
     hashes = np.zeros(len(source), np.uint64)
     flat = np.zeros(len(source), np.float32)
+    read = np.zeros(len(source), bool)
+    skipped: list[tuple[int, str]] = []
     bar, done = progress_bar("hashing", len(source), enabled=progress), 0
     for batch in source.batches(64, 256):
         if len(batch.indices):
             hashes[batch.indices] = phash(batch.images)
             flat[batch.indices] = flatness(small_gray(batch.images))
+            read[batch.indices] = True
+        skipped += batch.skipped
         done += len(batch.indices) + len(batch.skipped)
         bar.update(done)
     bar.finish()
-    return AuditData(
-        list(source.paths),
-        ["folder"] * len(source),
-        source.labels,
-        source.label_names,
-        hashes,
-        flat,
-        [(p, -1) for p in source.paths],
-    )
+    if not read.any():
+        raise DatasetError(f"no image of {folder} could be decoded ({len(source)} file(s))")
+    rows = np.flatnonzero(read)
+    data = AuditData([source.paths[i] for i in rows], ["folder"] * len(rows),
+                     source.labels[rows], source.label_names, hashes[rows], flat[rows],
+                     [(source.paths[i], -1) for i in rows])  # fmt: skip
+    data.unreadable = [{"path": display_path(source.paths[i]), "problem": f"unreadable: {why}"}
+                       for i, why in sorted(skipped)]  # fmt: skip
+    if skipped:
+        data.notes.append(f"{len(skipped)} file(s) could not be decoded and were left out "
+                          "(listed in reading_problems.csv)")  # fmt: skip
+    return data
 
 
 def audit_features(cfg: Config) -> tuple[list[str] | None, str]:
@@ -231,15 +252,20 @@ def find_duplicates(data: AuditData, hamming: int, cosine: float) -> list[dict]:
     return groups
 
 
-def run_audit(
-    cfg: Config,
-    folder: str | None = None,
-    output: str | os.PathLike[str] | None = None,
-    progress: bool = True,
-) -> dict[str, Any]:
-    """Audit, write every output, return the summary (also ``audit.json``)."""
-    out = Path(output or cfg.output_path("audit"))
+def check_audit_output(out: Path, overwrite: bool) -> None:
+    """Refuse, in one line, a folder that holds files of an earlier audit (unless
+    ``overwrite``: they stay until the new audit is complete); check it takes files."""
+    existing = [name for name in AUDIT_FILES if (out / name).exists()]
+    if existing and not overwrite:
+        raise OutputError(
+            f"--output {out} already holds an audit's files ({', '.join(existing)}); pass "
+            "--overwrite to replace them (the old files stay until the new audit is complete)"
+        )
     check_writable({"--output": out / "audit.json"})
+
+
+def read_data(cfg: Config, folder: str | None, progress: bool) -> AuditData:
+    """The images to audit (``folder``, or the builder's splits) with their features."""
     if folder:
         data = read_folder(folder, cfg.get("LABEL_SOURCE"), progress)
         attach_features(data, None)
@@ -247,6 +273,23 @@ def run_audit(
         files, absent = audit_features(cfg)
         data = read_splits(cfg, progress)
         attach_features(data, files, absent)
+    return data
+
+
+def run_audit(
+    cfg: Config,
+    folder: str | None = None,
+    output: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+    overwrite: bool | None = None,
+) -> dict[str, Any]:
+    """Audit, write every output, return the summary (also ``audit.json``). A folder that
+    holds an earlier audit's files is refused before any image is read unless
+    ``overwrite`` (None: ``OVERWRITE``); the files are written together, when all are made
+    (a failure leaves the folder as it was)."""
+    out = Path(output or cfg.output_path("audit"))
+    check_audit_output(out, cfg.get("OVERWRITE") if overwrite is None else overwrite)
+    data = read_data(cfg, folder, progress)
     top = cfg.get("AUDIT_TOP")
     groups = find_duplicates(data, cfg.get("AUDIT_HAMMING"), cfg.get("AUDIT_COSINE"))
     suspicious, outliers = [], []
@@ -260,8 +303,7 @@ def run_audit(
         for i in np.argsort(-data.flatness, kind="stable")
         if data.flatness[i] >= UNIFORM_SHARE
     ]
-    problems = _reading_problems(cfg)
-    _write_findings(out, data, groups, suspicious, outliers, uniform, problems, top)
+    problems = data.unreadable + _reading_problems(cfg)
     summary = {
         "images": len(data.paths),
         "duplicate_groups": len(groups),
@@ -273,18 +315,31 @@ def run_audit(
         "reading_problems": len(problems),
         "notes": data.notes,
     }
-    write_json(
-        out / "audit.json",
-        {
-            "summary": summary,
-            "duplicates": groups,
-            "suspicious_labels": suspicious,
-            "outliers": outliers,
-            "uniform": uniform,
-            "reading_problems": problems,
-        },
-    )
+    findings = {"duplicates": groups, "suspicious_labels": suspicious, "outliers": outliers,
+                "uniform": uniform, "reading_problems": problems}  # fmt: skip
+    with staged_files(out) as stage:
+        _write_findings(stage, data, groups, suspicious, outliers, uniform, problems, top)
+        write_json(stage / "audit.json", {"summary": summary, **findings})
     return {**summary, "output": str(out)}
+
+
+@contextlib.contextmanager
+def staged_files(out: Path) -> Iterator[Path]:
+    """A hidden folder in ``out`` to write the audit's files into; when the block ends
+    they replace those in ``out`` (any of :data:`AUDIT_FILES` not made this time is
+    removed: nothing of an earlier audit stays behind), on any failure they are deleted
+    and ``out`` is left as it was."""
+    out.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".audit-partial-", dir=out))
+    try:
+        yield stage
+        for name in AUDIT_FILES:
+            if (stage / name).exists():
+                os.replace(stage / name, out / name)
+            else:
+                (out / name).unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def _suspicious(data: AuditData, probs: np.ndarray) -> list[dict]:
@@ -432,9 +487,7 @@ def _write_findings(out, data, groups, suspicious, outliers, uniform, problems, 
         ),
         ("uniform", uniform, lambda f: f"{f['label']} flat {f['flatness']:.2f}"),
     ):
-        if not found:  # no sheet of an earlier audit may stay behind
-            (out / f"{name}.png").unlink(missing_ok=True)
-        else:
+        if found:
             first = found[:top]
             image_grid(
                 data.images([f["row"] for f in first]),

@@ -50,15 +50,54 @@ def _split_backbone(model):
     return [], model, []
 
 
+def mapped_network(classifier: Classifier):
+    """The network whose activations are mapped: the backbone of a model on features, the
+    network (or the backbone nested in it) of any other."""
+    from pyimagesearch.errors import ConfigError
+
+    if isinstance(classifier, FeatureClassifier):
+        if len(classifier.backbones) > 1:
+            raise ConfigError("activation maps need a model on one backbone, not fused features")
+        return classifier.extractors[0].model
+    if isinstance(classifier, NetworkClassifier):
+        return _split_backbone(classifier.model)[1]
+    raise TypeError(f"no activation maps for {type(classifier).__name__}")
+
+
+def mappable_layers(body) -> list[str]:
+    """The names of ``body``'s layers whose output is 4-D (maps a CAM can be made of:
+    convolutions and what follows them), in order."""
+    return [layer.name for layer in body.layers
+            if getattr(layer, "output", None) is not None
+            and len(layer.output.shape) == 4]  # fmt: skip
+
+
+def check_layer(body, layer_name: str | None) -> None:
+    """Refuse, in one line listing those it can map, a ``CAM_LAYER`` that is not one of
+    ``body``'s layers with a 4-D output (or a network without any)."""
+    from pyimagesearch.errors import ConfigError
+
+    names = mappable_layers(body)
+    if layer_name is None and last_conv_layer(body) is None:
+        raise ConfigError(f"{body.name} has no convolutional layer to map")
+    if layer_name is not None and layer_name not in names:
+        convs = [n for n in names if "conv" in type(body.get_layer(n)).__name__.lower()]
+        listed = convs or names
+        shown = ", ".join(listed[-10:]) or "none"
+        more = f"the last 10 of {len(listed)}: " if len(listed) > 10 else ""
+        raise ConfigError(
+            f"CAM_LAYER {layer_name!r} is not a layer of {body.name} with maps to show; its "
+            f"convolutions ({more}{shown}) or any layer of 4-D output after one can be "
+            "mapped (--layer NAME; none: the last)"
+        )
+
+
 def _features_model(body, layer_name: str | None):
     """``body``'s input -> (the chosen 4-D activations, ``body``'s output)."""
     import keras
 
+    check_layer(body, layer_name)
     layer = body.get_layer(layer_name) if layer_name else last_conv_layer(body)
-    if layer is None:
-        from pyimagesearch.errors import ConfigError
-
-        raise ConfigError(f"{body.name} has no convolutional layer to map")
     return keras.Model(body.inputs, [layer.output, body.output]), layer.name
 
 
@@ -115,22 +154,16 @@ def class_activation_maps(
     import keras
     import tensorflow as tf
 
-    from pyimagesearch.errors import ConfigError
-
+    body = mapped_network(classifier)
     inputs = classifier.baseline_inputs(images)
     if isinstance(classifier, FeatureClassifier):
-        if len(classifier.backbones) > 1:
-            raise ConfigError("activation maps need a model on one backbone, not fused features")
-        body = classifier.extractors[0].model
         x = classifier.extractors[0].preprocess(inputs)
         head_layers: list = []
-    elif isinstance(classifier, NetworkClassifier):
+    else:
         before, body, head_layers = _split_backbone(classifier.model)
         x = inputs
         for step in before:  # e.g. the mean subtraction in front of the network
             x = keras.ops.convert_to_numpy(step(np.asarray(x, np.float32)))
-    else:
-        raise TypeError(f"no activation maps for {type(classifier).__name__}")
     compute, method = _map_function(classifier, body, head_layers, layer, method)
     maps, probs = compute(tf.convert_to_tensor(np.asarray(x, np.float32)))
     cams = maps.numpy()

@@ -24,6 +24,7 @@ import numpy as np
 
 from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError
+from pyimagesearch.evaluation.splits import split_with_images
 from pyimagesearch.utils.atomic import check_writable
 from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
@@ -101,22 +102,41 @@ def file_images(paths: list[str], classes: list[str]) -> CamImages:
     return CamImages(images, [Path(p).name for p in paths], truths)
 
 
+def split_classes(db_path: str) -> list[str]:
+    """The class names a split file stores (none: a file without them)."""
+    from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names
+
+    with open_hdf5(db_path, "images") as db:
+        return read_label_names(db)
+
+
 def run_cam(
     cfg: Config, model_path: str | os.PathLike[str] | None, images: list[str] | None,
     split: str | None, output: str | os.PathLike[str] | None = None, progress: bool = True,
 ) -> CamResult:  # fmt: skip
     """Write the grid of overlays (``CAM_IMAGES`` of ``split`` chosen by ``CAM_SELECT``, or
-    the ``images`` files, at ``CAM_LAYER``); ``progress``: a bar over the split's pass."""
-    from pyimagesearch.diagnostics.activation_maps import write_cam_grid
-    from pyimagesearch.models.classifiers import load_classifier
+    the ``images`` files, at ``CAM_LAYER``); ``progress``: a bar over the split's pass.
+
+    Refused in one line before the split's pass: a split of no images, of other classes
+    than the model's, a ``CAM_LAYER`` the model has no maps at."""
+    from pyimagesearch.diagnostics.activation_maps import (
+        check_layer,
+        mapped_network,
+        write_cam_grid,
+    )
+    from pyimagesearch.models.classifiers import load_classifier, require_same_classes
 
     path = Path(output or cfg.output_path("cam.png"))
     if path.suffix.lower() != ".png":  # a folder
         path = path / "cam.png"
     check_writable({"--output": path})
-    db_path = None if images else cfg.split_path(split)
+    info = None if images else split_with_images(split, cfg.split_path(split))
+    db_path = None if info is None else info.path
     quiet_tensorflow()  # before any model, network or map function imports TensorFlow
     classifier = load_classifier(model_path or cfg.MODEL_PATH)
+    if db_path is not None:
+        require_same_classes(classifier, split_classes(db_path), f"the {split} split")
+    check_layer(mapped_network(classifier), cfg.get("CAM_LAYER"))  # before the pass
     if images:
         shown = file_images(images, classifier.label_names)
     else:

@@ -228,11 +228,15 @@ def run_diagnosis(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Diagnose a model on the builder's ``DIAGNOSE_SPLIT`` (its ``DIAGNOSE_TOP`` worst
-    images shown); write the outputs, return the report."""
+    images shown); write the outputs, return the report. A split of no images is refused
+    before the model loads."""
+    from pyimagesearch.evaluation.splits import split_with_images
+
     split = cfg.get("DIAGNOSE_SPLIT")
     db_path = cfg.split_path(split)
     folder = Path(output or cfg.output_path(f"diagnosis_{split}"))
     check_writable({"--output": folder / "diagnosis.json"})
+    split_with_images(split, db_path)
     classifier = load_classifier(model_path or cfg.MODEL_PATH,
                                  backbone_batch=cfg.get("EVAL_BACKBONE_BATCH"))  # fmt: skip
     diagnosis = predict_split(classifier, db_path, tencrop, cfg.get("EVAL_BATCH_SIZE"),

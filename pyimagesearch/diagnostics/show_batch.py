@@ -73,11 +73,12 @@ def network_batch(
     model: str | os.PathLike[str] | None = None,
 ) -> tuple[np.ndarray, list[str], BatchView]:  # fmt: skip
     """``(images uint8, label names, the view)`` of one batch prepared as training
-    prepares it, for ``train.py``'s network or for ``model`` (the module doc)."""
-    from pyimagesearch.io.split_files import split_info
+    prepares it, for ``train.py``'s network or for ``model`` (the module doc); a split of
+    no images is refused (DatasetError)."""
+    from pyimagesearch.evaluation.splits import split_with_images
     from pyimagesearch.preprocessing import BatchAugmenter, PatchPreprocessor, SimplePreprocessor
 
-    info = split_info(cfg.split_path(split))
+    info = split_with_images(split, cfg.split_path(split))
     view = batch_view(cfg, model, info)
     aug = BatchAugmenter.from_settings(cfg.get("AUGMENTATION")) if augment else None
     if augment and aug is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pyimagesearch.config import Config
 from pyimagesearch.errors import DatasetError
+from pyimagesearch.evaluation.splits import split_with_images
 from pyimagesearch.evaluation.stored_features import match_stored_features
 from pyimagesearch.evaluation.tencrop import check_fit, evaluate_model
 from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names
@@ -33,8 +34,8 @@ def run_evaluation(
 ) -> dict[str, Any]:
     """Evaluate any trained model on ``TEST_HDF5``; write ``evaluation.json``.
 
-    The model, its record and the test set (image size, classes) are checked, and the
-    output folder tried, before the model is loaded. A model on features takes its
+    The model, its record and the test set (images there, their size, classes) are
+    checked, and the output folder tried, before the model is loaded. A model on features takes its
     baseline from the stored features of the test images where they match (one [INFO]
     line says whether, and if not why: :mod:`pyimagesearch.evaluation.stored_features`).
     """
@@ -44,6 +45,7 @@ def run_evaluation(
     record = read_record(path)
     report_path = Path(report_path or cfg.output_path("evaluation.json"))
     check_writable({"OUTPUT_PATH": report_path})
+    test = split_with_images("TEST_HDF5", cfg.TEST_HDF5)
     with open_hdf5(cfg.TEST_HDF5, "images") as db:
         test_shape = tuple(int(v) for v in db["images"].shape[1:3])
         test_names = read_label_names(db)
@@ -60,6 +62,7 @@ def run_evaluation(
         model_path=str(path),
         model_kind=classifier.kind,
         test_hdf5=cfg.TEST_HDF5,
+        test_build_id=test.build_id,  # which build of the test file (compare_runs.py)
         notes=notes,
     )
     report["report_path"] = str(write_json(report_path, report))

@@ -23,7 +23,7 @@ import numpy as np
 
 from pyimagesearch.config import Config, default
 from pyimagesearch.data.sources import UNLABELED, open_source
-from pyimagesearch.errors import ConfigError, DatasetError
+from pyimagesearch.errors import ConfigError, DatasetError, OutputError
 from pyimagesearch.evaluation.submission import (
     binary_log_loss,
     check_clip_range,
@@ -33,7 +33,7 @@ from pyimagesearch.evaluation.submission import (
     write_submission,
 )
 from pyimagesearch.models.classifiers import Classifier, load_classifier
-from pyimagesearch.utils.atomic import atomic_write, check_writable
+from pyimagesearch.utils.atomic import atomic_write, check_writable, refuse_existing
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.progress import progress_bar
 from pyimagesearch.utils.reports import write_json
@@ -79,6 +79,20 @@ def predict_folder(
     return FolderPrediction(source.paths, probs, labels, skipped)
 
 
+def positive_column(names: list[str], positive: str) -> int:
+    """The column of ``positive`` among a two-class model's ``names`` (a submission's
+    ``label``), or a ConfigError.
+
+    >>> positive_column(["cat", "dog"], "dog")
+    1
+    """
+    if len(names) != 2:
+        raise ConfigError(f"a Kaggle submission needs two classes; the model has {names}")
+    if positive not in names:
+        raise ConfigError(f"POSITIVE_CLASS {positive!r} is not one of the classes {names}")
+    return names.index(positive)
+
+
 def run_prediction(
     cfg: Config,
     model_path: str | os.PathLike[str],
@@ -87,9 +101,12 @@ def run_prediction(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Predict ``TEST_IMAGES_PATH`` and write the submission (``id,label``: the clipped
-    probability of ``POSITIVE_CLASS``) and ``predict_report.json`` beside it."""
+    probability of ``POSITIVE_CLASS``) and ``predict_report.json`` beside it. An existing
+    ``SUBMISSION_PATH`` is refused before the model loads unless ``OVERWRITE``; it stays
+    until the new one is complete."""
     clip_range = check_clip_range(cfg.get("CLIP_RANGE"))
     output = Path(cfg.get("SUBMISSION_PATH"))
+    refuse_existing({"SUBMISSION_PATH": output}, cfg.get("OVERWRITE"))
     check_writable({"SUBMISSION_PATH": output})
     if not Path(cfg.TEST_IMAGES_PATH).exists():
         raise ConfigError(
@@ -99,13 +116,8 @@ def run_prediction(
     classifier = load_classifier(
         model_path, weights=weights, backbone_batch=cfg.get("EVAL_BACKBONE_BATCH")
     )
-    names = classifier.label_names
     positive = cfg.get("POSITIVE_CLASS")
-    if len(names) != 2:
-        raise ConfigError(f"a Kaggle submission needs two classes; the model has {names}")
-    if positive not in names:
-        raise ConfigError(f"POSITIVE_CLASS {positive!r} is not one of the classes {names}")
-    column = names.index(positive)
+    column = positive_column(classifier.label_names, positive)
     result = predict_folder(
         classifier, cfg.TEST_IMAGES_PATH, cfg.get("FEATURE_BATCH_SIZE"), tencrop, progress
     )
@@ -160,19 +172,43 @@ def draw_prediction(image_bgr: np.ndarray, text: str) -> np.ndarray:
     return out
 
 
+def drawn_names(images: list[str]) -> list[str]:
+    """The names of ``images`` drawn with their prediction (``predict.py --image --output``).
+
+    >>> drawn_names(["a/cat.1.jpg", "b/x"])
+    ['cat.1_prediction.jpg', 'x_prediction.jpg']
+    """
+    return [f"{Path(p).stem}_prediction{Path(p).suffix or '.jpg'}" for p in images]
+
+
+def _refuse_drawn(folder: Path, images: list[str], overwrite: bool) -> None:
+    """Refuse, in one line, to replace drawn images already in ``folder``."""
+    existing = [p for p in map(folder.joinpath, drawn_names(images)) if p.exists()]
+    if existing and not overwrite:
+        shown = ", ".join(p.name for p in existing[:3]) + (" ..." if len(existing) > 3 else "")
+        raise OutputError(
+            f"--output {folder} already holds {shown}; pass --overwrite to replace "
+            f"{'them' if len(existing) > 1 else 'it'}"
+        )
+
+
 def predict_images(
     model_path: str | os.PathLike[str],
     images: list[str],
     tencrop: bool = False,
     output: str | os.PathLike[str] | None = None,
     weights: Any = None,
+    overwrite: bool = False,
 ) -> list[dict[str, Any]]:
     """Each image's top classes (top-5 with many classes); with ``output`` each image is
-    also written there with its label and probability drawn on it. An unreadable image is
-    listed with its reason.
+    also written there with its label and probability drawn on it (``NAME_prediction.jpg``;
+    one already there is replaced only with ``overwrite``). An unreadable image is listed
+    with its reason.
 
     Raises:
         ConfigError: a file that does not exist (before the model is loaded).
+        OutputError: a drawn image already there without ``overwrite`` (before the model
+            is loaded).
         DatasetError: no image could be read.
     """
     import cv2
@@ -185,6 +221,7 @@ def predict_images(
         raise ConfigError(f"--image: no such file: {shown}")
     folder = Path(output) if output else None
     if folder is not None:
+        _refuse_drawn(folder, images, overwrite)
         check_writable({"--output": folder / "probe.jpg"})
     results, readable, pictures = [], [], []
     for path in images:
@@ -203,7 +240,7 @@ def predict_images(
         top = top_classes(row, classifier.label_names)
         result = {"path": display_path(path), "top": top}
         if folder is not None:
-            written = folder / f"{Path(path).stem}_prediction{Path(path).suffix or '.jpg'}"
+            written = folder / drawn_names([path])[0]
             with atomic_write(written) as tmp:
                 ok, data = cv2.imencode(written.suffix, draw_prediction(
                     picture, f"{top[0][0]} {top[0][1]:.1%}"))  # fmt: skip

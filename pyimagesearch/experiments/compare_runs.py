@@ -1,11 +1,13 @@
 """Compare runs side by side: one row per run, the key numbers, the settings that differ.
 
-A training run's row also holds the numbers of the evaluations of its model (its child
-runs: ``evaluate.py --run``), so AlexNet's baseline and 10-crop accuracy sit beside the
-logistic regression's. The settings of the data are the build's, as the data's files
-recorded them (``run.json``'s ``data``), not the config's. The tables for people show
-the numbers as the scripts print them (rank-1 ``92.50%``) and cut long values short; the
-terminal's fits ``TERMINAL_WIDTH`` columns; the CSV keeps every column and value whole.
+A training run's row also holds the numbers of the newest evaluation of its model (its
+child runs: ``evaluate.py --run``), so AlexNet's baseline and 10-crop accuracy sit beside
+the logistic regression's, and the test file (and build) they come from ("evaluated on").
+A run still marked running whose process is gone shows as ``killed``. The settings of the
+data are the build's, as the data's files recorded them (``run.json``'s ``data``), not the
+config's. The tables for people show the numbers as the scripts print them (rank-1
+``92.50%``) and cut long values short; the terminal's fits ``TERMINAL_WIDTH`` columns; the
+CSV keeps every column and value whole.
 
 Example (not run by the tests: needs run folders in output/runs):
     >>> rows, differing = compare_runs([find_run("output", "lr-3"), find_run("output")])
@@ -18,13 +20,20 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pyimagesearch.config import SETTINGS
-from pyimagesearch.experiments.runs import children, children_index, data_settings, run_info
+from pyimagesearch.experiments.runs import (
+    children,
+    children_index,
+    data_settings,
+    run_info,
+    run_status,
+)
 from pyimagesearch.utils.atomic import atomic_write, check_writable, refuse_existing
+from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.reports import cell_text, read_json
 
 # (column, title) of the numbers shown for every run, the key ones first.
@@ -41,7 +50,7 @@ NUMBER_COLUMNS = (
     ("seconds", "seconds"),
 )
 # Settings that differ between runs without making them different experiments.
-IGNORED_SETTINGS = {"source"}
+IGNORED_SETTINGS = {"source", "OVERWRITE"}
 TERMINAL_WIDTH = 120  # the widest line of the printed table
 CELL_WIDTH = 24  # a setting's value longer than this is cut short (…) in tables for people
 NAME_WIDTH = 40  # the same for a run's or a model's name
@@ -102,12 +111,18 @@ def shown_text(column: str, value: Any) -> str:
     setting's value cut short."""
     if column in NUMBERS:
         return number_text(column, value)
+    if column == EVALUATED_ON:  # the file's name and build, at the end, stay
+        text = cell_text(value)
+        return text if len(text) <= NAME_WIDTH else "…" + text[len(text) - NAME_WIDTH + 1 :]
     if column in ("run", "model"):
         return cut(cell_text(value), NAME_WIDTH, middle=column == "run")
     return setting_text(value)
 
 
 NUMBERS = dict(NUMBER_COLUMNS)
+# The column naming the test file of the evaluation numbers (after the numbers).
+EVALUATED_ON = "evaluated_on"
+TITLES = {**NUMBERS, EVALUATED_ON: "evaluated on"}
 
 
 def run_numbers(folder: Path, index: dict[str, list[Path]] | None = None) -> dict[str, Any]:
@@ -118,13 +133,29 @@ def run_numbers(folder: Path, index: dict[str, list[Path]] | None = None) -> dic
     kids = index.get(folder.name, []) if index is not None else children(folder)
     for child in kids:  # oldest first: the newest evaluation wins
         summary = run_info(child).get("summary", {})
-        numbers.update({k: v for k, v in summary.items() if k.startswith(("baseline", "tencrop"))})
+        evaluation = {k: v for k, v in summary.items() if k.startswith(("baseline", "tencrop"))}
+        if evaluation:
+            numbers.update(evaluation, evaluated_on=evaluated_on(summary))
     if "baseline_rank1" not in numbers and "accuracy" in numbers:  # a classifier's own test
         numbers["baseline_rank1"] = numbers["accuracy"]
     if "log_loss" not in numbers and "baseline_log_loss" in numbers:
         numbers["log_loss"] = numbers["baseline_log_loss"]
     numbers["seconds"] = info.get("seconds")
     return numbers
+
+
+def evaluated_on(summary: Mapping[str, Any]) -> str | None:
+    """The test file (and its build) an evaluation's numbers come from, from its run's
+    summary; None for a run that did not record it.
+
+    >>> evaluated_on({"test_hdf5": "/data/hdf5/test.hdf5", "test_build_id": "1a2b3c4d5e6f"})
+    '/data/hdf5/test.hdf5 (build 1a2b3c4d)'
+    """
+    test = summary.get("test_hdf5")
+    if not test:
+        return None
+    build = summary.get("test_build_id")
+    return display_path(test) + (f" (build {str(build)[:8]})" if build else "")
 
 
 def model_name(info: dict[str, Any], numbers: dict[str, Any]) -> str:
@@ -182,11 +213,12 @@ def compare_runs(folders: Sequence[Path]) -> tuple[list[dict[str, Any]], list[st
         row: dict[str, Any] = {
             "run": folder.name,
             "script": info.get("script"),
-            "status": info.get("status"),
+            "status": run_status(info),
             "model": model_name(info, numbers),
         }
         row.update({name: values.get(name) for name in differing})
         row.update({key: numbers.get(key) for key, _ in NUMBER_COLUMNS})
+        row[EVALUATED_ON] = numbers.get(EVALUATED_ON)
         rows.append(row)
     return rows, differing
 
@@ -200,8 +232,9 @@ def score_key(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def number_columns(rows: Sequence[dict[str, Any]]) -> list[str]:
-    """The numbers at least one run has (rank-5 only with more than 5 classes, ...)."""
-    return [k for k, _ in NUMBER_COLUMNS if any(r.get(k) is not None for r in rows)]
+    """The numbers at least one run has (rank-5 only with more than 5 classes, ...), then
+    the test file they come from when one run's evaluation names it."""
+    return [k for k in (*NUMBERS, EVALUATED_ON) if any(r.get(k) is not None for r in rows)]
 
 
 def shown_columns(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> list[str]:
@@ -235,7 +268,7 @@ def table_lines(
     long values cut short, and columns that do not fit in ``width`` in further blocks
     (each starting with the run), a blank line between two blocks."""
     columns = shown_columns(rows, differing)
-    texts = {c: [NUMBERS.get(c, c), *(shown_text(c, row.get(c)) for row in rows)]
+    texts = {c: [TITLES.get(c, c), *(shown_text(c, row.get(c)) for row in rows)]
              for c in columns}  # fmt: skip
     widths = {c: max(map(len, texts[c])) for c in columns}
     lines: list[str] = []
@@ -255,7 +288,7 @@ def markdown(rows: Sequence[dict[str, Any]], differing: Sequence[str]) -> str:
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| " + " | ".join(cell(NUMBERS.get(c, c)) for c in columns) + " |",
+    lines = ["| " + " | ".join(cell(TITLES.get(c, c)) for c in columns) + " |",
              "|" + "|".join("---" for _ in columns) + "|"]  # fmt: skip
     lines += [
         "| " + " | ".join(cell(shown_text(c, row.get(c))) for c in columns) + " |" for row in rows
@@ -269,7 +302,7 @@ def write_comparison(
     """``comparison.csv`` and ``comparison.md`` in ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    columns = ["run", "script", "status", "model", *differing, *(k for k, _ in NUMBER_COLUMNS)]
+    columns = ["run", "script", "status", "model", *differing, *NUMBERS, EVALUATED_ON]
     paths = {"csv": folder / "comparison.csv", "markdown": folder / "comparison.md"}
     with atomic_write(paths["csv"]) as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.DictWriter(handle, columns)

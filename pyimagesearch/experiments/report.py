@@ -25,6 +25,7 @@ from pyimagesearch.config import DATA_SETTINGS, SETTINGS, run_settings
 from pyimagesearch.experiments.compare_runs import (
     NUMBER_COLUMNS,
     NUMBERS,
+    TITLES,
     compare_runs,
     model_name,
     number_text,
@@ -46,7 +47,13 @@ from pyimagesearch.experiments.html_page import (
     scrolling,
     table,
 )
-from pyimagesearch.experiments.runs import HISTORY_FILE, RUN_FILE, children, short_name
+from pyimagesearch.experiments.runs import (
+    HISTORY_FILE,
+    RUN_FILE,
+    children,
+    run_status,
+    short_name,
+)
 from pyimagesearch.utils.atomic import atomic_write, check_writable, refuse_existing
 from pyimagesearch.utils.plots import rate_changed
 from pyimagesearch.utils.reports import read_json
@@ -92,7 +99,7 @@ def key_numbers(numbers: Mapping[str, Any]) -> dict[str, Any]:
     evaluated = numbers.get("baseline_rank1") is not None
     skip = {"seconds", *(EVALUATION_NUMBERS if evaluated else ())}
     copies = {"accuracy": "baseline_rank1", "log_loss": "baseline_log_loss"}
-    titles = {**NUMBERS, "baseline_log_loss": "baseline log loss"}
+    titles = {**TITLES, "baseline_log_loss": "baseline log loss"}
     return {
         titles.get(k, k.replace("_", " ")): shown_number(k, v)
         for k, v in numbers.items()
@@ -106,7 +113,7 @@ def _summary_section(page: Page, folder: Path, info: dict[str, Any]) -> None:
     facts = {
         "script": info.get("script"),
         "model": model_name(info, numbers),
-        "status": info.get("status"),
+        "status": run_status(info),
         "started": info.get("started"),
         "seconds": info.get("seconds"),
         "command": " ".join(info.get("command", [])),
@@ -377,7 +384,7 @@ def _used_by_section(page: Page, kids: list[Path]) -> None:
     rows = []
     for kid in kids:
         info = _read(kid / RUN_FILE) or {}
-        rows.append([kid.name, info.get("script"), info.get("status"), info.get("started")])
+        rows.append([kid.name, info.get("script"), run_status(info), info.get("started")])
     if rows:
         page.section(
             "Runs that used this model", table(["run", "script", "status", "started"], rows)
@@ -541,7 +548,7 @@ def _runs_table(
     highlight = losses.index(min(known)) if known else None
     cells = [[NumberText(shown_text(c, r.get(c))) if c in NUMBERS else shown_text(c, r.get(c))
               for c in columns] for r in rows]  # fmt: skip
-    body = scrolling(table([NUMBERS.get(c, c) for c in columns], cells, highlight))
+    body = scrolling(table([TITLES.get(c, c) for c in columns], cells, highlight))
     cut = [[r["run"], name, r.get(name)] for r in rows for name in differing
            if setting_text(r.get(name)).endswith("…")]  # fmt: skip
     if cut:

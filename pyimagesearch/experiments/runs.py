@@ -29,6 +29,7 @@ import os
 import platform
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -40,6 +41,7 @@ from pyimagesearch.config import DATA_SETTINGS, SPLIT_SETTINGS, Config, run_sett
 from pyimagesearch.errors import ConfigError, PyImageSearchError
 from pyimagesearch.io.split_files import build_record
 from pyimagesearch.models.record import note_run, record_path
+from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.reports import read_json, write_json
 
 RUNS_FOLDER = "runs"
@@ -185,7 +187,8 @@ SUMMARY_KEYS = ("network", "backbone", "backbones", "kind", "epochs", "epochs_ru
                 "head_epochs", "fine_tune_epochs", "best_val_loss", "val_loss", "val_accuracy",
                 "accuracy", "log_loss", "best_C", "baseline_rank1", "tencrop_rank1",
                 "baseline_rank5", "tencrop_rank5", "baseline_log_loss", "tencrop_log_loss",
-                "n_images", "n_test", "split_at", "stopped_epoch", "early_stopping")  # fmt: skip
+                "n_images", "n_test", "split_at", "stopped_epoch", "early_stopping",
+                "test_hdf5", "test_build_id")  # fmt: skip
 
 
 def summarise(report: Mapping[str, Any]) -> dict[str, Any]:
@@ -269,6 +272,55 @@ def data_settings(info: Mapping[str, Any]) -> dict[str, Any]:
     return {f"{n} (data)" if n in own else n: v for n, v in built.items() if n in DATA_SETTINGS}
 
 
+def process_record() -> dict[str, Any]:
+    """Which process a run is (``pid``, ``host``, and on Linux the process's start time,
+    which tells a reused pid apart), so that a run left ``running`` by a killed process
+    can be told from one still running (:func:`run_status`)."""
+    return {"pid": os.getpid(), "host": socket.gethostname(),
+            "process_start": _process_start(os.getpid())}  # fmt: skip
+
+
+def _process_start(pid: int) -> str | None:
+    """The start time of process ``pid`` in clock ticks since boot (Linux: field 22 of
+    ``/proc/PID/stat``); None where there is no ``/proc`` or no such process."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (OSError, ValueError):
+        return None
+    fields = text.rsplit(")", 1)[-1].split()  # after the command, which may hold spaces
+    return fields[19] if len(fields) > 19 else None
+
+
+def process_gone(info: Mapping[str, Any]) -> bool:
+    """Whether the process that wrote run record ``info`` no longer exists: only for a
+    process of this host (another host's cannot be checked), a pid no process has, or one
+    a newer process has taken."""
+    pid = info.get("pid")
+    if not isinstance(pid, int) or pid <= 0 or info.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process: it exists
+        pass
+    recorded, now_start = info.get("process_start"), _process_start(pid)
+    return recorded is not None and now_start is not None and now_start != recorded
+
+
+def run_status(info: Mapping[str, Any]) -> str | None:
+    """A run's status: as ``run.json`` records it, but ``"killed"`` for a run still marked
+    ``running`` whose process is gone (killed, or the machine went down).
+
+    >>> run_status({"status": "running", "pid": 2**31 - 1, "host": socket.gethostname()})
+    'killed'
+    >>> run_status({"status": "finished"}), run_status({"status": "running"})
+    ('finished', 'running')
+    """
+    status = info.get("status")
+    return "killed" if status == "running" and process_gone(info) else status
+
+
 def point_latest(root: Path, folder: Path) -> None:
     """``root/latest`` -> ``folder``, replaced atomically (a text file where links fail)."""
     link = root / LATEST
@@ -312,6 +364,7 @@ def start_run(
         "started": now(),
         "created": time.time(),  # orders runs started within one second
         "status": "running",
+        **process_record(),
         "outputs": [],
         "summary": {},
     }
@@ -373,12 +426,15 @@ def find_run(
     ``latest``/None for the newest; ``with_model``: only runs that trained a model.
 
     Raises:
-        ConfigError: no run of that name; the message lists the newest ones.
+        ConfigError: no run of that name (the message lists the newest ones), or the run
+            of that name has a ``run.json`` that cannot be read.
     """
     root = Path(output_path) / RUNS_FOLDER
     runs = list_runs(root)
     if with_model:
         runs = [r for r in runs if run_info(r).get("model")]
+    if name not in (None, LATEST) and not _named(runs, name):
+        _refuse_damaged(root, name)
     if not runs:
         what = "runs that trained a model" if with_model else "runs"
         raise ConfigError(f"no {what} in {root}: train something first")
@@ -412,7 +468,55 @@ def _named(runs: list[Path], name: str) -> list[Path]:
 
 @functools.lru_cache(maxsize=4096)
 def _cached_info(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
-    return read_json(path)
+    info = read_json(path)
+    if not isinstance(info, dict):
+        raise ValueError(f"{path} holds no run record")
+    return info
+
+
+_NOTED: set[tuple[str, int]] = set()  # damaged run.json files already noted (path, mtime)
+
+
+def readable(folder: str | os.PathLike[str]) -> bool:
+    """Whether ``folder``'s ``run.json`` can be read; when not (cut off by a full disk or a
+    killed process), one ``[WARNING]`` line says it is skipped (once per file version)."""
+    if _parses(Path(folder)):
+        return True
+    path = Path(folder) / RUN_FILE
+    with contextlib.suppress(OSError):  # OSError: removed meanwhile
+        key = (str(path), path.stat().st_mtime_ns)
+        if key not in _NOTED:
+            _NOTED.add(key)
+            print(f"[WARNING] skipped {display_path(folder)}: {RUN_FILE} is not readable "
+                  "(cut off?)")  # fmt: skip
+    return False
+
+
+def damaged_runs(root: str | os.PathLike[str]) -> list[Path]:
+    """The run folders of ``root`` whose ``run.json`` cannot be read, by name."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()
+                  and (p / RUN_FILE).is_file() and not _parses(p))  # fmt: skip
+
+
+def _parses(folder: Path) -> bool:
+    try:
+        run_info(folder)
+    except (OSError, ValueError):  # ValueError: not JSON, not UTF-8, not a record
+        return False
+    return True
+
+
+def _refuse_damaged(root: Path, name: str) -> None:
+    """Raise a ConfigError when the run called ``name`` is one whose record is damaged."""
+    damaged = _named(damaged_runs(root), name)
+    if damaged:
+        raise ConfigError(
+            f"run {damaged[-1].name}: {display_path(damaged[-1] / RUN_FILE)} is not readable "
+            "(cut off?); name another run, or remove that folder"
+        )
 
 
 def run_info(folder: str | os.PathLike[str]) -> dict[str, Any]:
@@ -424,12 +528,13 @@ def run_info(folder: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def list_runs(root: str | os.PathLike[str]) -> list[Path]:
-    """Run folders in ``root``, oldest first."""
+    """Run folders in ``root``, oldest first (a folder whose ``run.json`` cannot be read is
+    skipped, with one ``[WARNING]`` line: :func:`readable`)."""
     root = Path(root)
     if not root.is_dir():
         return []
     found = [p for p in root.iterdir() if p.is_dir() and not p.is_symlink()
-             and (p / RUN_FILE).is_file()]  # fmt: skip
+             and (p / RUN_FILE).is_file() and readable(p)]  # fmt: skip
 
     def started(folder: Path) -> tuple[str, float, str]:
         info = run_info(folder)
@@ -483,7 +588,11 @@ def parent_run(folder: str | os.PathLike[str]) -> Path | None:
     """The run whose model run ``folder`` used, when it still exists."""
     folder = Path(folder)
     parent = run_info(folder).get("parent")
-    if parent and (folder.parent / parent / RUN_FILE).is_file():
+    if (
+        parent
+        and (folder.parent / parent / RUN_FILE).is_file()
+        and readable(folder.parent / parent)
+    ):
         return folder.parent / parent
     return None
 
@@ -519,7 +628,12 @@ def resolve_runs(output_path: str | os.PathLike[str], names: list[str] | None) -
     found = []
     for name in names:
         path = Path(name)
-        found.append(path if (path / RUN_FILE).is_file() else find_run(output_path, name))
+        if not (path / RUN_FILE).is_file():
+            found.append(find_run(output_path, name))
+        elif readable(path):
+            found.append(path)
+    if not found:
+        raise ConfigError(f"none of the runs {', '.join(names)} can be read")
     return found
 
 

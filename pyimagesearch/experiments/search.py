@@ -47,12 +47,19 @@ from pyimagesearch.config import SETTINGS, Config, validate
 from pyimagesearch.errors import ConfigError
 from pyimagesearch.experiments.runs import (
     Run,
+    children,
+    list_runs,
     point_latest,
     recorded_run,
+    run_info,
     run_name,
+    run_status,
+    runs_root,
+    short_name,
     start_run,
 )
 from pyimagesearch.utils.atomic import atomic_write
+from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.reports import write_json
 
 if TYPE_CHECKING:
@@ -362,6 +369,9 @@ def run_search(
 
     plan = source if isinstance(source, SearchPlan) else plan_search(source)
     _announce(plan)
+    earlier = killed_search(plan.cfg, name)
+    if earlier is not None:
+        print(earlier)
     study = _study(plan)
     rows: list[dict[str, Any]] = []
     with recorded_run(plan.cfg, "search", name, command) as search:
@@ -397,6 +407,24 @@ def _announce(plan: SearchPlan) -> None:
         print(f"[SEARCH] {plan.model}: {plan.trials} trials of {searched}; "
               f"{len(plan.train)} training rows, validation loss on {len(plan.val)} rows of "
               f"{plan.scored_on}")  # fmt: skip
+
+
+def killed_search(cfg: Config, name: str | None) -> str | None:
+    """One line about the newest earlier search of this name when it was killed (its
+    ``run.json`` still says running, its process is gone): how many of its trials
+    finished, and that their runs stay; None when there is none or it ended otherwise. A
+    search is not resumed: the new one starts again."""
+    root = runs_root(cfg)
+    base = run_name(cfg, name)
+    earlier = [r for r in list_runs(root)
+               if run_info(r).get("script") == "search" and short_name(r) == base]  # fmt: skip
+    if not earlier or run_status(run_info(earlier[-1])) != "killed":
+        return None
+    trials = [run_info(t).get("status") for t in children(earlier[-1])]
+    done = sum(status in ("finished", "pruned") for status in trials)
+    return (f"[SEARCH] the earlier search {earlier[-1].name} was killed after {done} "
+            f"finished trial(s) (their runs stay in {display_path(root)}); this search "
+            "starts again (search.py does not resume one)")  # fmt: skip
 
 
 def _study(plan: SearchPlan) -> Any:

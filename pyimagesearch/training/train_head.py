@@ -28,17 +28,23 @@ from pyimagesearch.training.transfer import (
     report_summary,
     transfer_data,
 )
-from pyimagesearch.utils.atomic import atomic_write, check_writable
+from pyimagesearch.utils.atomic import atomic_write, check_writable, refuse_existing
 from pyimagesearch.utils.reports import write_json
 
 
-def train_head(cfg: Config, report_path: str | Path | None = None) -> dict[str, Any]:
+def train_head(
+    cfg: Config, report_path: str | Path | None = None, overwrite: bool | None = None
+) -> dict[str, Any]:
     """Dropout + Dense on the features, early stopping on the validation rows (the builder's
-    validation split, or ``HEAD_VAL_SPLIT`` of the training rows); evaluate, save."""
+    validation split, or ``HEAD_VAL_SPLIT`` of the training rows); evaluate, save. An
+    existing ``HEAD_MODEL_PATH`` is refused before anything is read unless ``overwrite``
+    (None: ``OVERWRITE``); it stays until the new model is complete."""
     model_path = Path(cfg.get("HEAD_MODEL_PATH"))
     if model_path.suffix != ".keras":
         raise ConfigError(f"HEAD_MODEL_PATH must end in .keras, got {model_path.name}")
     report_path = Path(report_path or cfg.output_path("head_report.json"))
+    overwrite = cfg.get("OVERWRITE") if overwrite is None else overwrite
+    refuse_existing({"HEAD_MODEL_PATH": model_path}, overwrite)
     check_writable({"HEAD_MODEL_PATH": model_path, "OUTPUT_PATH": report_path})
     data = transfer_data(cfg)
 

@@ -24,13 +24,17 @@ from pyimagesearch.errors import ConfigError
 from pyimagesearch.features.fusion import FeatureSet
 from pyimagesearch.models.record import write_record
 from pyimagesearch.training.transfer import model_record, report_summary, transfer_data
-from pyimagesearch.utils.atomic import atomic_write, check_writable
+from pyimagesearch.utils.atomic import atomic_write, check_writable, refuse_existing
 from pyimagesearch.utils.reports import write_json
 
 
-def train_logreg(cfg: Config, jobs: int | None = None, progress: bool = True) -> dict[str, Any]:
+def train_logreg(
+    cfg: Config, jobs: int | None = None, progress: bool = True, overwrite: bool | None = None
+) -> dict[str, Any]:
     """Grid-search C (``progress``: a bar over the candidates), evaluate on the test rows,
-    save (skops) with its record and report."""
+    save (skops) with its record and report. An existing ``LOGREG_MODEL_PATH`` is refused
+    before anything is read unless ``overwrite`` (None: ``OVERWRITE``); it stays until
+    the new model is complete."""
     import skops.io
 
     from pyimagesearch.features.classifiers import evaluate, fit_logreg
@@ -42,6 +46,8 @@ def train_logreg(cfg: Config, jobs: int | None = None, progress: bool = True) ->
             f"got {model_path.name}"
         )
     report_path = Path(cfg.get("LOGREG_REPORT"))
+    overwrite = cfg.get("OVERWRITE") if overwrite is None else overwrite
+    refuse_existing({"LOGREG_MODEL_PATH": model_path}, overwrite)
     check_writable({"LOGREG_MODEL_PATH": model_path, "LOGREG_REPORT": report_path})
     data = transfer_data(cfg)
     seed = cfg.get("RANDOM_SEED")

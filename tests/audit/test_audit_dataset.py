@@ -210,3 +210,92 @@ def test_outliers_need_an_unusual_distance(tmp_path) -> None:
     odd[7, :4] += 6  # like neither class
     found = _outliers(data(odd))
     assert [f["row"] for f in found] == [7] and found[0]["score"] >= 3.5
+
+
+def _folder_with_unreadable_files(root: Path) -> Path:
+    """Eight small images, two of them cat/dog look-alikes, and three files that are not
+    images under image names (as in a half-downloaded Kaggle folder)."""
+    images = root / "images"
+    images.mkdir()
+    rng = np.random.default_rng(4)
+    for i in range(4):
+        for name in ("cat", "dog"):
+            cv2.imwrite(str(images / f"{name}.{i}.png"), rng.integers(0, 255, (24, 24, 3),
+                                                                      dtype=np.uint8))  # fmt: skip
+    (images / "cat.90.jpg").write_bytes(b"not a jpeg")
+    (images / "dog.91.jpg").write_bytes(b"")
+    (images / "cat.92.png").write_bytes(b"\x89PNG cut off")
+    return images
+
+
+def test_a_folder_with_unreadable_files_lists_them_and_writes_every_file(tmp_path) -> None:
+    import audit_dataset
+    from pyimagesearch.utils.reports import read_json
+
+    images = _folder_with_unreadable_files(tmp_path)
+    config = write_config(tmp_path / "c.py", OUTPUT_PATH=str(tmp_path / "out"))
+    out = tmp_path / "out" / "audit"
+    assert audit_dataset.main(["--config", str(config), "--folder", str(images), "--quiet"]) == 0
+    audit = read_json(out / "audit.json")
+    assert audit["summary"]["images"] == 8
+    problems = sorted((Path(p["path"]).name, p["problem"][:11]) for p in audit["reading_problems"])
+    assert problems == [("cat.90.jpg", "unreadable:"), ("cat.92.png", "unreadable:"),
+                        ("dog.91.jpg", "unreadable:")]  # fmt: skip
+    assert audit["summary"]["notes"][0].startswith("3 file(s) could not be decoded")
+    written = {p.name for p in out.iterdir()}
+    assert {"audit.json", "reading_problems.csv", "duplicates.csv", "exclusions.txt"} <= written
+    assert written <= {
+        "audit.json",
+        "duplicates.csv",
+        "duplicates.png",
+        "outliers.csv",
+        "reading_problems.csv",
+        "suspicious_labels.csv",
+        "uniform.csv",
+        "uniform.png",
+        "exclusions.txt",
+    }  # fmt: skip (nothing half-made)
+
+
+def test_an_earlier_audit_is_kept_unless_overwrite_and_until_the_new_one_is_made(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    import audit_dataset
+    from pyimagesearch.audit import audit_dataset as engine
+    from tests.helpers import file_hashes
+
+    _tiny_split(tmp_path / "train.hdf5")
+    config = write_config(tmp_path / "c.py", TRAIN_HDF5=str(tmp_path / "train.hdf5"),
+                          OUTPUT_PATH=str(tmp_path / "out"))  # fmt: skip
+    out = tmp_path / "findings"
+    args = ["--config", str(config), "--output", str(out), "--quiet"]
+    assert audit_dataset.main(args) == 0
+    before = file_hashes(tmp_path)
+    capsys.readouterr()
+    assert audit_dataset.main(args) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert (
+        err.strip()
+        .splitlines()[0]
+        .startswith(
+            f"error: --output {out} already holds an audit's files (audit.json, duplicates.csv, "
+        )
+    )
+    assert "pass --overwrite to replace them" in err
+    assert file_hashes(tmp_path) == before
+
+    def fails(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(out / "exclusions.txt"))
+
+    monkeypatch.setattr(engine, "_write_exclusions", fails)  # after the CSVs: a full disk
+    (tmp_path / "train.hdf5").unlink()
+    _tiny_split(tmp_path / "train.hdf5", n=10)  # a new build: other findings
+    before = {k: v for k, v in file_hashes(tmp_path).items() if k.startswith("findings")}
+    assert audit_dataset.main([*args, "--overwrite"]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert {k: v for k, v in file_hashes(tmp_path).items() if k.startswith("findings")} == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(Path(k).name for k in before)
+    monkeypatch.undo()
+    assert audit_dataset.main([*args, "--overwrite"]) == 0
+    assert engine.read_json(out / "audit.json")["summary"]["images"] == 10

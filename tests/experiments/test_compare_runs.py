@@ -20,7 +20,8 @@ def test_compare_shows_the_settings_that_differ_and_the_numbers(
 ) -> None:
     base = ["--config", str(features_config)]
     assert train_logreg.main([*base, "--set", "LOGREG_C_GRID=[0.01]", "--name", "small-c"]) == 0
-    assert train_logreg.main([*base, "--set", "LOGREG_C_GRID=[10.0]", "--name", "large-c"]) == 0
+    assert train_logreg.main([*base, "--set", "LOGREG_C_GRID=[10.0]", "--name", "large-c",
+                              "--overwrite"]) == 0  # fmt: skip
     capsys.readouterr()
     out = tmp_path / "comparison"
     assert compare_runs.main([*base, "small-c", "large-c", "--output", str(out)]) == 0

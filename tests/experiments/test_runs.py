@@ -47,7 +47,7 @@ def test_two_runs_of_one_command_keep_two_folders_and_leave_the_first_alone(
     (first,) = list_runs(runs)
     before = fingerprints(first)
     model_bytes = (first / "logreg.skops").read_bytes()
-    assert train_logreg.main(command) == 0
+    assert train_logreg.main([*command, "--overwrite"]) == 0  # the same LOGREG_MODEL_PATH
     assert fingerprints(first) == before  # not a byte, not a time stamp changed
     older, newer = list_runs(runs)
     assert older == first and newer != first

@@ -10,7 +10,13 @@ import pytest
 
 import train_logreg
 from pyimagesearch.models import read_record
-from tests.helpers import RecordedBars, output_in, separable_features, write_features
+from tests.helpers import (
+    RecordedBars,
+    file_hashes,
+    output_in,
+    separable_features,
+    write_features,
+)
 
 REPORT_KEYS = {"accuracy", "log_loss", "best_C", "n_train", "n_test"}
 
@@ -126,3 +132,34 @@ def test_the_grid_search_shows_its_progress(features_file: Path, tmp_path: Path,
     (bar,) = bars.bars  # (--quiet: the same bar, disabled)
     assert bar.label == "grid search over C" and bar.enabled and bar.finished
     assert bar.updates == [1, 2, 3, 4]  # each of the 3 Cs as it is done, then the refit
+
+
+def test_an_existing_model_is_refused_before_fitting(
+    features_file: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pyimagesearch.features import classifiers
+
+    model = tmp_path / "m.skops"
+    args = ["--db", str(features_file), "--model", str(model), "--report",
+            str(tmp_path / "r.json"), "--set", "LOGREG_C_GRID=[1.0]", "--quiet",
+            *output_in(tmp_path / "out")]  # fmt: skip
+    assert train_logreg.main(args) == 0
+    before = file_hashes(tmp_path)  # the model, its record, its report, its run
+    capsys.readouterr()
+    assert train_logreg.main(args) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().splitlines()[0] == (
+        f"error: LOGREG_MODEL_PATH {model} already exists; pass --overwrite to replace it "
+        "(the old file stays until the new one is complete)"
+    )
+    assert file_hashes(tmp_path) == before
+    # --overwrite: the old model stays until the new one is complete (here: never)
+    monkeypatch.setattr(classifiers, "fit_logreg", _interrupted)
+    assert train_logreg.main([*args, "--overwrite"]) == 130
+    assert file_hashes(tmp_path) == before
+    monkeypatch.undo()
+    assert train_logreg.main([*args, "--overwrite"]) == 0
+
+
+def _interrupted(*args, **kwargs):
+    raise KeyboardInterrupt
