@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import progressbar
 
 
@@ -24,4 +26,14 @@ def progress_bar(label: str, total: int, enabled: bool = True) -> progressbar.Pr
         " ",
         progressbar.ETA(),
     ]
-    return progressbar.ProgressBar(max_value=max(total, 1), widgets=widgets).start()
+    bar = progressbar.ProgressBar(max_value=max(total, 1), widgets=widgets, fd=_Stderr())
+    return bar.start()
+
+
+class _Stderr:
+    """The standard error of the moment. progressbar2 swaps ``sys.stderr`` for the one it
+    found on import, which may since have been replaced and closed (a redirected stderr,
+    pytest's capsys): the bar would fail writing."""
+
+    def __getattr__(self, name: str):
+        return getattr(sys.stderr, name)

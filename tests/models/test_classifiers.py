@@ -120,7 +120,7 @@ def test_predict_takes_every_kind(
     args = ["--images", str(test1), "--model", str(model), "--output", str(out), "--quiet",
             *output_in(tmp_path / "out")]  # fmt: skip
     assert predict.main(args) == 0
-    assert predict.main([*args, "--tencrop"]) == 0
+    assert predict.main([*args, "--tencrop", "--overwrite"]) == 0
     assert out.read_text().splitlines()[0] == "id,label"
     assert len(out.read_text().splitlines()) == 4
 
