@@ -40,22 +40,24 @@ def test_a_swapped_or_damaged_model_file_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def four_models(synthetic_images: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+def four_models(
+    synthetic_images: Path, mobilenet_weights: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict:
     """Tiny models of every kind: AlexNet on a 72px build (it needs 63px inputs), the three
-    pretrained-backbone models (random ResNet50 weights) on a 40px build."""
+    pretrained-backbone models (the real MobileNetV2 weights) on a 40px build."""
     folder = tmp_path_factory.mktemp("four")
     settings = build_splits(folder, synthetic_images, IMAGE_SIZE=40)
     out = folder / "out"
     config = write_config(
         folder / "config.py",
         **settings,
-        BACKBONE="ResNet50",
-        WEIGHTS=None,
+        BACKBONE="MobileNetV2",
+        WEIGHTS=str(mobilenet_weights),
         FEATURE_IMAGE_SIZE=32,
         FEATURES_HDF5=str(out / "features.hdf5"),
         LOGREG_C_GRID=[1.0],
         HEAD_EPOCHS=2,
-        FINE_TUNE_LAYERS="conv5_block3_",
+        FINE_TUNE_LAYERS="block_16_",
         FINE_TUNE_HEAD_EPOCHS=1,
         FINE_TUNE_EPOCHS=1,
         FINE_TUNE_BATCH_SIZE=25,
