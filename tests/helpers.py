@@ -130,3 +130,16 @@ def output_in(folder: Path) -> list[str]:
     """``--set OUTPUT_PATH=folder``, for a script a test runs without a config: its run
     folders go there, not into the working folder's (the repository's) output/."""
     return ["--set", f"OUTPUT_PATH={folder}"]
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` as ``{relative path: sha256}`` (to show a refused or
+    failed run changed nothing)."""
+    import hashlib
+
+    folder = Path(folder)
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
