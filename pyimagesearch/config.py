@@ -462,6 +462,14 @@ _group(
     ("SHOW_BATCH_IMAGES", POSITIVE, 32, "images in show_batch.py's grid (-n)"),
 )
 _group(
+    "export.py",
+    ("EXPORT_FORMAT", Str(("saved_model", "onnx", "litert")), "saved_model", "what export.py writes: 'saved_model' (a TensorFlow SavedModel folder with a serving signature), 'onnx' (model.onnx, for onnxruntime), 'litert' (model.tflite, for the LiteRT interpreter); each takes uint8 RGB images of the model's IMAGE_SIZE, its preprocessing inside"),
+    ("EXPORT_PATH", PathValue(), None, "folder export.py writes (the artifact, labels.txt, export.json); None: OUTPUT_PATH/export/<model file name>-<format>", True),
+    ("EXPORT_TOLERANCE", Float(0.0, 1.0, open_low=True), None, "largest difference of any probability between the export (in its runtime) and the model (load_classifier) that the parity check accepts; beyond it the export fails and nothing is written; None: 1e-4 for every format (all float32; measured: docs/PERFORMANCE.md)"),
+    ("EXPORT_IMAGES", PathValue(), None, "real images of the parity check: a builder HDF5 file or a folder of photos; None: the test split (TEST_HDF5 of the config, else of the model's record)", True),
+    ("EXPORT_PARITY_IMAGES", POSITIVE, 32, "images of the parity check, spread evenly over EXPORT_IMAGES"),
+)
+_group(
     "demo.py",
     ("DEMO_IMAGES_PER_CLASS", POSITIVE, 200, "synthetic images per class drawn for the demo"),
     ("DEMO_CLASSES", Names(), ("cat", "dog"), "class names of the synthetic demo dataset"),

@@ -299,6 +299,21 @@ def load_classifier(
         ModelError: no file, no record, a pickle, a swapped or damaged file.
     """
     path = Path(path)
+    record = model_record(path)
+    if verify:
+        check_integrity(path, record)
+    if record["kind"] in ("logreg", "head"):
+        return FeatureClassifier(path, record, weights, backbone_batch)
+    return NetworkClassifier(path, record)
+
+
+def model_record(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The record of the model file at ``path``, checked before anything is loaded.
+
+    Raises:
+        ModelError: no file, a pickle, no record, an unknown kind of model.
+    """
+    path = Path(path)
     if not path.is_file():
         raise ModelError(f"model not found: {path}")
     if path.suffix in (".pickle", ".pkl"):
@@ -315,11 +330,7 @@ def load_classifier(
     kind = record.get("kind")
     if kind not in KINDS:
         raise ModelError(f"{path}: unknown model kind {kind!r} in its record")
-    if verify:
-        check_integrity(path, record)
-    if kind in ("logreg", "head"):
-        return FeatureClassifier(path, record, weights, backbone_batch)
-    return NetworkClassifier(path, record)
+    return record
 
 
 def require_same_classes(classifier: Classifier, label_names: Sequence[str], where: str) -> None:

@@ -119,6 +119,38 @@ class StagedFiles:
             staged.abort()
 
 
+@contextlib.contextmanager
+def atomic_folder(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """:func:`atomic_write` for a folder: yield an empty ``NAME.partial`` folder beside
+    ``target`` to fill; on success it becomes ``target`` (an earlier ``target`` is removed
+    only then), on any failure it is removed and ``target`` is left as it was.
+
+    Example:
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     with atomic_folder(Path(folder) / "export") as tmp:
+        ...         _ = (tmp / "model.onnx").write_bytes(b"...")
+        ...     print(sorted(p.name for p in Path(folder).rglob("*")))
+        ['export', 'model.onnx']
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp, old = partial_path(target), target.with_name(target.name + ".old")
+    shutil.rmtree(tmp, ignore_errors=True)  # what a killed run left
+    tmp.mkdir()
+    try:
+        yield tmp
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not target.exists():  # failed between the two renames
+            os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> Path:
     with atomic_write(target) as tmp:
         tmp.write_bytes(data)

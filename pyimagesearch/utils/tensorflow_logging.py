@@ -29,6 +29,7 @@ _NOISE = (
     "Unable to register cu",  # cuDNN/cuFFT/cuBLAS factories on CPU-only machines
     "computation placer already registered",
     "Could not find cuda drivers",
+    "Created TensorFlow Lite XNNPACK delegate",  # the LiteRT interpreter's first call
 )
 
 
@@ -37,8 +38,9 @@ def _is_noise(line: str) -> bool:
 
 
 @contextlib.contextmanager
-def _filtered_stderr():
-    """Capture file descriptor 2; afterwards write what is not known noise to stderr."""
+def filtered_stderr():
+    """Capture file descriptor 2; afterwards write what is not known noise to stderr
+    (for the C++ libraries' INFO lines, which no Python logging setting reaches)."""
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile(mode="w+b") as capture:
@@ -64,7 +66,7 @@ def quiet_tensorflow() -> None:
         return
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     try:
-        with _filtered_stderr():
+        with filtered_stderr():
             import keras  # noqa: F401  (imports TensorFlow, the backend)
             import tensorflow  # noqa: F401
     except OSError:  # no usable file descriptor 2 (rare): import as it is
