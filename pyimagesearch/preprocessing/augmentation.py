@@ -14,7 +14,8 @@ and applies each with one ``cv2.warpAffine`` on a thread pool (OpenCV releases t
 Beyond the book (``AUGMENTATION = "strong"``): colour jitter as torchvision's
 ``ColorJitter`` (``brightness_range``, ``contrast_range``, ``saturation_range``: a factor
 drawn in ``[1 - r, 1 + r]`` per image; brightness scales the pixels, contrast moves them
-from the image's mean level, saturation from its grey image) and random erasing (Zhong et
+from the mean of the grey image, saturation from the grey image; the three in one weighted
+sum, clipped once) and random erasing (Zhong et
 al., 2020; ``erasing_share`` of the images get one box of ``erasing_area`` of the patch,
 aspect ratio 0.3-3.3, filled with a random colour). Each image's values are drawn for the
 whole batch at once (:class:`PixelDraws`) and applied to the warped image with OpenCV in
@@ -117,16 +118,21 @@ class PixelDraws:
     colours: np.ndarray  # (n, 3): the fill of each box
 
     def apply(self, i: int, image: np.ndarray) -> None:
-        """Image ``i``'s jitter and erasing, in place on its ``(h, w, c)`` array."""
-        gain, contrast = float(self.brightness[i]), float(self.contrast[i])
-        if gain != 1.0 or contrast != 1.0:  # c (b x - mean(b x)) + mean(b x), one pass
-            level = float(np.mean(cv2.mean(image)[: image.shape[2]]))
-            cv2.addWeighted(image, gain * contrast, image, 0.0,
-                            (1.0 - contrast) * gain * level, dst=image)  # fmt: skip
+        """Image ``i``'s jitter and erasing, in place on its ``(h, w, c)`` array. Brightness
+        b, contrast c (about the grey image's mean m) and saturation s (towards the grey
+        image g) in one weighted sum, clipped once: ``s b c x + (1 - s) b c g + (1 - c) b m``."""
+        gain = float(self.brightness[i] * self.contrast[i])
         saturation = float(self.saturation[i])
-        if saturation != 1.0 and image.ndim == 3 and image.shape[2] == 3:
-            grey = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
-            cv2.addWeighted(image, saturation, grey, 1.0 - saturation, 0.0, dst=image)
+        colour = image.ndim == 3 and image.shape[2] == 3
+        if gain != 1.0 or self.contrast[i] != 1.0 or (saturation != 1.0 and colour):
+            grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if colour else image
+            offset = (1.0 - self.contrast[i]) * self.brightness[i] * cv2.mean(grey)[0]
+            if colour and saturation != 1.0:
+                grey = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)
+                cv2.addWeighted(image, saturation * gain, grey, (1.0 - saturation) * gain,
+                                float(offset), dst=image)  # fmt: skip
+            else:
+                cv2.addWeighted(image, gain, image, 0.0, float(offset), dst=image)
         y0, y1, x0, x1 = self.boxes[i]
         if y1 > y0 and x1 > x0:
             image[y0:y1, x0:x1] = self.colours[i][: image.shape[2]]

@@ -222,3 +222,10 @@ def test_the_modern_recipe_resumes_exactly_and_saves_the_average(synthetic_image
         "None, checkpoint epoch_002.keras was trained with 0.9",
     ):
         plan_training(load_config(other), resume=True, lock=False)
+
+
+def test_the_modern_recipe_config_loads_as_a_starting_point(recwarn) -> None:
+    cfg = load_config(Path(__file__).resolve().parents[2] / "config" / "recipes" / "modern.py")
+    assert (cfg.OPTIMIZER, cfg.LR_SCHEDULE, cfg.AUGMENTATION) == ("adamw", "cosine", "strong")
+    assert cfg.WARMUP_EPOCHS < cfg.EPOCHS and cfg.MODEL_PATH.endswith("_modern.keras")
+    assert not [str(w.message) for w in recwarn if issubclass(w.category, UserWarning)]
