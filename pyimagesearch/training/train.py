@@ -2,7 +2,9 @@
 ``train_alexnet.py``): mean + random patch + augmentation for training, mean + resize for
 validation, the optimizer, schedule, loss and class weights the config names, softmax
 over the classes, checkpoints, ``--resume`` and the book's restart with a new learning
-rate (``--start-epoch N --lr X``).
+rate (``--start-epoch N --lr X``). Today's recipe beside the book's (AdamW, warm-up and
+cosine decay, clipping, the weights' moving average: :mod:`~pyimagesearch.training.optimizers`;
+label smoothing, mixup and CutMix: :mod:`~pyimagesearch.training.recipe`) is settings too.
 
 Three steps. :func:`plan_training` checks and resolves every setting once, before
 TensorFlow starts: settings, data files and their classes and sizes, the mean, writable
