@@ -31,7 +31,7 @@ from pyimagesearch.training.optimizers import (  # noqa: E402
 from pyimagesearch.training.recipe import mixing_settings  # noqa: E402
 from pyimagesearch.training.resume import ResumeError  # noqa: E402
 from pyimagesearch.utils.reports import read_json  # noqa: E402
-from tests.helpers import build_splits, write_config  # noqa: E402
+from tests.helpers import build_splits, file_hashes, write_config  # noqa: E402
 
 
 def planted_batch(n: int = 6, size: int = 8) -> tuple[np.ndarray, np.ndarray]:
@@ -201,10 +201,21 @@ def resumed_equals_uninterrupted(run: dict, out: Path) -> dict:
 
 
 @pytest.mark.slow
-def test_the_modern_recipe_resumes_exactly_and_saves_the_average(synthetic_images, tmp_path):
+def test_the_modern_recipe_resumes_exactly_and_saves_the_average(
+    synthetic_images, tmp_path, capsys
+):
     from pyimagesearch.training.train import plan_training
 
     run = modern_run(tmp_path / "run", synthetic_images)
+    before = file_hashes(run["out"])
+    args = ["--config", str(run["folder"] / "c.py"), "--overwrite", "--set", "WARMUP_EPOCHS=2"]
+    capsys.readouterr()
+    assert train.main(args) == 2  # refused at plan time: nothing moved, nothing written
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "error: WARMUP_EPOCHS = 2 is not fewer than EPOCHS = 2: the cosine decay would never "
+        "start; lower WARMUP_EPOCHS"
+    )
+    assert file_hashes(run["out"]) == before
     label_smoothing_loss(run["settings"])
     out = tmp_path / "resumed"
     record = resumed_equals_uninterrupted(run, out)
