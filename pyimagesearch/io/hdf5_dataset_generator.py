@@ -82,6 +82,9 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             extracted ones).
         rows: only these rows of the file (e.g. one split of an activations file, whose
             ``split`` column marks train / val / test); default: every row.
+        mixer: mixes each finished batch, images and one-hot labels (a
+            :class:`~pyimagesearch.preprocessing.mixing.BatchMixer`: mixup, CutMix), with
+            the batch's own random numbers; needs ``binarize``.
 
     The steps run as given: to fuse a patch -> augmentation -> mean sequence into one pass
     per image, pass ``fuse_steps(steps)`` (``PatchAugmentMean``), as the training engine
@@ -102,10 +105,14 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         max_queue_size: int = 10,
         data_key: str = "images",
         rows: Sequence[int] | np.ndarray | None = None,
+        mixer: Any = None,
     ) -> None:
         super().__init__(
             workers=max(1, int(workers)), use_multiprocessing=False, max_queue_size=max_queue_size
         )
+        if mixer is not None and not binarize:
+            raise ValueError("a mixer mixes one-hot labels: it needs binarize=True")
+        self.mixer = mixer
         self._set_arguments(batch_size, preprocessors, aug, binarize, classes, shuffle, seed)
         self._open_file(db_path, data_key)
         self._choose_reader()
@@ -315,6 +322,8 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
                 images = self._aug_fn(images, rng)
         if self.binarize:
             labels = np.eye(self.classes, dtype=np.float32)[labels]
+        if self.mixer is not None:
+            images, labels = self.mixer.mix_batch(images, labels, rng)
         return images, labels
 
     # -- keras.utils.PyDataset -------------------------------------------------------------

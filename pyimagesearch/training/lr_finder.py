@@ -16,6 +16,7 @@ Example (not run by the tests: trains on the builder's split files):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,7 +186,8 @@ def _sweep(plan: FinderPlan, verbose: int | str) -> list[float]:
     from pyimagesearch.training.train import build_model, make_generators
 
     keras.utils.set_random_seed(plan.training.seed)
-    model = build_model(plan.training)
+    constant = dataclasses.replace(plan.training.optimizer, schedule=None)  # the finder sets it
+    model = build_model(dataclasses.replace(plan.training, optimizer=constant))
     train, _ = make_generators(plan.training.loader, plan.training.train)
     rates, losses = plan.rates, []
 

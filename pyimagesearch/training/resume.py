@@ -45,8 +45,11 @@ def checkpoint_facts(plan: TrainingPlan) -> dict[str, Any]:
     given = plan.settings.get("NETWORK_ARGS") or {}
     args = {(k.upper() if k in OWN_ARGS and k not in given else f"NETWORK_ARGS[{k!r}]"): v
             for k, v in plan.network_args.items()}  # fmt: skip
+    from pyimagesearch.training.recipe import recipe_facts
+
     opt = plan.optimizer
     mean = plan.loader.mean
+    recipe = recipe_facts(plan)  # only where it is not the book's: older checkpoints fit
     return _json({
         "data": {"TRAIN_HDF5": plan.train.build_id,
                  "VAL_HDF5": plan.val.build_id if plan.val else None},
@@ -55,6 +58,7 @@ def checkpoint_facts(plan: TrainingPlan) -> dict[str, Any]:
                     "WEIGHT_DECAY": plan.weight_decay, **args, "OPTIMIZER": opt.name,
                     **({"MOMENTUM": opt.momentum, "NESTEROV": opt.nesterov}
                        if opt.name == "sgd" else {})},
+        **({"recipe": recipe} if recipe else {}),
     })  # fmt: skip
 
 

@@ -2,7 +2,9 @@
 ``train_alexnet.py``): mean + random patch + augmentation for training, mean + resize for
 validation, the optimizer, schedule, loss and class weights the config names, softmax
 over the classes, checkpoints, ``--resume`` and the book's restart with a new learning
-rate (``--start-epoch N --lr X``).
+rate (``--start-epoch N --lr X``). Today's recipe beside the book's (AdamW, warm-up and
+cosine decay, clipping, the weights' moving average: :mod:`~pyimagesearch.training.optimizers`;
+label smoothing, mixup and CutMix: :mod:`~pyimagesearch.training.recipe`) is settings too.
 
 Three steps. :func:`plan_training` checks and resolves every setting once, before
 TensorFlow starts: settings, data files and their classes and sizes, the mean, writable
@@ -48,6 +50,8 @@ from pyimagesearch.preprocessing import (
     SimplePreprocessor,
 )
 from pyimagesearch.preprocessing.augmentation import fuse_steps
+from pyimagesearch.training.optimizers import OptimizerPlan, build_optimizer, plan_optimizer
+from pyimagesearch.training.recipe import mixing_settings, recipe_notes, recipe_record
 from pyimagesearch.training.resume import (
     ResumeError,
     check_resume,
@@ -80,20 +84,7 @@ class LoaderPlan:
     augmentation: dict[str, Any] | str | None  # AUGMENTATION, checked
     mean: MeanPreprocessor
     mean_in_model: bool  # uint8 batches: the model's first layer subtracts the mean
-
-
-@dataclass(frozen=True)
-class OptimizerPlan:
-    """The optimizer and its learning-rate schedule."""
-
-    name: str
-    learning_rate: float  # LEARNING_RATE, or --lr of a restarted run
-    momentum: float
-    nesterov: bool
-    schedule: str | None
-    power: float
-    step_factor: float
-    step_every: int
+    mixing: dict[str, Any] | None = None  # BatchMixer's arguments (mixup, CutMix), checked
 
 
 @dataclass
@@ -120,6 +111,7 @@ class TrainingPlan:
     new_learning_rate: float | None = None  # --lr: assigned to the restored optimizer
     class_weight: dict[int, float] | None = None
     callbacks: CallbackPlan = field(default_factory=CallbackPlan)  # Keras' optional ones
+    label_smoothing: float = 0.0  # LABEL_SMOOTHING of the loss
     notes: list[str] = field(default_factory=list)
     replaced: list[Path] = field(default_factory=list)  # earlier runs' replaced_<time>/
     discard_replaced: bool = False  # this run's model replaces those (restart, --overwrite)
@@ -146,6 +138,16 @@ class TrainingPlan:
     @property
     def input_size(self) -> int:
         return self.loader.input_size
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(self.train.rows / self.loader.batch_size)
+
+    @property
+    def layer_weight_decay(self) -> float:
+        """The L2 penalty of the layers: WEIGHT_DECAY, but none with AdamW (whose decay is
+        the optimizer's)."""
+        return 0.0 if self.optimizer.name == "adamw" else self.weight_decay
 
 
 def metric_names(classes: int, validation: bool) -> list[str]:
@@ -252,7 +254,9 @@ def _plan(
         train=train,
         val=val,
         loader=loader_plan(cfg, train, mean_in_model),
-        optimizer=_optimizer_plan(cfg, request.learning_rate),
+        optimizer=plan_optimizer(
+            cfg, request.learning_rate, math.ceil(train.rows / cfg.get("BATCH_SIZE"))
+        ),
         files=files,
         checkpoint_every=cfg.get("CHECKPOINT_EVERY"),
         checkpoints_keep=cfg.get("CHECKPOINTS_KEEP"),
@@ -260,6 +264,7 @@ def _plan(
         settings={**cfg.snapshot(), "MEAN_IN_MODEL": mean_in_model},
         resume_from=resume_from,
         new_learning_rate=request.learning_rate,
+        label_smoothing=cfg.get("LABEL_SMOOTHING"),
     )
     plan.callbacks = _callback_plan(cfg, plan, run_folder)
     _plan_notes(cfg, plan)
@@ -375,19 +380,7 @@ def loader_plan(cfg: Config, train: SplitInfo, mean_in_model: bool | None = None
         augmentation=augmentation,
         mean=MeanPreprocessor.from_json(cfg.DATASET_MEAN, train.channel_order),
         mean_in_model=cfg.get("MEAN_IN_MODEL") if mean_in_model is None else mean_in_model,
-    )
-
-
-def _optimizer_plan(cfg: Config, restart_rate: float | None) -> OptimizerPlan:
-    return OptimizerPlan(
-        name=cfg.get("OPTIMIZER"),
-        learning_rate=cfg.get("LEARNING_RATE") if restart_rate is None else restart_rate,
-        momentum=cfg.get("MOMENTUM"),
-        nesterov=cfg.get("NESTEROV"),
-        schedule=cfg.get("LR_SCHEDULE"),
-        power=cfg.get("LR_POWER"),
-        step_factor=cfg.get("LR_STEP_FACTOR"),
-        step_every=cfg.get("LR_STEP_EVERY"),
+        mixing=mixing_settings(cfg, train.label_names),
     )
 
 
@@ -410,6 +403,7 @@ def _plan_notes(cfg: Config, plan: TrainingPlan) -> None:
             "no validation images (NUM_VAL_IMAGES = 0 or VAL_HDF5 unset/empty): the best "
             "epoch is chosen by training loss"
         )
+    plan.notes.extend(recipe_notes(plan))
 
 
 def _replaced_notes(plan: TrainingPlan, replaces: bool) -> None:
@@ -444,10 +438,12 @@ def make_generators(loader: LoaderPlan, train: SplitInfo, val: SplitInfo | None 
     """Training and validation ``HDF5DatasetGenerator`` (validation: None without ``val``).
 
     Training: random ``input_size`` patch, augmentation on the uint8 patch, mean
-    subtraction (float32). Validation: resize, mean subtraction. With ``mean_in_model``
-    the batches stay uint8 and the model subtracts the mean.
+    subtraction (float32), then mixup / CutMix of the batch (``mixing``). Validation:
+    resize, mean subtraction. With ``mean_in_model`` the batches stay uint8 and the model
+    subtracts the mean.
     """
     from pyimagesearch.io import HDF5DatasetGenerator
+    from pyimagesearch.preprocessing.mixing import BatchMixer
 
     size, classes = loader.input_size, len(train.label_names)
     mean_steps = [] if loader.mean_in_model else [loader.mean]
@@ -461,6 +457,7 @@ def make_generators(loader: LoaderPlan, train: SplitInfo, val: SplitInfo | None 
         shuffle=True,
         seed=loader.seed,
         workers=loader.workers,
+        mixer=BatchMixer(**loader.mixing) if loader.mixing else None,
     )
     if val is None:
         return train_gen, None
@@ -489,17 +486,6 @@ def make_strategy(name: str | None):
     return tf.distribute.MirroredStrategy()
 
 
-def build_optimizer(plan: OptimizerPlan):
-    """The optimizer the plan names, at its learning rate."""
-    import keras
-
-    if plan.name == "sgd":
-        return keras.optimizers.SGD(
-            plan.learning_rate, momentum=plan.momentum, nesterov=plan.nesterov
-        )
-    return keras.optimizers.Adam(learning_rate=plan.learning_rate)
-
-
 def build_model(plan: TrainingPlan):
     """The network, behind a mean-subtraction layer with ``mean_in_model``, compiled."""
     import keras
@@ -507,8 +493,8 @@ def build_model(plan: TrainingPlan):
     from pyimagesearch.nn.conv.registry import MEAN_LAYER_NAME, build_network
 
     size = plan.input_size
-    net = build_network(plan.network, size, size, 3, plan.classes, reg=plan.weight_decay,
-                        **plan.network_args)  # fmt: skip
+    net = build_network(plan.network, size, size, 3, plan.classes,
+                        reg=plan.layer_weight_decay, **plan.network_args)  # fmt: skip
     model = net
     if plan.loader.mean_in_model:
         inputs = keras.Input(net.input_shape[1:])
@@ -519,12 +505,16 @@ def build_model(plan: TrainingPlan):
         )(inputs)  # fmt: skip
         model = keras.Model(inputs, net(centred), name=net.name)
     # softmax over the classes + categorical cross-entropy (the book's; docs/TRAINING.md).
-    # The loss includes the weight-decay penalty; "crossentropy" is the data's loss alone,
-    # comparable between runs of different WEIGHT_DECAY (search.py scores trials by it).
+    # The loss includes the weight-decay penalty (and LABEL_SMOOTHING); "crossentropy" is
+    # the data's loss alone, comparable between runs of different WEIGHT_DECAY (search.py
+    # scores trials by it).
     metrics = {"crossentropy": keras.metrics.CategoricalCrossentropy(name="crossentropy")}
+    smoothing = plan.label_smoothing
     model.compile(
         optimizer=build_optimizer(plan.optimizer),
-        loss="categorical_crossentropy",
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=smoothing)
+        if smoothing
+        else "categorical_crossentropy",  # fmt: skip
         metrics=[metrics.get(name, name) for name in metric_names(plan.classes, False)[1:]],
     )
     return model
@@ -757,8 +747,10 @@ def _fit(
 
 def _callbacks(plan: TrainingPlan, steps: int, initial_epoch: int, extra: list) -> RunCallbacks:
     """The schedule, Keras' optional callbacks, the best epoch, the history and plot, the
-    checkpoints, then ``extra``: a reduction of the rate is in the epoch's checkpoint."""
+    checkpoints, then ``extra``: a reduction of the rate is in the epoch's checkpoint. With
+    EMA_DECAY, validation and the best epoch see the averaged weights (``callbacks/ema``)."""
     from pyimagesearch.callbacks import BestModelCheckpoint, EpochCheckpoint, TrainingMonitor
+    from pyimagesearch.callbacks.ema import ema_callbacks
 
     files = plan.files
     earlier = read_json(files.history) if initial_epoch and files.history.exists() else {}
@@ -767,10 +759,14 @@ def _callbacks(plan: TrainingPlan, steps: int, initial_epoch: int, extra: list) 
     monitor = TrainingMonitor(
         files.plot, files.history, initial_epoch, title=plan.network, monitor=plan.monitor
     )
+    swap, average_in, trained_in = ema_callbacks() if plan.optimizer.ema_decay else [None] * 3
     callbacks = [
+        *([swap] if swap else []),
         *schedule_callbacks(plan, steps, initial_epoch),
         *optional,
+        *([average_in] if average_in else []),
         best,
+        *([trained_in] if trained_in else []),
         monitor,
         EpochCheckpoint(
             files.checkpoints,
@@ -848,6 +844,7 @@ def _write_training_record(plan: TrainingPlan, model_path: Path, epoch: int) -> 
                 "train": data_fingerprint(plan.train.path),
                 "val": data_fingerprint(plan.val.path) if plan.val else None,
             },
+            "recipe": recipe_record(plan),
             "config": plan.settings,
         },
     )

@@ -99,7 +99,7 @@ def _check_plateau(cfg: Config, learning_rate: float | None) -> None:
         return
     schedule = cfg.get("LR_SCHEDULE")
     if schedule is not None:
-        every = "batch" if schedule == "one_cycle" else "epoch"
+        every = "batch" if schedule in ("one_cycle", "cosine") else "epoch"
         raise ConfigError(
             f"REDUCE_LR_ON_PLATEAU cannot work with LR_SCHEDULE = {schedule!r}: the schedule "
             f"sets the learning rate every {every} and would undo each reduction; set one of "
