@@ -350,6 +350,8 @@ _group(
     ("DATASET_MEAN", PathValue(), None, "JSON file of the training split's RGB mean", True),
     ("OUTPUT_PATH", PathValue(), DEFAULT_OUTPUT_PATH, "folder for reports, plots and models (relative: to the working folder when not set)", True),
     ("IMAGE_SIZE", Size(), 256, "side (int) or (width, height) of the stored images"),
+    ("STORAGE", Str(("raw", "jpeg")), "raw", "how image rows are stored: 'raw' (uint8 pixels, 196,608 bytes at 256x256) or 'jpeg' (the resized image encoded at JPEG_QUALITY, about 1/11 of raw at 90; decoded by every reader, the mean from the decoded pixels)"),
+    ("JPEG_QUALITY", Int(1, 100), 90, "JPEG quality of the rows when STORAGE = 'jpeg' (OpenCV's 1-100)"),
     ("RANDOM_SEED", SEED, 42, "seed of splits, shuffles, augmentation and weight initialisation"),
     ("BUILD_WORKERS", POSITIVE, None, "decoding threads; None: one per core"),
     ("BUFFER_SIZE", POSITIVE, 1000, "rows buffered in memory between HDF5 writes"),

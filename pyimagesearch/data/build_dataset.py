@@ -43,14 +43,16 @@ from pyimagesearch.config import (
     setting,
     validate,
 )
+from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
 from pyimagesearch.data.label_files import read_label_file
 from pyimagesearch.data.listing import FolderWalk, ImageListing, list_images, natural_sorted
 from pyimagesearch.data.split_writer import SplitReport, build_split
 from pyimagesearch.data.splits import stratified_split
 from pyimagesearch.errors import ConfigError, DatasetError, OutputError
 from pyimagesearch.io.split_files import BUILD_SETTINGS
+from pyimagesearch.io.storage import RAW, VLEN_OVERHEAD, encode_jpeg
 from pyimagesearch.parallel.workers import resolve_workers
-from pyimagesearch.utils.atomic import StagedFiles, check_free_space, check_writable
+from pyimagesearch.utils.atomic import StagedFiles, check_free_space, check_writable, human_bytes
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.locks import output_locks
 from pyimagesearch.utils.reports import json_text
@@ -90,6 +92,8 @@ class BuildPlan:
     buffer_size: int
     resize: str
     overwrite: bool
+    storage: str  # "raw" or "jpeg" (STORAGE)
+    jpeg_quality: int  # JPEG_QUALITY
     settings: dict[str, Any]  # DATA_SETTINGS as used (--set applied), recorded in the files
 
     @property
@@ -141,7 +145,9 @@ def plan_build(cfg: Config, overwrite: bool | None = None) -> BuildPlan:
         excluded += exclude(other, cfg.get("EXCLUDE_LIST"))
     splits = plan_splits(cfg, listing, given)
     outputs = _check_outputs(cfg, overwrite)
-    _check_space(outputs, splits, image_size)
+    storage = (cfg.get("STORAGE"), cfg.get("JPEG_QUALITY"))
+    row_bytes = estimated_row_bytes(splits["train"].paths, image_size, cfg.get("RESIZE"), *storage)
+    _check_space(outputs, splits, row_bytes)
     return BuildPlan(
         images_path=cfg.IMAGES_PATH,
         listing=listing,
@@ -155,6 +161,8 @@ def plan_build(cfg: Config, overwrite: bool | None = None) -> BuildPlan:
         buffer_size=cfg.get("BUFFER_SIZE"),
         resize=cfg.get("RESIZE"),
         overwrite=overwrite,
+        storage=storage[0],
+        jpeg_quality=storage[1],
         settings={name: plain(cfg.get(name)) for name in DATA_SETTINGS},
     )
 
@@ -317,11 +325,35 @@ def _check_outputs(cfg: Config, overwrite: bool) -> dict[str, Path]:
     return outputs
 
 
-def _check_space(
-    outputs: dict[str, Path], splits: dict[str, SplitPlan], image_size: tuple[int, int]
-) -> None:
-    """Room for every split file: its uint8 rows, 1% and a MiB for HDF5's own bytes."""
-    row_bytes = image_size[0] * image_size[1] * 3
+# JPEG rows: the size is estimated from this many training images, with this margin.
+JPEG_SAMPLE = 16
+JPEG_MARGIN = 1.5
+
+
+def estimated_row_bytes(
+    paths: list[str], image_size: tuple[int, int], resize: str, storage: str, quality: int
+) -> float:
+    """The bytes a row will take: raw, the image's pixels; JPEG, the mean size of up to
+    16 training images (evenly spaced) encoded as the build will, times 1.5, with HDF5's
+    bytes a row (raw size when none of them reads)."""
+    raw = image_size[0] * image_size[1] * 3
+    if storage == RAW:
+        return raw
+    loader = ImageLoader(image_size[0], image_size[1], resize)
+    sizes = []
+    for k in np.linspace(0, len(paths) - 1, min(JPEG_SAMPLE, len(paths))).astype(int):
+        try:
+            sizes.append(len(encode_jpeg(loader(paths[k]), quality)))
+        except UnreadableImageError:
+            continue
+    if not sizes:
+        return raw
+    return float(np.mean(sizes)) * JPEG_MARGIN + VLEN_OVERHEAD
+
+
+def _check_space(outputs: dict[str, Path], splits: dict[str, SplitPlan], row_bytes: float) -> None:
+    """Room for every split file: its rows (``row_bytes`` each: :func:`estimated_row_bytes`),
+    1% and a MiB for HDF5's own bytes."""
     check_free_space(
         {
             SPLIT_SETTINGS[name]: (
@@ -404,6 +436,8 @@ def write_splits(
             attrs={**attrs, "source": split.source},
             progress=progress,
             resize=plan.resize,
+            storage=plan.storage,
+            jpeg_quality=plan.jpeg_quality,
         )
         staged.add(writer)
         split_reports[name] = report
@@ -494,6 +528,7 @@ def _totals(
     """How many files were found, passed over (by reason), listed, written and skipped."""
     walk = plan.walk
     written = sum(r.written for r in split_reports.values())
+    stored = sum(r.stored_bytes for r in split_reports.values())
     return {
         "image_files_found": sum(len(one.paths) + len(one.unlabeled) for one in plan.listings),
         "unlabeled": sum(len(one.unlabeled) for one in plan.listings),
@@ -508,6 +543,9 @@ def _totals(
         "skipped": sum(r.skipped for r in split_reports.values()),
         "elapsed_seconds": round(elapsed, 3),
         "images_per_second": round(written / max(elapsed, 1e-9), 1),
+        "storage": plan.storage,
+        "stored_bytes": stored,
+        "bytes_per_image": round(stored / max(written, 1), 1),
     }
 
 
@@ -567,6 +605,13 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
               for key, text, listing in PASSED_OVER if totals[key]]  # fmt: skip
     mean = report["dataset_mean"]
     lines.append(f"[INFO] training mean: R {mean['R']:.2f}  G {mean['G']:.2f}  B {mean['B']:.2f}")
+    if totals.get("storage", RAW) != RAW:
+        quality = report["settings"].get("JPEG_QUALITY")
+        lines.append(
+            f"[INFO] stored as {totals['storage']} (quality {quality}): "
+            f"{totals['bytes_per_image']:,.0f} bytes per image, "
+            f"{human_bytes(totals['stored_bytes'])} in all"
+        )
     lines.append(
         f"[INFO] {totals['written']} images in {totals['elapsed_seconds']:.1f} s "
         f"({totals['images_per_second']:.1f} images/s); report: {report['report_path']}"

@@ -29,6 +29,7 @@ from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.checksums import RowChecks
 from pyimagesearch.io.direct_rows import DirectRowReader
 from pyimagesearch.io.hdf5_dataset import damaged, open_hdf5, read_label_names
+from pyimagesearch.io.storage import decode_rows, is_encoded, row_shape
 from pyimagesearch.parallel.batches import (
     empty_batch,
     hold_opencv_single_threaded,
@@ -147,6 +148,9 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             self.db.close()
             raise DatasetError(f"{db_path} has no 'labels' data set")
         self.images = self.db[data_key]
+        self._encoded = is_encoded(self.images)  # JPEG rows: decoded in read_rows
+        self._row_shape = row_shape(self.images)
+        self._row_dtype = np.dtype(np.uint8) if self._encoded else self.images.dtype
 
     def _choose_reader(self) -> None:
         """Rows straight from the file where they lie whole in it (``DirectRowReader``), else
@@ -265,9 +269,10 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         at a time: contiguous rows are one read, scattered rows one at a time, which h5py
         does far faster than a fancy-indexed read. Either way each row is compared with
         its checksum the first time it is read (a damaged row: one line naming the file
-        and the row)."""
+        and the row). JPEG rows are read through h5py and decoded straight into the
+        batch, side by side (in the calling thread inside ``inline_batches``)."""
         if self._direct is not None:
-            out = empty_batch((len(rows), *self.images.shape[1:]), self.images.dtype)
+            out = empty_batch((len(rows), *self._row_shape), self._row_dtype)
             try:
                 self._direct.read_into(rows, out)  # checks the rows itself
             except OSError as exc:
@@ -276,6 +281,8 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         out = self._h5py_rows(rows)
         if self._checks is not None:
             self._checks.check(rows, out)
+        if self._encoded:
+            return decode_rows(out, self._row_shape, self.db_path, rows)
         return out
 
     def _h5py_rows(self, rows: np.ndarray) -> np.ndarray:
@@ -283,7 +290,10 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             try:
                 if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
                     return self.images[int(rows[0]) : int(rows[-1]) + 1]
-                out = empty_batch((len(rows), *self.images.shape[1:]), self.images.dtype)
+                if self._encoded:
+                    out = np.empty(len(rows), object)
+                else:
+                    out = empty_batch((len(rows), *self.images.shape[1:]), self.images.dtype)
                 for j, row in enumerate(rows):
                     out[j] = self.images[int(row)]
                 return out
@@ -305,10 +315,10 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
     def _load(self, index: int, epoch: int | None, inline: bool) -> tuple[np.ndarray, np.ndarray]:
         epoch = self.epoch if epoch is None else int(epoch)
         positions = self._batch_positions(index, epoch)
-        images = self.read_rows(positions if self._rows is None else self._rows[positions])
         labels = self.labels[positions]
         rng = np.random.default_rng([self.seed, epoch, index + 1])
         with inline_batches() if inline else contextlib.nullcontext():
+            images = self.read_rows(positions if self._rows is None else self._rows[positions])
             for step in self._steps:
                 images = step(images, rng)
             if self._aug_fn is not None:
