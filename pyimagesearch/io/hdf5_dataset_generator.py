@@ -25,10 +25,12 @@ import h5py
 import keras
 import numpy as np
 
+from pyimagesearch.config import default
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.checksums import RowChecks
 from pyimagesearch.io.direct_rows import DirectRowReader
 from pyimagesearch.io.hdf5_dataset import damaged, open_hdf5, read_label_names
+from pyimagesearch.io.read_order import ORDERS, epoch_order
 from pyimagesearch.io.storage import decode_rows, is_encoded, row_shape
 from pyimagesearch.parallel.batches import (
     empty_batch,
@@ -75,7 +77,10 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         binarize: one-hot labels (``classes`` columns) instead of integer labels.
         classes: number of classes; checked against the file.
         shuffle: a new random order every epoch (reads stay fast: rows are read one by
-            one, in file order within a batch).
+            one, in file order within a batch): True or ``"random"`` (every row anywhere),
+            ``"block"`` (blocks of consecutive rows in a random order, shuffled within a
+            window of blocks: :mod:`pyimagesearch.io.read_order`).
+        shuffle_block, shuffle_window: rows of a block and blocks of a window (``"block"``).
         seed: makes the shuffles, patches and augmentation reproducible; epoch ``e`` and
             batch ``i`` always get the same random numbers, whatever thread loads them.
         workers: loader threads Keras runs ahead of training (``model.fit``).
@@ -103,11 +108,14 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         max_queue_size: int = 10,
         data_key: str = "images",
         rows: Sequence[int] | np.ndarray | None = None,
+        shuffle_block: int = default("SHUFFLE_BLOCK"),
+        shuffle_window: int = default("SHUFFLE_WINDOW"),
     ) -> None:
         super().__init__(
             workers=max(1, int(workers)), use_multiprocessing=False, max_queue_size=max_queue_size
         )
         self._set_arguments(batch_size, preprocessors, aug, binarize, classes, shuffle, seed)
+        self._set_order(shuffle_block, shuffle_window)
         self._open_file(db_path, data_key)
         self._choose_reader()
         self._read_labels(rows)
@@ -138,6 +146,13 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         self._steps = [_batch_fn(p) for p in self.preprocessors]
         self._aug_fn = _batch_fn(aug) if aug is not None else None
         self._lock = threading.Lock()
+
+    def _set_order(self, block: int, window: int) -> None:
+        """The read order of each epoch: ``"random"``, ``"block"`` or None (file order)."""
+        order = "random" if self.shuffle is True else self.shuffle or None
+        if order is not None and order not in ORDERS:
+            raise ValueError(f"shuffle must be True, False or one of {ORDERS}, got {order!r}")
+        self._read_order, self._block, self._window = order, int(block), int(window)
 
     def _open_file(self, db_path: str | os.PathLike[str], data_key: str) -> None:
         """Open the file; it must hold ``data_key`` and ``labels``."""
@@ -219,15 +234,16 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
 
     # -- ordering and randomness -----------------------------------------------------------
     def _epoch_order(self, epoch: int) -> np.ndarray | None:
-        if not self.shuffle:
+        if self._read_order is None:
             return None
-        return np.random.default_rng([self.seed, epoch, 0]).permutation(self.num_images)
+        rng = np.random.default_rng([self.seed, epoch, 0])
+        return epoch_order(self.num_images, rng, self._read_order, self._block, self._window)
 
     def _order_of(self, epoch: int | None) -> np.ndarray | None:
         """The shuffled order of ``epoch`` (None: the current one); the last few are kept."""
         if epoch is None or epoch == self.epoch:
             return self._order
-        if not self.shuffle:
+        if self._read_order is None:
             return None
         with self._lock:
             order = self._orders.get(epoch)
