@@ -306,10 +306,9 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             try:
                 if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
                     return self.images[int(rows[0]) : int(rows[-1]) + 1]
-                if self._encoded:
-                    out = np.empty(len(rows), object)
-                else:
-                    out = empty_batch((len(rows), *self.images.shape[1:]), self.images.dtype)
+                if self._encoded:  # h5py reads scattered vlen rows 5x faster in one call
+                    return self.images[np.asarray(rows, np.int64)]
+                out = empty_batch((len(rows), *self.images.shape[1:]), self.images.dtype)
                 for j, row in enumerate(rows):
                     out[j] = self.images[int(row)]
                 return out

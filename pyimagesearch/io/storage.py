@@ -40,6 +40,8 @@ STORAGE_ATTR = "storage"  # the rows data set's attribute: how its rows are stor
 IMAGE_SHAPE_ATTR = "image_shape"  # a JPEG data set's decoded row shape (height, width, 3)
 QUALITY_ATTR = "jpeg_quality"
 ENCODED_DTYPE = h5py.vlen_dtype(np.dtype("uint8"))
+# OpenCV 4.10 and later decode to RGB themselves (a fifth faster than BGR and a conversion)
+_DECODE_FLAG = getattr(cv2, "IMREAD_COLOR_RGB", cv2.IMREAD_COLOR)
 # Bytes HDF5 spends on each variable-length row besides its data: the row's heap id in the
 # data set (16) and its entry in a global heap collection (16, and up to 7 of padding).
 VLEN_OVERHEAD = 40
@@ -87,10 +89,13 @@ def encode_jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
 def decode_jpeg_into(data: np.ndarray, out: np.ndarray) -> bool:
     """Decode JPEG bytes into ``out`` (RGB, its shape); False when they are no image of
     that shape."""
-    image = cv2.imdecode(np.asarray(data, np.uint8), cv2.IMREAD_COLOR)
+    image = cv2.imdecode(np.asarray(data, np.uint8), _DECODE_FLAG)
     if image is None or image.shape != out.shape:
         return False
-    cv2.cvtColor(image, cv2.COLOR_BGR2RGB, dst=out)
+    if _DECODE_FLAG == cv2.IMREAD_COLOR:  # an OpenCV before 4.10: decoded as BGR
+        cv2.cvtColor(image, cv2.COLOR_BGR2RGB, dst=out)
+    else:
+        out[...] = image
     return True
 
 
