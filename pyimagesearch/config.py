@@ -354,6 +354,7 @@ _group(
     ("JPEG_QUALITY", Int(1, 100), 90, "JPEG quality of the rows when STORAGE = 'jpeg' (OpenCV's 1-100)"),
     ("RANDOM_SEED", SEED, 42, "seed of splits, shuffles, augmentation and weight initialisation"),
     ("BUILD_WORKERS", POSITIVE, None, "decoding threads; None: one per core"),
+    ("SHARDS", Int(1, 99999), 1, "files each split is written as (train-00000-of-00004.hdf5 ...), one writer process each, read as one through an index at the split's name (TRAIN_HDF5 ...); 1: one file a split"),
     ("BUFFER_SIZE", POSITIVE, 1000, "rows buffered in memory between HDF5 writes"),
     ("OVERWRITE", Bool(), False, "replace existing outputs without --overwrite (only once the new ones are complete)"),
 )
@@ -485,7 +486,7 @@ DATA_SETTINGS: tuple[str, ...] = tuple(
     s.name for s in _TABLE
     if s.group == "build_dataset.py" and s.name not in (
         *SPLIT_SETTINGS.values(), "DATASET_MEAN", "OUTPUT_PATH", "BUILD_WORKERS",
-        "BUFFER_SIZE", "OVERWRITE")
+        "SHARDS", "BUFFER_SIZE", "OVERWRITE")
 )  # fmt: skip
 # Kinds of run (run.json's "script") that read the groups of other scripts, besides the
 # groups whose titles name their own script; and those that read the builder's files.

@@ -23,11 +23,13 @@ Example (not run by the tests: needs the Kaggle photos):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
 import uuid
 from collections import Counter
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -46,9 +48,16 @@ from pyimagesearch.config import (
 from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
 from pyimagesearch.data.label_files import read_label_file
 from pyimagesearch.data.listing import FolderWalk, ImageListing, list_images, natural_sorted
+from pyimagesearch.data.shard_writer import (
+    build_sharded_splits,
+    collect_results,
+    finish_split,
+    result_path,
+)
 from pyimagesearch.data.split_writer import SplitReport, build_split
 from pyimagesearch.data.splits import stratified_split
 from pyimagesearch.errors import ConfigError, DatasetError, OutputError
+from pyimagesearch.io.shards import shard_paths, stale_shards
 from pyimagesearch.io.split_files import BUILD_SETTINGS
 from pyimagesearch.io.storage import RAW, VLEN_OVERHEAD, encode_jpeg
 from pyimagesearch.parallel.workers import resolve_workers
@@ -94,7 +103,9 @@ class BuildPlan:
     overwrite: bool
     storage: str  # "raw" or "jpeg" (STORAGE)
     jpeg_quality: int  # JPEG_QUALITY
+    shards: int  # files a split is written as (SHARDS), one writer process each
     settings: dict[str, Any]  # DATA_SETTINGS as used (--set applied), recorded in the files
+    collect: bool = False  # publish shards built one at a time (--shard K) instead
 
     @property
     def label_names(self) -> list[str]:
@@ -163,6 +174,7 @@ def plan_build(cfg: Config, overwrite: bool | None = None) -> BuildPlan:
         overwrite=overwrite,
         storage=storage[0],
         jpeg_quality=storage[1],
+        shards=cfg.get("SHARDS"),
         settings={name: plain(cfg.get(name)) for name in DATA_SETTINGS},
     )
 
@@ -390,15 +402,20 @@ def build_dataset(
         plan = source
     else:
         plan = plan_build(source, overwrite)
-    build_id = uuid.uuid4().hex
+    build_id = distributed_build_id(plan) if plan.collect else uuid.uuid4().hex
     staged = StagedFiles()
     with output_locks(plan.published, "build"):
         try:
             split_reports, mean = write_splits(plan, build_id, staged, progress)
             elapsed = time.perf_counter() - started
+            if plan.collect:  # the shards' own time (the slowest of each split's) besides
+                elapsed += sum(r.elapsed_seconds for r in split_reports.values())
             report = build_report(plan, build_id, split_reports, mean, elapsed)
             staged.write_text(plan.report_path, json_text(report))
             staged.publish()  # only a finished build replaces files: all five together
+            remove_stale_shards(plan)
+            for shard in range(plan.shards if plan.collect else 0):
+                result_path(plan.report_path, shard, plan.shards).unlink(missing_ok=True)
         except BaseException:
             staged.abort()
             raise
@@ -414,40 +431,96 @@ def write_splits(
     without a readable image. The splits' reports and the mean as written (``R``, ``G``,
     ``B``, ``build_id``). Each split file records the build's id and settings
     (``BUILD_SETTINGS``, JSON text)."""
-    attrs = {
+    attrs = file_attrs(plan, build_id)
+    split_reports: dict[str, SplitReport] = {}
+    mean: dict[str, Any] = {}
+    with closing(written_splits(plan, attrs, progress)) as splits:
+        for name, report, sums, writer in splits:
+            split = plan.splits[name]
+            staged.add(writer)
+            split_reports[name] = report
+            if name == "train":
+                mean = _training_mean(report, sums, plan.image_size)
+                counts = writer.label_counts(len(plan.label_names))
+                _require_classes(split, report, counts, plan)
+            _require_images(name, split, report, plan)
+    mean["build_id"] = build_id
+    staged.write_text(plan.outputs["DATASET_MEAN"], json_text(mean))
+    return split_reports, mean
+
+
+def file_attrs(plan: BuildPlan, build_id: str) -> dict[str, Any]:
+    """The attributes every split file of the build records."""
+    return {
         "label_source": plan.listing.label_source,
         "images_path": display_path(plan.images_path),
         "build_id": build_id,
         BUILD_SETTINGS: json.dumps(plan.settings),
     }
-    split_reports: dict[str, SplitReport] = {}
-    mean: dict[str, Any] = {}
+
+
+def split_options(plan: BuildPlan, progress: bool = True) -> dict[str, Any]:
+    """``build_split``'s arguments that every split of the build shares."""
+    return {"label_names": plan.label_names, "image_size": plan.image_size,
+            "workers": plan.workers, "buffer_size": plan.buffer_size,
+            "overwrite": plan.overwrite, "progress": progress, "resize": plan.resize,
+            "storage": plan.storage, "jpeg_quality": plan.jpeg_quality}  # fmt: skip
+
+
+def distributed_build_id(plan: BuildPlan) -> str:
+    """The build id of a set built one shard at a time: the same on every machine that
+    plans the same build (settings, images, splits, shard count)."""
+    splits = {name: split.paths for name, split in plan.splits.items()}
+    text = json.dumps({"settings": plan.settings, "shards": plan.shards, "splits": splits})
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def written_splits(plan: BuildPlan, attrs: dict[str, Any], progress: bool = True):
+    """Yield ``(name, report, RGB channel sums, what publishes it)`` of each split, written
+    under ``.partial`` names: one file a split, each written when asked for; or
+    ``plan.shards`` shards of every split, written side by side, and their indexes."""
+    options = split_options(plan, progress)
+    sources = {name: {**attrs, "source": split.source} for name, split in plan.splits.items()}
+    if plan.shards > 1:
+        unstaged = sharded_splits(plan, sources, options)
+        try:
+            for name in plan.splits:
+                yield (name, *unstaged.pop(name))
+        finally:  # the consumer stopped (a refused split): the others' files go too
+            for _, _, staged in unstaged.values():
+                staged.abort()
+        return
     for name, split in plan.splits.items():
-        report, sums, writer = build_split(
-            name,
-            split.paths,
-            split.labels,
-            plan.label_names,
-            plan.outputs[SPLIT_SETTINGS[name]],
-            plan.image_size,
-            workers=plan.workers,
-            buffer_size=plan.buffer_size,
-            overwrite=plan.overwrite,
-            attrs={**attrs, "source": split.source},
-            progress=progress,
-            resize=plan.resize,
-            storage=plan.storage,
-            jpeg_quality=plan.jpeg_quality,
-        )
-        staged.add(writer)
-        split_reports[name] = report
-        if name == "train":
-            mean = _training_mean(report, sums, plan.image_size)
-            _require_classes(split, report, writer.label_counts(len(plan.label_names)), plan)
-        _require_images(name, split, report, plan)
-    mean["build_id"] = build_id
-    staged.write_text(plan.outputs["DATASET_MEAN"], json_text(mean))
-    return split_reports, mean
+        output = plan.outputs[SPLIT_SETTINGS[name]]
+        yield (name, *build_split(name, split.paths, split.labels, output_path=output,
+                                  attrs=sources[name], **options))  # fmt: skip
+
+
+def sharded_splits(plan: BuildPlan, sources: dict[str, dict], options: dict[str, Any]):
+    """Every split's shards (written now, or by ``--shard K`` steps: ``plan.collect``) and
+    its index, under ``.partial`` names: ``{name: (report, sums, staged set)}``."""
+    if not plan.collect:
+        splits = {name: (split.paths, split.labels, plan.outputs[SPLIT_SETTINGS[name]],
+                         sources[name]) for name, split in plan.splits.items()}  # fmt: skip
+        return build_sharded_splits(splits, plan.shards, **options)
+    build_id = next(iter(sources.values()))["build_id"]
+    results = collect_results(plan.report_path, list(plan.splits), plan.shards, build_id)
+    finished = {}
+    for name, mine in results.items():
+        elapsed = max(r.report.elapsed_seconds for r in mine)  # the shards ran side by side
+        output = plan.outputs[SPLIT_SETTINGS[name]]
+        finished[name] = finish_split(name, output, mine, elapsed)
+    return finished
+
+
+def remove_stale_shards(plan: BuildPlan) -> None:
+    """After publishing: the shard files an earlier build left at the splits' names that
+    the new set does not use (another shard count, or none)."""
+    for name in SPLIT_SETTINGS.values():
+        path = plan.outputs[name]
+        keep = shard_paths(path, plan.shards) if plan.shards > 1 else []
+        for stale in stale_shards(path, keep):
+            stale.unlink(missing_ok=True)
 
 
 def _first_skipped(report: SplitReport, paths: list[str]) -> str:

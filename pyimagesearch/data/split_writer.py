@@ -135,7 +135,7 @@ def build_split(
         raise
     finally:
         release_opencv_threads()
-    _close_report(report, name, time.perf_counter() - start)
+    close_report(report, name, time.perf_counter() - start)
     return report, channel_sums, writer
 
 
@@ -213,7 +213,7 @@ def _write_blocks(
     return channel_sums
 
 
-def _close_report(report: SplitReport, name: str, elapsed: float) -> None:
+def close_report(report: SplitReport, name: str, elapsed: float) -> None:
     """Counts and speed; every listed image is either written or skipped with its reason."""
     report.skipped = len(report.skipped_files)
     report.elapsed_seconds = round(elapsed, 3)

@@ -24,6 +24,7 @@ from pyimagesearch.io.checksums import (
     rebuild_hint,
     stored_checksums,
 )
+from pyimagesearch.io.shards import missing_shards
 from pyimagesearch.io.storage import STORAGE_ATTR, decode_rows, is_encoded, row_shape, storage_of
 from pyimagesearch.utils.atomic import partial_path
 
@@ -88,6 +89,17 @@ def _note_unverified(db: h5py.File, path: Path) -> None:
     )
 
 
+def _require_shards(db: h5py.File, path: Path) -> None:
+    """Refuse a shard set's index with a shard missing (HDF5 would read zeros instead)."""
+    missing = missing_shards(db)
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise DatasetError(
+            f"{path} is a shard set without its shard {missing[0]}{more}; a set is "
+            "published whole: rebuild it with build_dataset.py --overwrite"
+        )
+
+
 def open_hdf5(path: str | os.PathLike[str], data_key: str | None = None) -> h5py.File:
     """Open a finished dataset file for reading, with clear errors for common mistakes.
 
@@ -108,6 +120,7 @@ def open_hdf5(path: str | os.PathLike[str], data_key: str | None = None) -> h5py
     except OSError as exc:
         raise damaged(path, data_key, exc) from None
     try:
+        _require_shards(db, path)
         _verify(db, path, data_key)
     except DatasetError:
         db.close()
