@@ -8,10 +8,12 @@ Measured, each ratio within this one run:
   the decoded JPEG rows against the raw ones (levels, 0-255);
 * build rate (the builder's own images/s, best of ``--repeats``) against the decode limit
   (``bench_build.decode_limit``: a plain OpenCV loop, one process per core), the builds and
-  the limit alternating;
+  the limit alternating; raw and JPEG 90 also with ``SHARDS = 2`` (two writer processes,
+  their start-up included);
 * the training loader as ``train.py`` makes it (``make_generators``: 227x227 uint8 patches,
   the mean in the model), one loader thread per core, with and without the book's
-  augmentation, raw against JPEG 90 (best of ``--rounds`` passes);
+  augmentation, raw against JPEG 90 and the raw set in 2 shards (best of ``--rounds``
+  passes);
 * cold reads (``--cold-images``, default 25,000: the raw training rows repeated into a file
   of the full Kaggle size, ~4.9 GB): ``--cold-rows`` rows read in random order, in block
   order (``SHUFFLE = "block"``) and in file order, the page cache dropped before each
@@ -46,18 +48,21 @@ from bench_common import SAMPLE, WEIGHTS, sample_settings, write_settings  # noq
 
 STORAGES = {"raw": ("raw", 90), "jpeg 85": ("jpeg", 85), "jpeg 90": ("jpeg", 90),
             "jpeg 95": ("jpeg", 95)}  # fmt: skip
+SHARDED = {"raw, 2 shards": "raw", "jpeg 90, 2 shards": "jpeg 90"}  # SHARDS = 2 builds
 
 
 def build(work: Path, source: Path, name: str) -> tuple[Path, dict]:
-    """Build ``source`` as ``STORAGES[name]`` under ``work/name``; its config and report."""
+    """Build ``source`` as ``STORAGES[name]`` (or ``SHARDED[name]``: 2 shards) under
+    ``work/name``; its config and report."""
     from pyimagesearch.config import load_config
     from pyimagesearch.data.build_dataset import build_dataset
 
-    storage, quality = STORAGES[name]
-    folder = work / name.replace(" ", "")
+    storage, quality = STORAGES[SHARDED.get(name, name)]
+    folder = work / name.replace(" ", "").replace(",", "_")
     settings = {**sample_settings(folder, folder / "out", source, held_out=100),
                 "NUM_TEST_IMAGES": 900, "STORAGE": storage, "JPEG_QUALITY": quality,
-                "OVERWRITE": True, "INPUT_SIZE": 227}  # fmt: skip
+                "SHARDS": 2 if name in SHARDED else 1, "OVERWRITE": True,
+                "INPUT_SIZE": 227}  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
     config = write_settings(folder / "config.py", settings)
     report = build_dataset(load_config(config), progress=False)
@@ -75,7 +80,7 @@ def builds(work: Path, source: Path, repeats: int) -> tuple[dict, dict]:
     configs, best = {}, {"limit": 0.0}
     for _ in range(repeats):
         best["limit"] = max(best["limit"], decode_limit(paths, available_cores()))
-        for name in STORAGES:
+        for name in [*STORAGES, *SHARDED]:
             configs[name], report = build(work, source, name)
             rate = report["totals"]["images_per_second"]
             best[name] = max(best.get(name, 0.0), rate)
@@ -106,7 +111,7 @@ def loader_rates(configs: dict, rounds: int) -> dict[tuple[str, bool], float]:
     threads = available_cores()
     best: dict[tuple[str, bool], float] = {}
     for _ in range(rounds):
-        for name in ("raw", "jpeg 90"):
+        for name in ("raw", "jpeg 90", "raw, 2 shards"):
             for aug in (False, True):
                 gen = loader(configs[name], 128, threads, aug)
                 try:
@@ -218,11 +223,16 @@ def report(best: dict, errors: dict, loaders: dict, cold: dict | None, acc: dict
         print(f"  {name:8s} {best[name]:7.0f} images/s ({best[name] / best['limit']:.2f} of the "
               f"limit)  {best[name + ' bytes']:9,.0f} bytes/image "
               f"(1/{raw_bytes / best[name + ' bytes']:.1f} of raw){err}")  # fmt: skip
+    for name, one in SHARDED.items():
+        print(f"  {name:18s} {best[name]:7.0f} images/s ({best[name] / best['limit']:.2f} of the "
+              f"limit, {best[name] / best[one]:.2f}x one file a split)")  # fmt: skip
     print("\nloader (images/s, 227 px uint8 patches, one thread per core)")
     for aug in (False, True):
         raw, jpeg = loaders[("raw", aug)], loaders[("jpeg 90", aug)]
+        shards = loaders[("raw, 2 shards", aug)]
         print(f"  {'augmentation' if aug else 'no augmentation':16s} raw {raw:7.0f}  "
-              f"jpeg 90 {jpeg:7.0f}  jpeg/raw {jpeg / raw:.2f}")  # fmt: skip
+              f"jpeg 90 {jpeg:7.0f}  jpeg/raw {jpeg / raw:.2f}  "
+              f"raw, 2 shards {shards:7.0f}")  # fmt: skip
     if cold:
         print("\ncold reads (images/s): " + ", ".join(f"{k} {v:.0f}" for k, v in cold.items())
               + f"; block/sequential {cold['block'] / cold['sequential']:.2f}, "

@@ -119,10 +119,7 @@ class HDF5DatasetWriter:
             raise ValueError(f"dims must be (rows, ...) with rows >= 0, got {tuple(dims)}")
         if buffer_size < 1:
             raise ValueError(f"buffer_size must be >= 1, got {buffer_size}")
-        if storage not in STORAGES:
-            raise ValueError(f"storage must be one of {', '.join(STORAGES)}, got {storage!r}")
-        self.storage, self.jpeg_quality = storage, jpeg_quality
-        self.encoded = storage != RAW
+        self._set_storage(storage, jpeg_quality)
         self.dims = tuple(int(d) for d in dims)
         self.output_path = Path(output_path)
         if self.output_path.exists() and not overwrite:
@@ -159,6 +156,12 @@ class HDF5DatasetWriter:
         self._closed = False
         self._published = False
         self._columns: list[h5py.Dataset] = []
+
+    def _set_storage(self, storage: str, jpeg_quality: int | None) -> None:
+        if storage not in STORAGES:
+            raise ValueError(f"storage must be one of {', '.join(STORAGES)}, got {storage!r}")
+        self.storage, self.jpeg_quality = storage, jpeg_quality
+        self.encoded = storage != RAW
 
     @property
     def count(self) -> int:
