@@ -14,9 +14,12 @@ Measured, each ratio within this one run:
   the mean in the model), one loader thread per core, with and without the book's
   augmentation, raw against JPEG 90 and the raw set in 2 shards (best of ``--rounds``
   passes);
-* cold reads (``--cold-images``, default 25,000: the raw training rows repeated into a file
-  of the full Kaggle size, ~4.9 GB): ``--cold-rows`` rows read in random order, in block
-  order (``SHUFFLE = "block"``) and in file order, the page cache dropped before each
+* cold reads (``--cold-images``, default 25,000: the training rows repeated into a file of
+  the full Kaggle size, ~4.9 GB raw, ~0.46 GB JPEG 90): ``--cold-rows`` rows read in random
+  order, in block order (``SHUFFLE = "block"``) and in file order, the page cache dropped
+  before each: raw rows by the loader (its threads, no preprocessing), JPEG rows' bytes as
+  the loader reads them (one h5py call a batch; in block order whole blocks, two windows
+  kept: ``BlockCache``), not decoded
   (``echo 3 > /proc/sys/vm/drop_caches``: needs root; the part is skipped, saying so,
   where it is not allowed; ``--cold-images 0`` skips it);
 * accuracy: MobileNetV2 features (the shared weights, 224 px) and a logistic regression
@@ -132,14 +135,19 @@ def drop_caches() -> bool:
         return False
 
 
-def large_raw_file(train: Path, path: Path, images: int) -> Path:
-    """The rows of ``train`` repeated into a raw file of ``images`` rows."""
-    from pyimagesearch.io import HDF5DatasetWriter
-    from pyimagesearch.io.hdf5_dataset import open_hdf5, read_rows
+def large_file(train: Path, path: Path, images: int) -> Path:
+    """The stored rows of ``train`` (raw or JPEG bytes) repeated into ``images`` rows."""
+    import h5py
 
-    with open_hdf5(train, "images") as db:
-        rows, labels = read_rows(db["images"], slice(0, 256)), db["labels"][:256]
-    with HDF5DatasetWriter((images, *rows.shape[1:]), path, buffer_size=256) as writer:
+    from pyimagesearch.io import HDF5DatasetWriter
+    from pyimagesearch.io.storage import QUALITY_ATTR, row_shape, storage_of
+
+    with h5py.File(train, "r") as db:
+        data = db["images"]
+        rows, labels, shape = data[:256], db["labels"][:256], row_shape(data)
+        storage, quality = storage_of(data), data.attrs.get(QUALITY_ATTR)
+    with HDF5DatasetWriter((images, *shape), path, buffer_size=256, storage=storage,
+                           jpeg_quality=quality) as writer:  # fmt: skip
         writer.store_class_labels(["cat", "dog"])
         for start in range(0, images, len(rows)):
             take = min(len(rows), images - start)
@@ -148,7 +156,8 @@ def large_raw_file(train: Path, path: Path, images: int) -> Path:
 
 
 def cold_rate(path: Path, order: str | bool, rows: int, threads: int) -> float:
-    """Images/s of the first ``rows`` rows of an epoch in ``order``, the cache dropped."""
+    """Images/s of the loader's first ``rows`` rows of an epoch in ``order`` (raw rows,
+    its loader threads), the cache dropped."""
     from pyimagesearch.io import HDF5DatasetGenerator
 
     with HDF5DatasetGenerator(path, 128, shuffle=order, seed=1, workers=threads) as gen:
@@ -160,9 +169,32 @@ def cold_rate(path: Path, order: str | bool, rows: int, threads: int) -> float:
         return count / (time.perf_counter() - start)
 
 
-def cold_reads(configs: dict, work: Path, images: int, rows: int) -> dict[str, float] | None:
-    """Cold images/s of random, block and file order on a raw file of ``images`` rows;
-    None where the page cache cannot be dropped."""
+def cold_bytes_rate(path: Path, order: str | bool, rows: int) -> float:
+    """Rows/s of reading the JPEG bytes of the first ``rows`` rows of an epoch in
+    ``order``, a batch of 128 per h5py call as the loader reads them (not decoded), the
+    cache dropped."""
+    import h5py
+
+    from pyimagesearch.config import default
+    from pyimagesearch.io.read_order import BlockCache, epoch_order
+
+    with h5py.File(path, "r") as db:
+        data = db["images"]
+        rng = np.random.default_rng([1, 0, 0])
+        order_rows = epoch_order(len(data), rng, order) if order else np.arange(len(data))
+        # as the loader reads: whole blocks in block order (BlockCache), else one call a batch
+        blocks = BlockCache(data, default("SHUFFLE_BLOCK"), 2 * default("SHUFFLE_WINDOW"))
+        read = blocks.rows if order == "block" else lambda rows: data[rows]
+        drop_caches()
+        start = time.perf_counter()
+        for lo in range(0, rows, 128):
+            read(np.sort(order_rows[lo : lo + 128]))
+        return rows / (time.perf_counter() - start)
+
+
+def cold_reads(configs: dict, work: Path, images: int, rows: int) -> dict[str, dict] | None:
+    """Cold rows/s of random, block and file order on files of ``images`` rows (raw: the
+    loader; JPEG 90: its bytes); None where the page cache cannot be dropped."""
     from pyimagesearch.config import load_config
     from pyimagesearch.parallel.workers import available_cores
 
@@ -170,13 +202,20 @@ def cold_reads(configs: dict, work: Path, images: int, rows: int) -> dict[str, f
         print("[SKIP] cold reads: the page cache cannot be dropped here (needs root: "
               "echo 3 > /proc/sys/vm/drop_caches)")  # fmt: skip
         return None
-    path = large_raw_file(load_config(configs["raw"]).TRAIN_HDF5, work / "large.hdf5", images)
     orders = {"random": "random", "block": "block", "sequential": False}
-    try:
-        return {name: cold_rate(path, order, rows, available_cores())
-                for name, order in orders.items()}  # fmt: skip
-    finally:
-        path.unlink()
+    out = {}
+    for name in ("raw", "jpeg 90"):
+        path = large_file(load_config(configs[name]).TRAIN_HDF5, work / "large.hdf5", images)
+        try:
+            out[name] = {
+                key: cold_rate(path, order, rows, available_cores())
+                if name == "raw"
+                else cold_bytes_rate(path, order, rows)
+                for key, order in orders.items()
+            }
+        finally:
+            path.unlink()
+    return out
 
 
 def features(config: Path, extractor) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -227,16 +266,17 @@ def report(best: dict, errors: dict, loaders: dict, cold: dict | None, acc: dict
         print(f"  {name:18s} {best[name]:7.0f} images/s ({best[name] / best['limit']:.2f} of the "
               f"limit, {best[name] / best[one]:.2f}x one file a split)")  # fmt: skip
     print("\nloader (images/s, 227 px uint8 patches, one thread per core)")
-    for aug in (False, True):
+    for aug in (False, True) if loaders else ():
         raw, jpeg = loaders[("raw", aug)], loaders[("jpeg 90", aug)]
         shards = loaders[("raw, 2 shards", aug)]
         print(f"  {'augmentation' if aug else 'no augmentation':16s} raw {raw:7.0f}  "
               f"jpeg 90 {jpeg:7.0f}  jpeg/raw {jpeg / raw:.2f}  "
               f"raw, 2 shards {shards:7.0f}")  # fmt: skip
-    if cold:
-        print("\ncold reads (images/s): " + ", ".join(f"{k} {v:.0f}" for k, v in cold.items())
-              + f"; block/sequential {cold['block'] / cold['sequential']:.2f}, "
-              f"block/random {cold['block'] / cold['random']:.1f}x")  # fmt: skip
+    for name, rates in (cold or {}).items():
+        print(f"\ncold reads, {name} (rows/s): "
+              + ", ".join(f"{k} {v:.0f}" for k, v in rates.items())
+              + f"; block/sequential {rates['block'] / rates['sequential']:.2f}, "
+              f"block/random {rates['block'] / rates['random']:.1f}x")  # fmt: skip
     if acc:
         print(f"\naccuracy (MobileNetV2 + logistic regression, 900 test images): raw "
               f"{acc['raw']:.2f}%, jpeg 90 {acc['jpeg 90']:.2f}%, difference "
@@ -251,16 +291,17 @@ def main() -> None:
     parser.add_argument("--cold-images", type=int, default=25000)
     parser.add_argument("--cold-rows", type=int, default=4000)
     parser.add_argument("--no-accuracy", action="store_true")
+    parser.add_argument("--only-cold", action="store_true", help="builds and cold reads only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         configs, best = builds(work, args.source, args.repeats)
         errors = decoded_error(configs)
-        loaders = loader_rates(configs, args.rounds)
+        loaders = {} if args.only_cold else loader_rates(configs, args.rounds)
         cold = None
         if args.cold_images:
             cold = cold_reads(configs, work, args.cold_images, args.cold_rows)
-        acc = None if args.no_accuracy else accuracy(configs)
+        acc = None if args.no_accuracy or args.only_cold else accuracy(configs)
     report(best, errors, loaders, cold, acc)
     print(json.dumps({"best": best, "errors": errors, "cold": cold, "accuracy": acc}))
 

@@ -30,7 +30,7 @@ from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.checksums import RowChecks
 from pyimagesearch.io.direct_rows import DirectRowReader
 from pyimagesearch.io.hdf5_dataset import damaged, open_hdf5, read_label_names
-from pyimagesearch.io.read_order import ORDERS, epoch_order
+from pyimagesearch.io.read_order import ORDERS, BlockCache, epoch_order
 from pyimagesearch.io.storage import decode_rows, is_encoded, row_shape
 from pyimagesearch.parallel.batches import (
     empty_batch,
@@ -174,6 +174,7 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         OpenCV single-threaded while several loader threads run (released by :meth:`close`)."""
         self._direct = DirectRowReader.open(self.images, self.db_path)
         self._checks = RowChecks.of(self.images, self.db_path)  # for the reads through h5py
+
         self._opencv_held = self.workers > 1  # released by close()
         if self._opencv_held:
             hold_opencv_single_threaded()
@@ -214,6 +215,9 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         are made when asked for (:meth:`_order_of`)."""
         self.epoch = 0
         self._order = self._epoch_order(self.epoch)
+        self._blocks = None  # JPEG rows in block order: whole blocks read, two windows kept
+        if self._encoded and self._read_order == "block" and self._rows is None:
+            self._blocks = BlockCache(self.images, self._block, 2 * self._window)
         self._orders: dict[int, np.ndarray | None] = {}
 
     # -- checks -------------------------------------------------------------------------
@@ -306,6 +310,8 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             try:
                 if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
                     return self.images[int(rows[0]) : int(rows[-1]) + 1]
+                if self._blocks is not None:
+                    return self._blocks.rows(rows)
                 if self._encoded:  # h5py reads scattered vlen rows 5x faster in one call
                     return self.images[np.asarray(rows, np.int64)]
                 out = empty_batch((len(rows), *self.images.shape[1:]), self.images.dtype)

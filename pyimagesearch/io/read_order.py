@@ -8,7 +8,11 @@ the blocks in a random order and shuffles the rows again inside each window of
 ``SHUFFLE_WINDOW`` blocks: a batch draws from a few thousand consecutive rows, read almost
 sequentially, and each window is read once. Both are made from a ``numpy`` generator
 seeded with ``(seed, epoch)``: the same seed gives the same order, epoch after epoch, and
-a resumed run gets the batches it would have had.
+a resumed run gets the batches it would have had. Rows stored as JPEG bytes are read a
+whole block at a time in block order (:class:`BlockCache`: one h5py call a block, the
+blocks of the last two windows kept in memory), so that a window is read from disk in
+sequence and shuffled in memory: cold, 25,000 JPEG rows, as fast as reading them in file
+order (docs/PERFORMANCE.md).
 
 Example:
     >>> order = epoch_order(10, np.random.default_rng([1, 0, 0]), "block", 2, 2)
@@ -20,8 +24,10 @@ Example:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
+import h5py
 import numpy as np
 
 from pyimagesearch.config import Config, default
@@ -69,3 +75,44 @@ def read_order(cfg: Config) -> dict[str, Any]:
         "shuffle_block": cfg.get("SHUFFLE_BLOCK"),
         "shuffle_window": cfg.get("SHUFFLE_WINDOW"),
     }
+
+
+class BlockCache:
+    """Rows of a data set of encoded (variable-length) rows, read a whole block of
+    ``block`` rows at a time (one h5py call), the last ``capacity`` blocks kept. Not
+    thread-safe: the loader calls it under its h5py lock.
+
+    Example:
+        >>> import tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "rows.hdf5")
+        >>> with h5py.File(path, "w") as db:
+        ...     rows = db.create_dataset("rows", (10,), h5py.vlen_dtype(np.uint8))
+        ...     for i in range(10):
+        ...         rows[i] = np.full(i + 1, i, np.uint8)
+        ...     cache = BlockCache(rows, block=4, capacity=2)
+        ...     [len(row) for row in cache.rows(np.array([1, 5, 9]))], list(cache.blocks)
+        ([2, 6, 10], [1, 2])
+    """
+
+    def __init__(self, dataset: h5py.Dataset, block: int, capacity: int) -> None:
+        self.dataset, self.block, self.capacity = dataset, int(block), max(1, int(capacity))
+        self.blocks: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The stored rows ``rows`` (a 1-D object array, in the order asked)."""
+        rows = np.asarray(rows, np.int64)
+        out = np.empty(len(rows), object)
+        of_block = rows // self.block
+        for b in np.unique(of_block).tolist():
+            mine = np.flatnonzero(of_block == b)
+            out[mine] = self._block(b)[rows[mine] - b * self.block]
+        return out
+
+    def _block(self, b: int) -> np.ndarray:
+        if b in self.blocks:
+            self.blocks.move_to_end(b)
+            return self.blocks[b]
+        data = self.blocks[b] = self.dataset[b * self.block : (b + 1) * self.block]
+        while len(self.blocks) > self.capacity:
+            self.blocks.popitem(last=False)
+        return data

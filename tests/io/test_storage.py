@@ -155,3 +155,17 @@ def test_an_unknown_storage_is_refused_in_one_line(builds: dict, tmp_path: Path)
         f"{path}: its 'images' rows are stored as 'webp', which this version cannot read "
         "(it reads raw, jpeg); update pyimagesearch or rebuild the file"
     )
+
+
+def test_jpeg_rows_in_block_order_are_read_whole_blocks_at_a_time(builds: dict) -> None:
+    from pyimagesearch.io import HDF5DatasetGenerator
+
+    path = builds["jpeg"]["TRAIN_HDF5"]
+    options = {"shuffle": "block", "seed": 2, "shuffle_block": 8, "shuffle_window": 2}
+    with HDF5DatasetGenerator(path, 16, binarize=False, **options) as gen:
+        rows = gen.batch_indices(1)
+        images, _ = gen.load_batch(1)
+        assert gen._blocks is not None and len(gen._blocks.blocks) <= 4  # two windows
+        assert set(gen._blocks.blocks) >= set((rows // 8).tolist())
+    with open_hdf5(path, "images") as db:
+        np.testing.assert_array_equal(images, read_rows(db["images"], rows))
