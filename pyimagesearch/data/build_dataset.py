@@ -587,6 +587,7 @@ def build_report(
         "image_size": {"width": plan.image_size[0], "height": plan.image_size[1]},
         "channel_order": "RGB",
         "workers": plan.workers,
+        "shards": plan.shards,
         "dataset_mean": {c: mean[c] for c in "RGB"},
         "totals": _totals(plan, split_reports, elapsed),
         **_passed_over(plan, split_reports),
@@ -678,6 +679,10 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
               for key, text, listing in PASSED_OVER if totals[key]]  # fmt: skip
     mean = report["dataset_mean"]
     lines.append(f"[INFO] training mean: R {mean['R']:.2f}  G {mean['G']:.2f}  B {mean['B']:.2f}")
+    if report.get("shards", 1) > 1:
+        lines.append(
+            f"[INFO] each split is {report['shards']} shard files and an index (read as one)"
+        )
     if totals.get("storage", RAW) != RAW:
         quality = report["settings"].get("JPEG_QUALITY")
         lines.append(

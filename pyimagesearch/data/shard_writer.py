@@ -1,4 +1,5 @@
-"""Write one split as N shard files, one writer process each, and their index (``SHARDS``).
+"""Write the splits as N shard files each, one writer process a shard, and their indexes
+(``SHARDS``).
 
 Each split's images are cut into N runs of consecutive images (in split order), and
 process k writes run k of every split (a fresh interpreter with its own h5py and HDF5
@@ -7,8 +8,10 @@ build_split`, under its ``.partial`` name; the decoding threads are shared out a
 processes. The index (:mod:`pyimagesearch.io.shards`) is written last, under the split's
 own ``.partial`` name. :class:`StagedShardSet` publishes the shards and then the index, or
 deletes them all: the builder publishes every split and the mean together, as with one
-file a split. One shard of a split can be written alone (:func:`write_shard`), e.g. by
-each of several machines into shared storage.
+file a split. One shard of every split can also be written alone (:func:`write_shard`), by
+each of several machines into shared storage, its results recorded (:func:`write_result`)
+for the step that publishes the set (:func:`collect_results`,
+:mod:`pyimagesearch.data.shard_build`).
 
 Example (not run by the tests: needs photos to write):
     >>> done = build_sharded_splits(                                 # doctest: +SKIP
@@ -36,7 +39,7 @@ import h5py
 import numpy as np
 
 from pyimagesearch.data.split_writer import SplitReport, build_split, close_report
-from pyimagesearch.errors import DatasetError
+from pyimagesearch.errors import DatasetError, OutputError
 from pyimagesearch.io.shards import shard_paths, write_index
 from pyimagesearch.utils.atomic import atomic_write, partial_path
 from pyimagesearch.utils.display import display_path
@@ -102,24 +105,36 @@ def shard_jobs(paths: list[str], labels: np.ndarray, shards: int, workers: int,
 
 def run_shards(per_process: list[list[dict[str, Any]]], progress: bool) -> list[list[ShardResult]]:
     """Each process's jobs (shard k of every split) in its own process (a fresh
-    interpreter: :func:`_main`), side by side; a failing one deletes what every shard
-    wrote and raises its error here."""
+    interpreter: :func:`_main`), side by side; a failing one (or Ctrl-C) stops the others
+    and deletes what every shard wrote, and its error is raised here."""
     bar = progress_bar(f"building {len(per_process)} shards", len(per_process), progress)
+    children: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="pyis-shards-") as folder:
         files = [Path(folder) / f"{k}.pickle" for k in range(len(per_process))]
         try:
-            children = [_start(jobs, path) for jobs, path in zip(per_process, files, strict=True)]
+            for jobs, path in zip(per_process, files, strict=True):
+                children.append(_start(jobs, path))
             for k, child in enumerate(children):
                 child.wait()
                 bar.update(k + 1)
             results = [_outcome(path, child) for path, child in zip(files, children, strict=True)]
         except BaseException:
-            for job in (job for jobs in per_process for job in jobs):
-                with contextlib.suppress(OSError):
-                    partial_path(job["output_path"]).unlink()
+            _stop(children, [job for jobs in per_process for job in jobs])
             raise
     bar.finish()
     return results
+
+
+def _stop(children: list[subprocess.Popen], jobs: list[dict[str, Any]]) -> None:
+    """End the shard processes still running, then delete every shard's file."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        child.wait()
+    for job in jobs:
+        with contextlib.suppress(OSError):
+            partial_path(job["output_path"]).unlink()
 
 
 # The shard process: this module imported by its name (so that what it pickles unpickles
@@ -138,12 +153,15 @@ def _start(jobs: list[dict[str, Any]], path: Path) -> subprocess.Popen:
 
 def _outcome(path: Path, child: subprocess.Popen) -> list[ShardResult]:
     """The shards' results, or their error raised again (a process that died: one line)."""
-    outcome = pickle.loads(path.read_bytes())
-    if isinstance(outcome, list):
+    outcome = pickle.loads(path.read_bytes())  # still the jobs if the process died
+    if isinstance(outcome, list) and all(isinstance(r, ShardResult) for r in outcome):
         return outcome
     if isinstance(outcome, BaseException):
         raise outcome
-    raise OSError(f"a shard writer process ended with code {child.returncode}")
+    raise OutputError(
+        f"a shard writer process ended with code {child.returncode} before it finished "
+        "(killed, or out of memory); nothing was published"
+    )
 
 
 def _main(path: str) -> None:
