@@ -131,3 +131,41 @@ def test_publishing_refuses_a_shard_not_built(tmp_path: Path, synthetic_images: 
     assert str(error.value).startswith("shard 0 of 2 is not built")
     assert str(error.value).endswith("build it with build_dataset.py --shard 0 --of 2")
     assert not record.exists() and not Path(settings["TRAIN_HDF5"]).exists()
+
+
+def test_an_index_of_jpeg_shards_reads_their_rows_in_order(tmp_path: Path) -> None:
+    from pyimagesearch.io import HDF5DatasetWriter
+    from pyimagesearch.io.shards import write_index
+    from pyimagesearch.io.storage import encode_jpeg
+
+    images = np.random.default_rng(0).integers(0, 256, (6, 8, 8, 3), dtype=np.uint8)
+    names = ["t-00000-of-00002.hdf5", "t-00001-of-00002.hdf5"]
+    for k, name in enumerate(names):
+        mine = images[3 * k : 3 * k + 3]
+        with HDF5DatasetWriter((3, 8, 8, 3), tmp_path / name, storage="jpeg") as writer:
+            writer.store_class_labels(["a", "b"])
+            writer.add([encode_jpeg(image, 90) for image in mine], [k] * 3, paths=["p"] * 3)
+    write_index(tmp_path / "t.hdf5", [tmp_path / n for n in names], names)
+    with open_hdf5(tmp_path / "t.hdf5", "images") as db:  # checksums of the whole checked
+        rows = read_rows(db["images"], slice(None))
+        np.testing.assert_array_equal(db["labels"][:], [0, 0, 0, 1, 1, 1])
+    for k, name in enumerate(names):
+        with open_hdf5(tmp_path / name, "images") as db:
+            np.testing.assert_array_equal(
+                rows[3 * k : 3 * k + 3], read_rows(db["images"], slice(None))
+            )
+
+
+@pytest.mark.parametrize("flags", [["--shard", "0"], ["--publish"], ["--of", "2"],
+                                   ["--shard", "0", "--publish", "--of", "2"]])  # fmt: skip
+def test_shard_flags_go_together(flags: list[str], tmp_path: Path, capsys) -> None:
+    import build_dataset
+
+    with pytest.raises(SystemExit) as stop:
+        build_dataset.main(["--config", str(tmp_path / "none.py"), *flags])
+    assert stop.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .endswith("give --shard K --of N (one shard), or --publish --of N (the last step)")
+    )
