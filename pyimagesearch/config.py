@@ -350,8 +350,11 @@ _group(
     ("DATASET_MEAN", PathValue(), None, "JSON file of the training split's RGB mean", True),
     ("OUTPUT_PATH", PathValue(), DEFAULT_OUTPUT_PATH, "folder for reports, plots and models (relative: to the working folder when not set)", True),
     ("IMAGE_SIZE", Size(), 256, "side (int) or (width, height) of the stored images"),
+    ("STORAGE", Str(("raw", "jpeg")), "raw", "how image rows are stored: 'raw' (uint8 pixels, 196,608 bytes at 256x256) or 'jpeg' (the resized image encoded at JPEG_QUALITY, about 1/11 of raw at 90; decoded by every reader, the mean from the decoded pixels)"),
+    ("JPEG_QUALITY", Int(1, 100), 90, "JPEG quality of the rows when STORAGE = 'jpeg' (OpenCV's 1-100)"),
     ("RANDOM_SEED", SEED, 42, "seed of splits, shuffles, augmentation and weight initialisation"),
     ("BUILD_WORKERS", POSITIVE, None, "decoding threads; None: one per core"),
+    ("SHARDS", Int(1, 99999), 1, "files each split is written as (train-00000-of-00004.hdf5 ...), one writer process each, read as one through an index at the split's name (TRAIN_HDF5 ...); 1: one file a split"),
     ("BUFFER_SIZE", POSITIVE, 1000, "rows buffered in memory between HDF5 writes"),
     ("OVERWRITE", Bool(), False, "replace existing outputs without --overwrite (only once the new ones are complete)"),
 )
@@ -405,6 +408,9 @@ _group(
     ("DENSE_UNITS", POSITIVE, 4096, "units of AlexNet's fully connected layers"),
     ("DROPOUT", Numbers(2, Float(0.0, 0.99)), (0.25, 0.5), "dropout rates (conv blocks, dense blocks)"),
     ("WORKERS", POSITIVE, None, "loader threads of training; None: min(8, cores)"),
+    ("SHUFFLE", Str(("random", "block")), "random", "training's read order each epoch: 'random' (every row anywhere) or 'block' (runs of SHUFFLE_BLOCK consecutive rows in a random order, shuffled again within SHUFFLE_WINDOW blocks: near-sequential reads of a set larger than memory); seeded by RANDOM_SEED and the epoch"),
+    ("SHUFFLE_BLOCK", POSITIVE, 256, "rows of one block of SHUFFLE = 'block'"),
+    ("SHUFFLE_WINDOW", POSITIVE, 8, "blocks shuffled together with SHUFFLE = 'block' (a batch draws from SHUFFLE_BLOCK x SHUFFLE_WINDOW consecutive rows)"),
     ("STRATEGY", Str(("mirrored", "multi_worker")), None, "distribution: 'mirrored' (every visible GPU of this machine), 'multi_worker' (several machines, each started with its TF_CONFIG); None: one device"),
     ("EVAL_BATCH_SIZE", POSITIVE, 256, "network inputs per predict call in evaluate.py"),
     ("EVAL_BACKBONE_BATCH", POSITIVE, None, "most images of one backbone call of a model on features (logistic regression, head) in evaluate.py, diagnose.py and predict.py: a call's memory grows with it (MobileNetV2 at 224 px on a CPU: about 19 MB an image); None: as many as make 4 images of 224x224 (196 at 32 px); on a GPU, larger calls (e.g. 256) use it better"),
@@ -496,7 +502,7 @@ DATA_SETTINGS: tuple[str, ...] = tuple(
     s.name for s in _TABLE
     if s.group == "build_dataset.py" and s.name not in (
         *SPLIT_SETTINGS.values(), "DATASET_MEAN", "OUTPUT_PATH", "BUILD_WORKERS",
-        "BUFFER_SIZE", "OVERWRITE")
+        "SHARDS", "BUFFER_SIZE", "OVERWRITE")
 )  # fmt: skip
 # Kinds of run (run.json's "script") that read the groups of other scripts, besides the
 # groups whose titles name their own script; and those that read the builder's files.

@@ -23,11 +23,13 @@ Example (not run by the tests: needs the Kaggle photos):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
 import uuid
 from collections import Counter
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -43,14 +45,23 @@ from pyimagesearch.config import (
     setting,
     validate,
 )
+from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
 from pyimagesearch.data.label_files import read_label_file
 from pyimagesearch.data.listing import FolderWalk, ImageListing, list_images, natural_sorted
+from pyimagesearch.data.shard_writer import (
+    build_sharded_splits,
+    collect_results,
+    finish_split,
+    result_path,
+)
 from pyimagesearch.data.split_writer import SplitReport, build_split
 from pyimagesearch.data.splits import stratified_split
 from pyimagesearch.errors import ConfigError, DatasetError, OutputError
+from pyimagesearch.io.shards import shard_paths, stale_shards
 from pyimagesearch.io.split_files import BUILD_SETTINGS
+from pyimagesearch.io.storage import RAW, VLEN_OVERHEAD, encode_jpeg
 from pyimagesearch.parallel.workers import resolve_workers
-from pyimagesearch.utils.atomic import StagedFiles, check_free_space, check_writable
+from pyimagesearch.utils.atomic import StagedFiles, check_free_space, check_writable, human_bytes
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.locks import output_locks
 from pyimagesearch.utils.reports import json_text
@@ -90,7 +101,11 @@ class BuildPlan:
     buffer_size: int
     resize: str
     overwrite: bool
+    storage: str  # "raw" or "jpeg" (STORAGE)
+    jpeg_quality: int  # JPEG_QUALITY
+    shards: int  # files a split is written as (SHARDS), one writer process each
     settings: dict[str, Any]  # DATA_SETTINGS as used (--set applied), recorded in the files
+    collect: bool = False  # publish shards built one at a time (--shard K) instead
 
     @property
     def label_names(self) -> list[str]:
@@ -141,7 +156,9 @@ def plan_build(cfg: Config, overwrite: bool | None = None) -> BuildPlan:
         excluded += exclude(other, cfg.get("EXCLUDE_LIST"))
     splits = plan_splits(cfg, listing, given)
     outputs = _check_outputs(cfg, overwrite)
-    _check_space(outputs, splits, image_size)
+    storage = (cfg.get("STORAGE"), cfg.get("JPEG_QUALITY"))
+    row_bytes = estimated_row_bytes(splits["train"].paths, image_size, cfg.get("RESIZE"), *storage)
+    _check_space(outputs, splits, row_bytes)
     return BuildPlan(
         images_path=cfg.IMAGES_PATH,
         listing=listing,
@@ -155,6 +172,9 @@ def plan_build(cfg: Config, overwrite: bool | None = None) -> BuildPlan:
         buffer_size=cfg.get("BUFFER_SIZE"),
         resize=cfg.get("RESIZE"),
         overwrite=overwrite,
+        storage=storage[0],
+        jpeg_quality=storage[1],
+        shards=cfg.get("SHARDS"),
         settings={name: plain(cfg.get(name)) for name in DATA_SETTINGS},
     )
 
@@ -317,11 +337,35 @@ def _check_outputs(cfg: Config, overwrite: bool) -> dict[str, Path]:
     return outputs
 
 
-def _check_space(
-    outputs: dict[str, Path], splits: dict[str, SplitPlan], image_size: tuple[int, int]
-) -> None:
-    """Room for every split file: its uint8 rows, 1% and a MiB for HDF5's own bytes."""
-    row_bytes = image_size[0] * image_size[1] * 3
+# JPEG rows: the size is estimated from this many training images, with this margin.
+JPEG_SAMPLE = 16
+JPEG_MARGIN = 1.5
+
+
+def estimated_row_bytes(
+    paths: list[str], image_size: tuple[int, int], resize: str, storage: str, quality: int
+) -> float:
+    """The bytes a row will take: raw, the image's pixels; JPEG, the mean size of up to
+    16 training images (evenly spaced) encoded as the build will, times 1.5, with HDF5's
+    bytes a row (raw size when none of them reads)."""
+    raw = image_size[0] * image_size[1] * 3
+    if storage == RAW:
+        return raw
+    loader = ImageLoader(image_size[0], image_size[1], resize)
+    sizes = []
+    for k in np.linspace(0, len(paths) - 1, min(JPEG_SAMPLE, len(paths))).astype(int):
+        try:
+            sizes.append(len(encode_jpeg(loader(paths[k]), quality)))
+        except UnreadableImageError:
+            continue
+    if not sizes:
+        return raw
+    return float(np.mean(sizes)) * JPEG_MARGIN + VLEN_OVERHEAD
+
+
+def _check_space(outputs: dict[str, Path], splits: dict[str, SplitPlan], row_bytes: float) -> None:
+    """Room for every split file: its rows (``row_bytes`` each: :func:`estimated_row_bytes`),
+    1% and a MiB for HDF5's own bytes."""
     check_free_space(
         {
             SPLIT_SETTINGS[name]: (
@@ -358,15 +402,20 @@ def build_dataset(
         plan = source
     else:
         plan = plan_build(source, overwrite)
-    build_id = uuid.uuid4().hex
+    build_id = distributed_build_id(plan) if plan.collect else uuid.uuid4().hex
     staged = StagedFiles()
     with output_locks(plan.published, "build"):
         try:
             split_reports, mean = write_splits(plan, build_id, staged, progress)
             elapsed = time.perf_counter() - started
+            if plan.collect:  # the shards' own time (the slowest of each split's) besides
+                elapsed += sum(r.elapsed_seconds for r in split_reports.values())
             report = build_report(plan, build_id, split_reports, mean, elapsed)
             staged.write_text(plan.report_path, json_text(report))
             staged.publish()  # only a finished build replaces files: all five together
+            remove_stale_shards(plan)
+            for shard in range(plan.shards if plan.collect else 0):
+                result_path(plan.report_path, shard, plan.shards).unlink(missing_ok=True)
         except BaseException:
             staged.abort()
             raise
@@ -382,38 +431,96 @@ def write_splits(
     without a readable image. The splits' reports and the mean as written (``R``, ``G``,
     ``B``, ``build_id``). Each split file records the build's id and settings
     (``BUILD_SETTINGS``, JSON text)."""
-    attrs = {
+    attrs = file_attrs(plan, build_id)
+    split_reports: dict[str, SplitReport] = {}
+    mean: dict[str, Any] = {}
+    with closing(written_splits(plan, attrs, progress)) as splits:
+        for name, report, sums, writer in splits:
+            split = plan.splits[name]
+            staged.add(writer)
+            split_reports[name] = report
+            if name == "train":
+                mean = _training_mean(report, sums, plan.image_size)
+                counts = writer.label_counts(len(plan.label_names))
+                _require_classes(split, report, counts, plan)
+            _require_images(name, split, report, plan)
+    mean["build_id"] = build_id
+    staged.write_text(plan.outputs["DATASET_MEAN"], json_text(mean))
+    return split_reports, mean
+
+
+def file_attrs(plan: BuildPlan, build_id: str) -> dict[str, Any]:
+    """The attributes every split file of the build records."""
+    return {
         "label_source": plan.listing.label_source,
         "images_path": display_path(plan.images_path),
         "build_id": build_id,
         BUILD_SETTINGS: json.dumps(plan.settings),
     }
-    split_reports: dict[str, SplitReport] = {}
-    mean: dict[str, Any] = {}
+
+
+def split_options(plan: BuildPlan, progress: bool = True) -> dict[str, Any]:
+    """``build_split``'s arguments that every split of the build shares."""
+    return {"label_names": plan.label_names, "image_size": plan.image_size,
+            "workers": plan.workers, "buffer_size": plan.buffer_size,
+            "overwrite": plan.overwrite, "progress": progress, "resize": plan.resize,
+            "storage": plan.storage, "jpeg_quality": plan.jpeg_quality}  # fmt: skip
+
+
+def distributed_build_id(plan: BuildPlan) -> str:
+    """The build id of a set built one shard at a time: the same on every machine that
+    plans the same build (settings, images, splits, shard count)."""
+    splits = {name: split.paths for name, split in plan.splits.items()}
+    text = json.dumps({"settings": plan.settings, "shards": plan.shards, "splits": splits})
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def written_splits(plan: BuildPlan, attrs: dict[str, Any], progress: bool = True):
+    """Yield ``(name, report, RGB channel sums, what publishes it)`` of each split, written
+    under ``.partial`` names: one file a split, each written when asked for; or
+    ``plan.shards`` shards of every split, written side by side, and their indexes."""
+    options = split_options(plan, progress)
+    sources = {name: {**attrs, "source": split.source} for name, split in plan.splits.items()}
+    if plan.shards > 1:
+        unstaged = sharded_splits(plan, sources, options)
+        try:
+            for name in plan.splits:
+                yield (name, *unstaged.pop(name))
+        finally:  # the consumer stopped (a refused split): the others' files go too
+            for _, _, staged in unstaged.values():
+                staged.abort()
+        return
     for name, split in plan.splits.items():
-        report, sums, writer = build_split(
-            name,
-            split.paths,
-            split.labels,
-            plan.label_names,
-            plan.outputs[SPLIT_SETTINGS[name]],
-            plan.image_size,
-            workers=plan.workers,
-            buffer_size=plan.buffer_size,
-            overwrite=plan.overwrite,
-            attrs={**attrs, "source": split.source},
-            progress=progress,
-            resize=plan.resize,
-        )
-        staged.add(writer)
-        split_reports[name] = report
-        if name == "train":
-            mean = _training_mean(report, sums, plan.image_size)
-            _require_classes(split, report, writer.label_counts(len(plan.label_names)), plan)
-        _require_images(name, split, report, plan)
-    mean["build_id"] = build_id
-    staged.write_text(plan.outputs["DATASET_MEAN"], json_text(mean))
-    return split_reports, mean
+        output = plan.outputs[SPLIT_SETTINGS[name]]
+        yield (name, *build_split(name, split.paths, split.labels, output_path=output,
+                                  attrs=sources[name], **options))  # fmt: skip
+
+
+def sharded_splits(plan: BuildPlan, sources: dict[str, dict], options: dict[str, Any]):
+    """Every split's shards (written now, or by ``--shard K`` steps: ``plan.collect``) and
+    its index, under ``.partial`` names: ``{name: (report, sums, staged set)}``."""
+    if not plan.collect:
+        splits = {name: (split.paths, split.labels, plan.outputs[SPLIT_SETTINGS[name]],
+                         sources[name]) for name, split in plan.splits.items()}  # fmt: skip
+        return build_sharded_splits(splits, plan.shards, **options)
+    build_id = next(iter(sources.values()))["build_id"]
+    results = collect_results(plan.report_path, list(plan.splits), plan.shards, build_id)
+    finished = {}
+    for name, mine in results.items():
+        elapsed = max(r.report.elapsed_seconds for r in mine)  # the shards ran side by side
+        output = plan.outputs[SPLIT_SETTINGS[name]]
+        finished[name] = finish_split(name, output, mine, elapsed)
+    return finished
+
+
+def remove_stale_shards(plan: BuildPlan) -> None:
+    """After publishing: the shard files an earlier build left at the splits' names that
+    the new set does not use (another shard count, or none)."""
+    for name in SPLIT_SETTINGS.values():
+        path = plan.outputs[name]
+        keep = shard_paths(path, plan.shards) if plan.shards > 1 else []
+        for stale in stale_shards(path, keep):
+            stale.unlink(missing_ok=True)
 
 
 def _first_skipped(report: SplitReport, paths: list[str]) -> str:
@@ -480,6 +587,7 @@ def build_report(
         "image_size": {"width": plan.image_size[0], "height": plan.image_size[1]},
         "channel_order": "RGB",
         "workers": plan.workers,
+        "shards": plan.shards,
         "dataset_mean": {c: mean[c] for c in "RGB"},
         "totals": _totals(plan, split_reports, elapsed),
         **_passed_over(plan, split_reports),
@@ -494,6 +602,7 @@ def _totals(
     """How many files were found, passed over (by reason), listed, written and skipped."""
     walk = plan.walk
     written = sum(r.written for r in split_reports.values())
+    stored = sum(r.stored_bytes for r in split_reports.values())
     return {
         "image_files_found": sum(len(one.paths) + len(one.unlabeled) for one in plan.listings),
         "unlabeled": sum(len(one.unlabeled) for one in plan.listings),
@@ -508,6 +617,9 @@ def _totals(
         "skipped": sum(r.skipped for r in split_reports.values()),
         "elapsed_seconds": round(elapsed, 3),
         "images_per_second": round(written / max(elapsed, 1e-9), 1),
+        "storage": plan.storage,
+        "stored_bytes": stored,
+        "bytes_per_image": round(stored / max(written, 1), 1),
     }
 
 
@@ -567,6 +679,17 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
               for key, text, listing in PASSED_OVER if totals[key]]  # fmt: skip
     mean = report["dataset_mean"]
     lines.append(f"[INFO] training mean: R {mean['R']:.2f}  G {mean['G']:.2f}  B {mean['B']:.2f}")
+    if report.get("shards", 1) > 1:
+        lines.append(
+            f"[INFO] each split is {report['shards']} shard files and an index (read as one)"
+        )
+    if totals.get("storage", RAW) != RAW:
+        quality = report["settings"].get("JPEG_QUALITY")
+        lines.append(
+            f"[INFO] stored as {totals['storage']} (quality {quality}): "
+            f"{totals['bytes_per_image']:,.0f} bytes per image, "
+            f"{human_bytes(totals['stored_bytes'])} in all"
+        )
     lines.append(
         f"[INFO] {totals['written']} images in {totals['elapsed_seconds']:.1f} s "
         f"({totals['images_per_second']:.1f} images/s); report: {report['report_path']}"

@@ -27,6 +27,7 @@ from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
 from pyimagesearch.data.listing import list_images
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names, read_paths, read_rows
+from pyimagesearch.io.storage import row_shape
 from pyimagesearch.parallel.blocks import threaded_blocks, threaded_map
 from pyimagesearch.parallel.workers import resolve_workers
 
@@ -125,8 +126,9 @@ def _hdf5_source(path: Path) -> ImageSource:
     db = open_hdf5(path, "images")
     try:
         data = db["images"]
-        if data.ndim != 4 or data.shape[-1] != 3:
-            raise DatasetError(f"{path}: 'images' must be (N, H, W, 3), got {data.shape}")
+        shape = (len(data), *row_shape(data))
+        if len(shape) != 4 or shape[-1] != 3:
+            raise DatasetError(f"{path}: 'images' must be (N, H, W, 3), got {shape}")
         order = db.attrs.get("channel_order", "RGB")
         if str(order).upper() != "RGB":
             raise DatasetError(f"{path}: images are stored as {order}; RGB is expected")

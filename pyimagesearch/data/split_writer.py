@@ -3,6 +3,9 @@
 Decoding and resizing run in threads (OpenCV releases the GIL), each image landing
 straight in its row of a preallocated block; the main thread only writes finished blocks
 to HDF5 (one call per block, which also releases the GIL) while the next ones decode.
+With ``storage="jpeg"`` the threads also encode each resized image (and decode it again,
+so that the channel sums, hence the mean, are of the pixels readers will get); the
+main thread writes the bytes.
 The file keeps its ``.partial`` name until the caller publishes it:
 :func:`pyimagesearch.data.build_dataset.build_dataset` publishes the three splits and the
 mean together.
@@ -26,6 +29,7 @@ import numpy as np
 from pyimagesearch.config import default
 from pyimagesearch.data.image_loading import ImageLoader, UnreadableImageError
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
+from pyimagesearch.io.storage import RAW, decode_jpeg_into, encode_jpeg
 from pyimagesearch.parallel.batches import (
     hold_opencv_single_threaded,
     release_opencv_threads,
@@ -50,6 +54,9 @@ class SplitReport:
     elapsed_seconds: float = 0.0
     images_per_second: float = 0.0
     source_notes: list[dict[str, Any]] = field(default_factory=list)  # tiny, odd, gray
+    storage: str = RAW  # how the rows are stored: "raw" or "jpeg"
+    stored_bytes: int = 0  # bytes of the rows in the file (HDF5's bookkeeping included)
+    bytes_per_image: float = 0.0
 
 
 SMALL_SOURCE = 64  # a source side below this is reported (an icon, a thumbnail)
@@ -74,6 +81,22 @@ def block_size_for(image_size: tuple[int, int], target_bytes: int = 32 * 2**20) 
     return max(16, min(256, target_bytes // row_bytes))
 
 
+def row_fill(loader: ImageLoader, storage: str = RAW, jpeg_quality: int | None = None):
+    """The ``fill(path, out) -> (facts, row)`` of the decoding threads: ``out`` gets the
+    image as readers will see it, ``facts`` its R, G, B sums and source facts
+    (``ImageLoader.load_into``), ``row`` its JPEG bytes (None for raw storage)."""
+    if storage == RAW:
+        return lambda path, out: (loader.load_into(path, out), None)
+
+    def fill(path: str, out: np.ndarray) -> tuple[tuple[float, ...], np.ndarray]:
+        facts = loader.load_into(path, out)
+        data = encode_jpeg(out, jpeg_quality or default("JPEG_QUALITY"))
+        decode_jpeg_into(data, out)  # the mean is of the decoded pixels
+        return (*cv2.sumElems(out)[:3], *facts[3:]), data
+
+    return fill
+
+
 def build_split(
     name: str,
     paths: list[str],
@@ -87,27 +110,32 @@ def build_split(
     attrs: dict[str, Any] | None = None,
     progress: bool = True,
     resize: str = "aspect",
+    storage: str = RAW,
+    jpeg_quality: int = default("JPEG_QUALITY"),
 ) -> tuple[SplitReport, np.ndarray, HDF5DatasetWriter]:
-    """Write one split's images to HDF5; return its report, its RGB channel sums and the
-    closed writer, whose file keeps its ``.partial`` name until ``writer.publish()``."""
-    report = SplitReport(output=display_path(output_path), listed=len(paths))
-    loader = ImageLoader(image_size[0], image_size[1], resize)
+    """Write one split's images to HDF5 (``storage``: raw pixels or JPEG bytes at
+    ``jpeg_quality``); return its report, its RGB channel sums and the closed writer,
+    whose file keeps its ``.partial`` name until ``writer.publish()``."""
+    report = SplitReport(output=display_path(output_path), listed=len(paths), storage=storage)
+    fill = row_fill(ImageLoader(image_size[0], image_size[1], resize), storage, jpeg_quality)
     start = time.perf_counter()
-    writer = _open_writer(name, len(paths), output_path, image_size, buffer_size, overwrite, attrs)
+    writer = _open_writer(name, len(paths), output_path, image_size, buffer_size, overwrite,
+                          attrs, (storage, jpeg_quality))  # fmt: skip
     hold_opencv_single_threaded()  # parallel over images; OpenCV's threads would oversubscribe
     try:
         writer.store_class_labels(label_names)
         channel_sums = _write_blocks(
-            writer, loader, report, name, paths, labels, image_size, workers, progress
+            writer, fill, report, name, paths, labels, image_size, workers, progress
         )
         report.written = writer.count
         writer.close(publish=False)  # build_dataset publishes the splits together
+        report.stored_bytes = writer.stored_bytes
     except BaseException:
         writer.abort()
         raise
     finally:
         release_opencv_threads()
-    _close_report(report, name, time.perf_counter() - start)
+    close_report(report, name, time.perf_counter() - start)
     return report, channel_sums, writer
 
 
@@ -119,8 +147,10 @@ def _open_writer(
     buffer_size: int,
     overwrite: bool,
     attrs: dict[str, Any] | None,
+    storage: tuple[str, int] = (RAW, 0),
 ) -> HDF5DatasetWriter:
-    """The split's file, ``rows`` RGB uint8 images of ``image_size`` (width, height)."""
+    """The split's file, ``rows`` RGB uint8 images of ``image_size`` (width, height),
+    stored as ``storage`` (``(storage, JPEG quality)``) says."""
     width, height = image_size
     return HDF5DatasetWriter(
         (rows, height, width, 3),
@@ -135,12 +165,14 @@ def _open_writer(
             "split": name,
             **(attrs or {}),
         },
+        storage=storage[0],
+        jpeg_quality=storage[1] if storage[0] != RAW else None,
     )
 
 
 def _write_blocks(
     writer: HDF5DatasetWriter,
-    loader: ImageLoader,
+    fill,
     report: SplitReport,
     name: str,
     paths: list[str],
@@ -149,14 +181,15 @@ def _write_blocks(
     workers: int | None,
     progress: bool,
 ) -> np.ndarray:
-    """Decode ``paths`` in threaded blocks and append each block's readable images to
-    ``writer``; skipped files and source notes go to ``report``. The RGB channel sums."""
+    """Decode ``paths`` in threaded blocks (``fill``: :func:`row_fill`) and append each
+    block's readable images to ``writer``; skipped files and source notes go to
+    ``report``. The RGB channel sums."""
     width, height = image_size
     channel_sums = np.zeros(3, dtype=np.float64)
     bar = progress_bar(f"[{name}] building", len(paths), enabled=progress)
     done = 0
     for block in threaded_blocks(
-        loader.load_into,
+        fill,
         paths,
         (height, width, 3),
         block_size=block_size_for(image_size),
@@ -168,8 +201,10 @@ def _write_blocks(
             for index, error in block.errors
         )
         if len(block.indices):
-            writer.add(block.rows, labels[block.indices], [paths[i] for i in block.indices])
-            results = np.asarray(block.results, dtype=np.float64)
+            encoded = [row for _, row in block.results]
+            rows = block.rows if writer.storage == RAW else encoded
+            writer.add(rows, labels[block.indices], [paths[i] for i in block.indices])
+            results = np.asarray([facts for facts, _ in block.results], dtype=np.float64)
             channel_sums += results[:, :3].sum(axis=0)
             _note_sources(report, [paths[i] for i in block.indices], results[:, 3:])
         done += block.listed
@@ -178,10 +213,11 @@ def _write_blocks(
     return channel_sums
 
 
-def _close_report(report: SplitReport, name: str, elapsed: float) -> None:
+def close_report(report: SplitReport, name: str, elapsed: float) -> None:
     """Counts and speed; every listed image is either written or skipped with its reason."""
     report.skipped = len(report.skipped_files)
     report.elapsed_seconds = round(elapsed, 3)
     report.images_per_second = round(report.written / max(report.elapsed_seconds, 1e-9), 1)
+    report.bytes_per_image = round(report.stored_bytes / max(report.written, 1), 1)
     if report.written + report.skipped != report.listed:  # never lose an image silently
         raise AssertionError(f"{name}: listed {report.listed} != written + skipped")

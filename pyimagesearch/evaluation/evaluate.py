@@ -18,6 +18,7 @@ from pyimagesearch.evaluation.splits import split_with_images
 from pyimagesearch.evaluation.stored_features import match_stored_features
 from pyimagesearch.evaluation.tencrop import check_fit, evaluate_model
 from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names
+from pyimagesearch.io.storage import row_shape
 from pyimagesearch.models.classifiers import load_classifier, require_same_classes
 from pyimagesearch.models.record import read_record
 from pyimagesearch.utils.atomic import check_writable
@@ -47,7 +48,7 @@ def run_evaluation(
     check_writable({"OUTPUT_PATH": report_path})
     test = split_with_images("TEST_HDF5", cfg.TEST_HDF5)
     with open_hdf5(cfg.TEST_HDF5, "images") as db:
-        test_shape = tuple(int(v) for v in db["images"].shape[1:3])
+        test_shape = row_shape(db["images"])[:2]
         test_names = read_label_names(db)
     notes = check_fit(record, test_shape) if record else []
     classifier = load_classifier(path, backbone_batch=cfg.get("EVAL_BACKBONE_BATCH"))

@@ -37,6 +37,7 @@ import numpy as np
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.features.weights import weights_source
 from pyimagesearch.io.hdf5_dataset import open_hdf5, read_paths, read_rows
+from pyimagesearch.io.storage import row_shape
 from pyimagesearch.models.classifiers import Classifier, FeatureClassifier
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.progress import progress_bar
@@ -71,7 +72,7 @@ def _split_of(db: h5py.File) -> _Split:
         np.asarray(db["labels"][:], dtype=np.int64),
         None if build_id is None else str(build_id),
         None if split is None else str(split),
-        tuple(int(v) for v in db["images"].shape[1:3]),
+        row_shape(db["images"])[:2],
     )
 
 

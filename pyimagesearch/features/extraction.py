@@ -35,6 +35,7 @@ from pyimagesearch.features.weights import resolve_weights, weights_source
 from pyimagesearch.io.hdf5_dataset import open_hdf5
 from pyimagesearch.io.hdf5_dataset_writer import HDF5DatasetWriter
 from pyimagesearch.io.split_files import BUILD_SETTINGS
+from pyimagesearch.io.storage import row_shape
 from pyimagesearch.utils.display import display_path
 from pyimagesearch.utils.progress import progress_bar
 from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
@@ -382,7 +383,7 @@ def _split_codes(sources: list[ImageSource]) -> np.ndarray:
 def _builder_attrs(source: ImageSource) -> dict[str, Any]:
     """What features of a builder file keep of it: its image size, build id and settings."""
     with open_hdf5(source.location, "images") as db:
-        height, width = db["images"].shape[1:3]
+        height, width = row_shape(db["images"])[:2]
         settings = db.attrs.get(BUILD_SETTINGS)
     attrs: dict[str, Any] = {"source_image_size": (int(width), int(height))}
     if source.build_id:

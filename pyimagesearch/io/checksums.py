@@ -2,8 +2,9 @@
 
 ``HDF5DatasetWriter`` records, in every file it writes, one CRC-32 of each row's bytes (the
 ``row_checksums`` data set, uint32, one per image or feature row: a row stays one unit,
-whatever its format) and one CRC-32 of the whole content of every small data set
-(labels, paths, label names, split codes, the row checksums themselves) in that data
+whatever its format; of a JPEG row, the bytes stored) and one CRC-32 of the whole
+content of every small data set (labels, paths, label names, split codes, the row
+checksums themselves) in that data
 set's ``crc32`` attribute. :func:`~pyimagesearch.io.hdf5_dataset.open_hdf5` checks the
 small data sets on opening; the row checksums are compared wherever rows are read
 (:func:`~pyimagesearch.io.hdf5_dataset.read_rows`), by the training loader and the direct
@@ -46,7 +47,11 @@ REBUILT_BY = {
 
 def row_crcs(rows: np.ndarray, positions: np.ndarray | None = None) -> np.ndarray:
     """The CRC-32 of each row's bytes (of the rows at ``positions`` only, when given), as
-    uint32 (rows first, any shape and type)."""
+    uint32 (rows first, any shape and type; an object array of encoded rows, e.g. JPEG
+    bytes: the CRC-32 of each row's stored bytes)."""
+    if rows.dtype == object:
+        at = range(len(rows)) if positions is None else positions.tolist()
+        return np.fromiter((zlib.crc32(rows[i]) for i in at), np.uint32, len(at))
     flat = np.ascontiguousarray(rows).reshape(len(rows), -1).view(np.uint8)
     at = range(len(flat)) if positions is None else positions.tolist()
     return np.fromiter((zlib.crc32(flat[i]) for i in at), np.uint32, len(at))

@@ -11,7 +11,10 @@ released. Anything else (compression, a user block, a row in no chunk, a platfor
 without ``preadv``) keeps h5py's reads: :meth:`DirectRowReader.open` returns None. Rows
 read straight from the file are compared with the checksums written with them, as h5py's
 reads are (:mod:`pyimagesearch.io.checksums`): a damaged row is one line naming the file
-and the row.
+and the row. The index of a shard set (:mod:`pyimagesearch.io.shards`: a virtual data set
+whose sources are the shards' whole data sets) is read the same way, each row straight
+from its shard. JPEG rows (variable-length bytes, in HDF5's global heap) are read through
+h5py: a batch's bytes are a tenth of its raw rows, and decoding is the loader's work.
 
 Example (not run by the tests: needs a builder HDF5 file):
     >>> reader = DirectRowReader.open(db["images"], "train.hdf5")   # doctest: +SKIP
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -35,13 +39,23 @@ class DirectRowReader:
     its checksum the first time it is read, when ``checks`` are given."""
 
     def __init__(
-        self, path: str, offsets: np.ndarray, row_bytes: int, checks: RowChecks | None = None
+        self,
+        path: str | list[str],
+        offsets: np.ndarray,
+        row_bytes: int,
+        checks: RowChecks | None = None,
+        which: np.ndarray | None = None,
     ) -> None:
-        self.path = path
+        """``path``: the file, or the files (``which``: the file of each row)."""
+        self.paths = [path] if isinstance(path, str) else list(path)
+        self.path = self.paths[0]
         self.offsets = offsets
+        self.which = np.zeros(len(offsets), np.int64) if which is None else which
         self.row_bytes = int(row_bytes)
         self.checks = checks
-        self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        self.fds: list[int] = []
+        for one in self.paths:
+            self.fds.append(os.open(one, os.O_RDONLY | getattr(os, "O_BINARY", 0)))
 
     @classmethod
     def open(cls, dataset: h5py.Dataset, path: str | os.PathLike[str]) -> DirectRowReader | None:
@@ -49,11 +63,13 @@ class DirectRowReader:
         lie whole and unfiltered in the file. The first and last rows are read both
         ways and compared before the reader is trusted; every read is checked against the
         file's row checksums (where it has them)."""
-        offsets = row_offsets(dataset)
+        offsets, files, which = row_offsets(dataset), str(path), None
+        if offsets is None and dataset.is_virtual:
+            files, which, offsets = virtual_row_offsets(dataset, path) or (None, None, None)
         if offsets is None or not hasattr(os, "preadv"):
             return None
         row_bytes = int(np.prod(dataset.shape[1:], dtype=np.int64)) * dataset.dtype.itemsize
-        reader = cls(str(path), offsets, row_bytes, RowChecks.of(dataset, path))
+        reader = cls(files, offsets, row_bytes, RowChecks.of(dataset, path), which)
         try:
             ends = np.array([0, len(offsets) - 1])
             direct = np.empty((2, *dataset.shape[1:]), dataset.dtype)
@@ -76,19 +92,22 @@ class DirectRowReader:
 
     def _read(self, rows: np.ndarray, out: np.ndarray) -> None:
         flat = out.reshape(len(rows), -1).view(np.uint8)
-        starts = self.offsets[np.asarray(rows, dtype=np.int64)]
-        # runs of rows whose bytes follow each other: one preadv each
-        breaks = np.flatnonzero(np.diff(starts) != self.row_bytes) + 1
+        rows = np.asarray(rows, dtype=np.int64)
+        starts, files = self.offsets[rows], self.which[rows]
+        # runs of rows whose bytes follow each other in one file: one preadv each
+        breaks = np.flatnonzero((np.diff(starts) != self.row_bytes) | (np.diff(files) != 0)) + 1
         bounds = np.concatenate(([0], breaks, [len(rows)]))
         for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
             want = (hi - lo) * self.row_bytes
-            got = os.preadv(self.fd, [flat[lo:hi]], int(starts[lo]))
+            got = os.preadv(self.fds[files[lo]], [flat[lo:hi]], int(starts[lo]))
             if got != want:
                 raise OSError(f"cut off: read {got} of {want} bytes")
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.fd)
+        for fd in self.fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.fds = []
 
 
 def row_offsets(dataset: h5py.Dataset) -> np.ndarray | None:
@@ -127,3 +146,31 @@ def row_offsets(dataset: h5py.Dataset) -> np.ndarray | None:
         for index in range(dataset.id.get_num_chunks()):
             note(dataset.id.get_chunk_info(index))
     return None if (offsets < 0).any() else offsets
+
+
+def virtual_row_offsets(
+    dataset: h5py.Dataset, path: str | os.PathLike[str]
+) -> tuple[list[str], np.ndarray, np.ndarray] | None:
+    """``(source files, file of each row, offset of each row in its file)`` of a virtual
+    data set each of whose sources is a whole data set mapped onto one run of its rows
+    (a shard set's index), or None where that is not so."""
+    folder = Path(path).parent
+    files: list[str] = []
+    which = np.full(len(dataset), -1, np.int64)
+    offsets = np.full(len(dataset), -1, np.int64)
+    for vmap in dataset.virtual_sources():
+        if (vmap.src_space.get_select_type() != h5py.h5s.SEL_ALL
+                or vmap.vspace.get_select_type() != h5py.h5s.SEL_HYPERSLABS):  # fmt: skip
+            return None
+        blocks = vmap.vspace.get_select_hyper_blocklist()
+        if len(blocks) != 1:
+            return None
+        lo, hi = int(blocks[0][0][0]), int(blocks[0][1][0]) + 1
+        source = folder / vmap.file_name
+        with h5py.File(source, "r") as db:
+            inner = row_offsets(db[vmap.dset_name])
+        if inner is None or len(inner) != hi - lo:
+            return None
+        which[lo:hi], offsets[lo:hi] = len(files), inner
+        files.append(str(source))
+    return None if (which < 0).any() else (files, which, offsets)

@@ -2,7 +2,8 @@
 
 A file is checked when it is opened (its small data sets against their checksums: labels,
 paths, names) and its rows whenever they are read (:func:`read_rows`), see
-:mod:`pyimagesearch.io.checksums`.
+:mod:`pyimagesearch.io.checksums`. Rows stored as JPEG bytes are decoded by :func:`read_rows`
+(:mod:`pyimagesearch.io.storage`): readers get the same pixels arrays either way.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pyimagesearch.io.checksums import (
     rebuild_hint,
     stored_checksums,
 )
+from pyimagesearch.io.shards import missing_shards
+from pyimagesearch.io.storage import STORAGE_ATTR, decode_rows, is_encoded, row_shape, storage_of
 from pyimagesearch.utils.atomic import partial_path
 
 _WRITTEN_BY = {
@@ -47,18 +50,21 @@ def _rows_key(db: h5py.File) -> str | None:
 
 
 def _is_rows(item: h5py.HLObject) -> bool:
-    return isinstance(item, h5py.Dataset) and item.ndim > 1
+    return isinstance(item, h5py.Dataset) and (item.ndim > 1 or STORAGE_ATTR in item.attrs)
 
 
 def _verify(db: h5py.File, path: Path, data_key: str | None) -> None:
     """Read everything small (attributes, labels, names, paths, split codes, the row
     checksums), each compared with its checksum where the file has one, and every other
-    data set's header, so that a damaged file fails here and not half-way through a run."""
+    data set's header, so that a damaged file fails here and not half-way through a run;
+    rows stored in a way this version cannot read are refused in one line."""
     dict(db.attrs)
     for key, dataset in db.items():
         if not isinstance(dataset, h5py.Dataset):
             continue
-        if dataset.ndim <= 1:
+        if _is_rows(dataset):
+            storage_of(dataset)  # one line for an unknown storage
+        if dataset.ndim <= 1 and not _is_rows(dataset):
             content = dataset[()]
             written = dataset.attrs.get(CRC_ATTR)
             if written is not None and content_crc(content) != int(written):
@@ -83,6 +89,17 @@ def _note_unverified(db: h5py.File, path: Path) -> None:
     )
 
 
+def _require_shards(db: h5py.File, path: Path) -> None:
+    """Refuse a shard set's index with a shard missing (HDF5 would read zeros instead)."""
+    missing = missing_shards(db)
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise DatasetError(
+            f"{path} is a shard set without its shard {missing[0]}{more}; a set is "
+            "published whole: rebuild it with build_dataset.py --overwrite"
+        )
+
+
 def open_hdf5(path: str | os.PathLike[str], data_key: str | None = None) -> h5py.File:
     """Open a finished dataset file for reading, with clear errors for common mistakes.
 
@@ -103,6 +120,7 @@ def open_hdf5(path: str | os.PathLike[str], data_key: str | None = None) -> h5py
     except OSError as exc:
         raise damaged(path, data_key, exc) from None
     try:
+        _require_shards(db, path)
         _verify(db, path, data_key)
     except DatasetError:
         db.close()
@@ -123,19 +141,31 @@ def open_hdf5(path: str | os.PathLike[str], data_key: str | None = None) -> h5py
 
 def read_rows(dataset: h5py.Dataset, rows: slice | np.ndarray | int) -> np.ndarray:
     """``dataset[rows]``, each row compared with its checksum (where the file has them); a
-    damaged row or chunk reported as one line naming the file (and the row)."""
+    damaged row or chunk reported as one line naming the file (and the row). JPEG rows
+    come back decoded, ``(n, height, width, 3)`` uint8 (one image for an int ``rows``)."""
     key = dataset.name.strip("/")
     try:
         data = dataset[rows]
         expected = stored_checksums(dataset, rows)
     except (OSError, RuntimeError) as exc:
         raise damaged(dataset.file.filename, key, exc) from None
+    index = np.arange(len(dataset))[rows]
+    one = np.ndim(index) == 0
+    encoded = is_encoded(dataset)
+    if one:
+        data = _one_row(data) if encoded else data[None]
     if expected is not None:
-        index = np.arange(len(dataset))[rows]
-        one = np.ndim(index) == 0
-        check_rows(dataset.file.filename, key, np.reshape(index, -1),
-                   data[None] if one else data, expected)  # fmt: skip
-    return data
+        check_rows(dataset.file.filename, key, np.reshape(index, -1), data, expected)
+    if encoded:
+        data = decode_rows(data, row_shape(dataset), dataset.file.filename, np.reshape(index, -1))
+    return data[0] if one else data
+
+
+def _one_row(row: np.ndarray) -> np.ndarray:
+    """One encoded row as a 1-entry object array (as a slice of rows reads)."""
+    out = np.empty(1, object)
+    out[0] = row
+    return out
 
 
 def read_label_names(db: h5py.File) -> list[str]:

@@ -25,10 +25,13 @@ import h5py
 import keras
 import numpy as np
 
+from pyimagesearch.config import default
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.checksums import RowChecks
 from pyimagesearch.io.direct_rows import DirectRowReader
 from pyimagesearch.io.hdf5_dataset import damaged, open_hdf5, read_label_names
+from pyimagesearch.io.read_order import ORDERS, BlockCache, epoch_order
+from pyimagesearch.io.storage import decode_rows, is_encoded, row_shape
 from pyimagesearch.parallel.batches import (
     empty_batch,
     hold_opencv_single_threaded,
@@ -74,7 +77,10 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         binarize: one-hot labels (``classes`` columns) instead of integer labels.
         classes: number of classes; checked against the file.
         shuffle: a new random order every epoch (reads stay fast: rows are read one by
-            one, in file order within a batch).
+            one, in file order within a batch): True or ``"random"`` (every row anywhere),
+            ``"block"`` (blocks of consecutive rows in a random order, shuffled within a
+            window of blocks: :mod:`pyimagesearch.io.read_order`).
+        shuffle_block, shuffle_window: rows of a block and blocks of a window (``"block"``).
         seed: makes the shuffles, patches and augmentation reproducible; epoch ``e`` and
             batch ``i`` always get the same random numbers, whatever thread loads them.
         workers: loader threads Keras runs ahead of training (``model.fit``).
@@ -106,6 +112,8 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         data_key: str = "images",
         rows: Sequence[int] | np.ndarray | None = None,
         mixer: Any = None,
+        shuffle_block: int = default("SHUFFLE_BLOCK"),
+        shuffle_window: int = default("SHUFFLE_WINDOW"),
     ) -> None:
         super().__init__(
             workers=max(1, int(workers)), use_multiprocessing=False, max_queue_size=max_queue_size
@@ -114,6 +122,7 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             raise ValueError("a mixer mixes one-hot labels: it needs binarize=True")
         self.mixer = mixer
         self._set_arguments(batch_size, preprocessors, aug, binarize, classes, shuffle, seed)
+        self._set_order(shuffle_block, shuffle_window)
         self._open_file(db_path, data_key)
         self._choose_reader()
         self._read_labels(rows)
@@ -145,6 +154,13 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         self._aug_fn = _batch_fn(aug) if aug is not None else None
         self._lock = threading.Lock()
 
+    def _set_order(self, block: int, window: int) -> None:
+        """The read order of each epoch: ``"random"``, ``"block"`` or None (file order)."""
+        order = "random" if self.shuffle is True else self.shuffle or None
+        if order is not None and order not in ORDERS:
+            raise ValueError(f"shuffle must be True, False or one of {ORDERS}, got {order!r}")
+        self._read_order, self._block, self._window = order, int(block), int(window)
+
     def _open_file(self, db_path: str | os.PathLike[str], data_key: str) -> None:
         """Open the file; it must hold ``data_key`` and ``labels``."""
         self.db_path = str(db_path)
@@ -154,6 +170,9 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             self.db.close()
             raise DatasetError(f"{db_path} has no 'labels' data set")
         self.images = self.db[data_key]
+        self._encoded = is_encoded(self.images)  # JPEG rows: decoded in read_rows
+        self._row_shape = row_shape(self.images)
+        self._row_dtype = np.dtype(np.uint8) if self._encoded else self.images.dtype
 
     def _choose_reader(self) -> None:
         """Rows straight from the file where they lie whole in it (``DirectRowReader``), else
@@ -162,6 +181,7 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         OpenCV single-threaded while several loader threads run (released by :meth:`close`)."""
         self._direct = DirectRowReader.open(self.images, self.db_path)
         self._checks = RowChecks.of(self.images, self.db_path)  # for the reads through h5py
+
         self._opencv_held = self.workers > 1  # released by close()
         if self._opencv_held:
             hold_opencv_single_threaded()
@@ -202,6 +222,9 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         are made when asked for (:meth:`_order_of`)."""
         self.epoch = 0
         self._order = self._epoch_order(self.epoch)
+        self._blocks = None  # JPEG rows in block order: whole blocks read, two windows kept
+        if self._encoded and self._read_order == "block" and self._rows is None:
+            self._blocks = BlockCache(self.images, self._block, 2 * self._window)
         self._orders: dict[int, np.ndarray | None] = {}
 
     # -- checks -------------------------------------------------------------------------
@@ -222,15 +245,16 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
 
     # -- ordering and randomness -----------------------------------------------------------
     def _epoch_order(self, epoch: int) -> np.ndarray | None:
-        if not self.shuffle:
+        if self._read_order is None:
             return None
-        return np.random.default_rng([self.seed, epoch, 0]).permutation(self.num_images)
+        rng = np.random.default_rng([self.seed, epoch, 0])
+        return epoch_order(self.num_images, rng, self._read_order, self._block, self._window)
 
     def _order_of(self, epoch: int | None) -> np.ndarray | None:
         """The shuffled order of ``epoch`` (None: the current one); the last few are kept."""
         if epoch is None or epoch == self.epoch:
             return self._order
-        if not self.shuffle:
+        if self._read_order is None:
             return None
         with self._lock:
             order = self._orders.get(epoch)
@@ -272,9 +296,10 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         at a time: contiguous rows are one read, scattered rows one at a time, which h5py
         does far faster than a fancy-indexed read. Either way each row is compared with
         its checksum the first time it is read (a damaged row: one line naming the file
-        and the row)."""
+        and the row). JPEG rows are read through h5py and decoded straight into the
+        batch, side by side (in the calling thread inside ``inline_batches``)."""
         if self._direct is not None:
-            out = empty_batch((len(rows), *self.images.shape[1:]), self.images.dtype)
+            out = empty_batch((len(rows), *self._row_shape), self._row_dtype)
             try:
                 self._direct.read_into(rows, out)  # checks the rows itself
             except OSError as exc:
@@ -283,6 +308,8 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         out = self._h5py_rows(rows)
         if self._checks is not None:
             self._checks.check(rows, out)
+        if self._encoded:
+            return decode_rows(out, self._row_shape, self.db_path, rows)
         return out
 
     def _h5py_rows(self, rows: np.ndarray) -> np.ndarray:
@@ -290,6 +317,10 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
             try:
                 if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
                     return self.images[int(rows[0]) : int(rows[-1]) + 1]
+                if self._blocks is not None:
+                    return self._blocks.rows(rows)
+                if self._encoded:  # h5py reads scattered vlen rows 5x faster in one call
+                    return self.images[np.asarray(rows, np.int64)]
                 out = empty_batch((len(rows), *self.images.shape[1:]), self.images.dtype)
                 for j, row in enumerate(rows):
                     out[j] = self.images[int(row)]
@@ -312,10 +343,10 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
     def _load(self, index: int, epoch: int | None, inline: bool) -> tuple[np.ndarray, np.ndarray]:
         epoch = self.epoch if epoch is None else int(epoch)
         positions = self._batch_positions(index, epoch)
-        images = self.read_rows(positions if self._rows is None else self._rows[positions])
         labels = self.labels[positions]
         rng = np.random.default_rng([self.seed, epoch, index + 1])
         with inline_batches() if inline else contextlib.nullcontext():
+            images = self.read_rows(positions if self._rows is None else self._rows[positions])
             for step in self._steps:
                 images = step(images, rng)
             if self._aug_fn is not None:

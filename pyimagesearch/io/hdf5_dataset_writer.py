@@ -13,6 +13,11 @@ that receives fewer (skipped images) is shrunk to the rows actually written. Eve
 CRC-32 goes to ``row_checksums`` as it is written, and every small data set (labels,
 paths, names, columns) gets the CRC-32 of its content on ``close()``, so that readers
 notice damage inside the file (:mod:`pyimagesearch.io.checksums`).
+
+With ``storage="jpeg"`` the rows added are JPEG bytes of images of ``dims[1:]`` (one 1-D
+uint8 array each, :func:`~pyimagesearch.io.storage.encode_jpeg`), stored as
+variable-length rows whose data set says how to decode them
+(:mod:`pyimagesearch.io.storage`); their checksums are those of the bytes.
 """
 
 from __future__ import annotations
@@ -30,6 +35,16 @@ import numpy as np
 from pyimagesearch.config import default
 from pyimagesearch.errors import DatasetError, OutputError
 from pyimagesearch.io.checksums import CRC_ATTR, OF, ROW_CHECKSUMS, content_crc, row_crcs
+from pyimagesearch.io.storage import (
+    ENCODED_DTYPE,
+    IMAGE_SHAPE_ATTR,
+    QUALITY_ATTR,
+    RAW,
+    STORAGE_ATTR,
+    STORAGES,
+    VLEN_OVERHEAD,
+    encoded_rows,
+)
 from pyimagesearch.utils.atomic import partial_path
 
 STRING_DTYPE = h5py.string_dtype(encoding="utf-8")
@@ -77,6 +92,9 @@ class HDF5DatasetWriter:
         overwrite: replace an existing file; otherwise refuse with a clear error.
         dtype: storage type; default: the type of the first rows added.
         attrs: file attributes to record (channel order, image size, backbone, ...).
+        storage: ``"raw"`` (rows as arrays) or ``"jpeg"`` (rows added as JPEG bytes of
+            images of ``dims[1:]``).
+        jpeg_quality: the quality the JPEG rows were encoded with (recorded).
         dataKey, bufSize: the book's names for ``data_key`` and ``buffer_size``.
     """
 
@@ -89,6 +107,8 @@ class HDF5DatasetWriter:
         overwrite: bool = False,
         dtype: Any = None,
         attrs: dict[str, Any] | None = None,
+        storage: str = RAW,
+        jpeg_quality: int | None = None,
         *,
         dataKey: str | None = None,
         bufSize: int | None = None,
@@ -99,6 +119,7 @@ class HDF5DatasetWriter:
             raise ValueError(f"dims must be (rows, ...) with rows >= 0, got {tuple(dims)}")
         if buffer_size < 1:
             raise ValueError(f"buffer_size must be >= 1, got {buffer_size}")
+        self._set_storage(storage, jpeg_quality)
         self.dims = tuple(int(d) for d in dims)
         self.output_path = Path(output_path)
         if self.output_path.exists() and not overwrite:
@@ -131,9 +152,16 @@ class HDF5DatasetWriter:
         self._fill = 0  # rows in the buffer
         self._with_paths = False
         self.idx = 0  # rows written to disk
+        self.stored_bytes = 0  # bytes of the rows written (and of their HDF5 bookkeeping)
         self._closed = False
         self._published = False
         self._columns: list[h5py.Dataset] = []
+
+    def _set_storage(self, storage: str, jpeg_quality: int | None) -> None:
+        if storage not in STORAGES:
+            raise ValueError(f"storage must be one of {', '.join(STORAGES)}, got {storage!r}")
+        self.storage, self.jpeg_quality = storage, jpeg_quality
+        self.encoded = storage != RAW
 
     @property
     def count(self) -> int:
@@ -142,6 +170,9 @@ class HDF5DatasetWriter:
 
     # -- writing --------------------------------------------------------------------------
     def _create_data(self, dtype: np.dtype) -> None:
+        if self.encoded:
+            self._create_encoded()
+            return
         self.dtype = self.dtype or dtype
         chunks = (1, *self.dims[1:]) if len(self.dims) > 2 else None
         self.data = self.db.create_dataset(
@@ -157,17 +188,46 @@ class HDF5DatasetWriter:
         self.checksums.attrs[OF] = self.data_key
         self._buffer = np.empty((self.buffer_size, *self.dims[1:]), dtype=self.dtype)
 
+    def _create_encoded(self) -> None:
+        """The data set of encoded rows (one vlen uint8 entry a row) and its checksums."""
+        self.data = self.db.create_dataset(
+            self.data_key, (self.dims[0],), dtype=ENCODED_DTYPE, maxshape=(None,), chunks=True
+        )
+        self.data.attrs[STORAGE_ATTR] = self.storage
+        self.data.attrs[IMAGE_SHAPE_ATTR] = self.dims[1:]
+        if self.jpeg_quality is not None:
+            self.data.attrs[QUALITY_ATTR] = int(self.jpeg_quality)
+        self.checksums = self.db.create_dataset(
+            ROW_CHECKSUMS, (self.dims[0],), dtype="uint32", maxshape=(None,), chunks=True
+        )
+        self.checksums.attrs[OF] = self.data_key
+        self._buffer = np.empty(self.buffer_size, dtype=object)
+
+    def _as_rows(self, rows: Any) -> np.ndarray:
+        """``rows`` as the writer stores them: an array of ``dims[1:]`` rows, or (encoded
+        storage) a 1-D object array of byte rows."""
+        if not self.encoded:
+            rows = np.asarray(rows)
+            if rows.shape[1:] != self.dims[1:]:
+                raise ValueError(
+                    f"rows of shape {rows.shape[1:]} do not match dims {self.dims[1:]}"
+                )
+            return rows
+        return (
+            rows if isinstance(rows, np.ndarray) and rows.dtype == object else (encoded_rows(rows))
+        )
+
     def add(
         self,
         rows: np.ndarray,
         labels: Sequence[int] | np.ndarray,
         paths: Sequence[str] | None = None,
     ) -> None:
-        """Add a batch of rows with their integer labels (and source paths, if known)."""
-        rows = np.asarray(rows)
+        """Add a batch of rows with their integer labels (and source paths, if known);
+        with ``storage="jpeg"``, rows are the images' JPEG bytes (a sequence of 1-D uint8
+        arrays)."""
+        rows = self._as_rows(rows)
         labels = np.asarray(labels, dtype="int64").reshape(-1)
-        if rows.shape[1:] != self.dims[1:]:
-            raise ValueError(f"rows of shape {rows.shape[1:]} do not match dims {self.dims[1:]}")
         if len(rows) != len(labels) or (paths is not None and len(paths) != len(rows)):
             raise ValueError("rows, labels and paths must have the same length")
         if self.count + len(rows) > self.dims[0]:
@@ -211,7 +271,11 @@ class HDF5DatasetWriter:
 
     def _write(self, rows: np.ndarray, labels: np.ndarray, paths: list[str] | None) -> None:
         end = self.idx + len(rows)
-        rows = np.asarray(rows, dtype=self.dtype)  # the checksums are of the bytes stored
+        if self.encoded:
+            nbytes = sum(len(row) for row in rows) + len(rows) * VLEN_OVERHEAD
+        else:
+            rows = np.asarray(rows, dtype=self.dtype)  # the checksums are of the bytes stored
+            nbytes = rows.nbytes
         try:
             self.data[self.idx : end] = rows
             self.checksums[self.idx : end] = row_crcs(rows)
@@ -225,6 +289,7 @@ class HDF5DatasetWriter:
         except OSError as exc:  # disk full, quota, file size limit
             raise write_failure(self.output_path, exc) from None
         self.idx = end
+        self.stored_bytes += nbytes
         counts = np.bincount(labels[labels >= 0], minlength=len(self._label_counts))
         counts[: len(self._label_counts)] += self._label_counts
         self._label_counts = counts
@@ -297,7 +362,9 @@ class HDF5DatasetWriter:
     def _record_content_checksums(self) -> None:
         """The CRC-32 of every small data set's content, as written, in its ``crc32``
         attribute (checked by ``open_hdf5``)."""
-        for dataset in self.db.values():
+        for key, dataset in self.db.items():
+            if self.encoded and key == self.data_key:
+                continue  # rows: each has its checksum in row_checksums
             if isinstance(dataset, h5py.Dataset) and dataset.ndim <= 1:
                 dataset.attrs[CRC_ATTR] = np.uint32(content_crc(dataset[()]))
 

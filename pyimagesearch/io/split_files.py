@@ -15,6 +15,7 @@ from typing import Any
 
 from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names
+from pyimagesearch.io.storage import row_shape
 
 # The attribute holding the settings a build was made with (JSON text): the builder writes
 # it into each split file, extract_features.py copies it into the features of the splits.
@@ -47,7 +48,7 @@ def split_info(path: str | os.PathLike[str]) -> SplitInfo:
         rows = int(db["images"].shape[0])
         if not names and rows:
             names = [str(i) for i in range(int(db["labels"][:].max()) + 1)]
-        height, width = db["images"].shape[1:3]
+        height, width = row_shape(db["images"])[:2]
         build = db.attrs.get("build_id")
         return SplitInfo(
             str(path),

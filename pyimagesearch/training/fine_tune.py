@@ -29,6 +29,7 @@ from pyimagesearch.features.backbones import (
     checked_weights,
     get_backbone_spec,
 )
+from pyimagesearch.io.read_order import read_order
 from pyimagesearch.io.split_files import split_info
 from pyimagesearch.models.record import data_fingerprint
 from pyimagesearch.parallel.workers import loader_workers
@@ -170,8 +171,8 @@ def image_generators(cfg: Config, plan: FineTunePlan):
         plan.splits["train"],
         batch,
         train_steps,
-        shuffle=True,
         seed=cfg.get("RANDOM_SEED"),
+        **read_order(cfg),
         **common,
     )
     val = HDF5DatasetGenerator(

@@ -32,6 +32,7 @@ from pyimagesearch.errors import ConfigError, DatasetError
 from pyimagesearch.features.backbones import build_backbone, checked_weights, get_backbone_spec
 from pyimagesearch.features.network_cut import split_network, split_points
 from pyimagesearch.io.hdf5_dataset import open_hdf5, read_label_names
+from pyimagesearch.io.read_order import read_order
 from pyimagesearch.io.split_files import SplitInfo, split_info
 from pyimagesearch.models.record import data_fingerprint
 from pyimagesearch.parallel.workers import loader_workers
@@ -202,8 +203,8 @@ def activation_generators(cfg: Config, plan: ActivationsPlan):
         plan.activations,
         batch,
         [AsFloat32()],
-        shuffle=True,
         seed=cfg.get("RANDOM_SEED"),
+        **read_order(cfg),
         rows=plan.rows["train"],
         **common,
     )

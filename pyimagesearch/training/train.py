@@ -37,8 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyimagesearch.config import Config
+from pyimagesearch.config import Config, default
 from pyimagesearch.errors import ConfigError, DatasetError
+from pyimagesearch.io.read_order import read_order
 from pyimagesearch.io.split_files import SplitInfo, split_info
 from pyimagesearch.models.record import data_fingerprint, write_record
 from pyimagesearch.nn.conv.registry import keras_file_has_mean_layer, network_class
@@ -85,6 +86,9 @@ class LoaderPlan:
     mean: MeanPreprocessor
     mean_in_model: bool  # uint8 batches: the model's first layer subtracts the mean
     mixing: dict[str, Any] | None = None  # BatchMixer's arguments (mixup, CutMix), checked
+    shuffle: str = "random"  # SHUFFLE: the read order of each epoch
+    shuffle_block: int = default("SHUFFLE_BLOCK")
+    shuffle_window: int = default("SHUFFLE_WINDOW")
 
 
 @dataclass
@@ -381,6 +385,7 @@ def loader_plan(cfg: Config, train: SplitInfo, mean_in_model: bool | None = None
         mean=MeanPreprocessor.from_json(cfg.DATASET_MEAN, train.channel_order),
         mean_in_model=cfg.get("MEAN_IN_MODEL") if mean_in_model is None else mean_in_model,
         mixing=mixing_settings(cfg, train.label_names),
+        **read_order(cfg),
     )
 
 
@@ -454,10 +459,12 @@ def make_generators(loader: LoaderPlan, train: SplitInfo, val: SplitInfo | None 
         loader.batch_size,
         preprocessors=fuse_steps(train_steps),  # patch, augmentation, mean: one pass
         classes=classes,
-        shuffle=True,
+        shuffle=loader.shuffle,
         seed=loader.seed,
         workers=loader.workers,
         mixer=BatchMixer(**loader.mixing) if loader.mixing else None,
+        shuffle_block=loader.shuffle_block,
+        shuffle_window=loader.shuffle_window,
     )
     if val is None:
         return train_gen, None
