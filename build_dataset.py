@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace existing HDF5 files")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
-    cfg = load_script_config(args)
+    cfg = load_script_config(args, keras=False)  # the builder imports no backend
     report = build_dataset(cfg, overwrite=args.overwrite or None, progress=not args.quiet)
     print("\n".join(summary_lines(report)))
 

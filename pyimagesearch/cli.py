@@ -23,6 +23,7 @@ from pyimagesearch.experiments.runs import (
     run_model,
     short_name,
 )
+from pyimagesearch.utils.backends import use_backend
 from pyimagesearch.utils.display import display_path
 
 
@@ -64,13 +65,17 @@ def config_parser(
 
 
 def load_script_config(
-    args: argparse.Namespace, required: Iterable[str] = (), **flags: Any
+    args: argparse.Namespace, required: Iterable[str] = (), keras: bool = True, **flags: Any
 ) -> Config:
     """The config of ``--config`` with ``--set`` overrides, then the script's own flags
-    (None: not given), all checked against the settings table before any work starts.
-    Where neither sets ``OUTPUT_PATH``, one line says which folder it is."""
+    (None: not given), all checked against the settings table before any work starts;
+    ``keras``: the script uses Keras, whose backend (``BACKEND``, ``STRATEGY``) is checked
+    and chosen now, before Keras is imported. Where neither sets ``OUTPUT_PATH``, one line
+    says which folder it is."""
     cfg = load_config(args.config, overrides=args.set).with_flags(**flags)
     cfg.require(required)
+    if keras:
+        use_backend(cfg.get("BACKEND"), cfg.get("STRATEGY"))
     if cfg.cwd_output:
         print(output_path_line(cfg))
     return cfg

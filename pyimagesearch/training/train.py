@@ -64,6 +64,7 @@ from pyimagesearch.training.training_callbacks import (
 )
 from pyimagesearch.training.training_files import TrainingFiles
 from pyimagesearch.utils.atomic import atomic_write, check_writable, check_writable_folder
+from pyimagesearch.utils.backends import check_strategy, chosen_backend, running_backend
 from pyimagesearch.utils.reports import read_json
 
 REQUIRED_SETTINGS = ("TRAIN_HDF5", "DATASET_MEAN", "MODEL_PATH")
@@ -301,13 +302,8 @@ def _check_request(
         raise ConfigError(
             f"MODEL_PATH must end in .keras (Keras' native format), got {model_path.name}"
         )
-    if cfg.get("STRATEGY") == "multi_worker":  # the one place this is refused
-        raise ConfigError(
-            "STRATEGY = 'multi_worker' cannot train with Keras 3: model.fit fails under "
-            "tf.distribute.MultiWorkerMirroredStrategy with more than one worker (Keras "
-            "issue keras-team/keras#20585, open since TensorFlow 2.16); train on one machine "
-            "with 'mirrored' (every GPU it has)"
-        )
+    # multi_worker on TensorFlow, mirrored on torch: one line naming the backend that can
+    check_strategy(running_backend() or chosen_backend(cfg.get("BACKEND")), cfg.get("STRATEGY"))
     restarting = resume or start_epoch is not None
     if restarting and overwrite:
         raise ConfigError("--resume/--start-epoch and --overwrite contradict each other")

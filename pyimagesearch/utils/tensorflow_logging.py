@@ -59,8 +59,13 @@ def filtered_stderr():
 
 
 def quiet_tensorflow() -> None:
-    """Import TensorFlow and Keras without their start-up noise (see the module doc)."""
+    """Import TensorFlow and Keras without their start-up noise (see the module doc); on
+    another backend (``KERAS_BACKEND``), Keras alone."""
     if "tensorflow" in sys.modules:
+        return
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":  # JAX, torch: no TF
+        import keras  # noqa: F401
+
         return
     if "TF_CPP_MIN_LOG_LEVEL" in os.environ:  # the user chose what to see
         return

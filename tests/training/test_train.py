@@ -57,6 +57,9 @@ def test_poly_schedule_rates_go_into_the_history_and_the_record(config, tmp_path
     assert history["learning_rate"] == pytest.approx([0.01, 0.01 * 2 / 3, 0.01 / 3], rel=1e-5)
     record = read_json(tmp_path / "out" / "net.keras.json")
     assert record["kind"] == "network" and record["network"] == "ShallowNet"
+    import keras
+
+    assert record["backend"] == keras.backend.backend()  # which backend trained it
 
 
 @pytest.mark.slow
