@@ -103,3 +103,21 @@ def use_backend(setting: str | None = None, strategy: str | None = None) -> str:
     check_strategy(name, strategy)
     os.environ["KERAS_BACKEND"] = name
     return name
+
+
+def has_gpu() -> bool:
+    """Whether the running backend sees a GPU (Keras imported)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    if backend == "jax":
+        import jax
+
+        return any(device.platform == "gpu" for device in jax.devices())
+    import torch
+
+    return bool(torch.cuda.is_available())

@@ -63,6 +63,7 @@ def test_poly_schedule_rates_go_into_the_history_and_the_record(config, tmp_path
 
 
 @pytest.mark.slow
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_restart_from_a_checkpoint_with_a_new_learning_rate(config, tmp_path, capsys) -> None:
     cfg = config(CHECKPOINTS_KEEP=5)
     assert train.main(["--config", str(cfg), "--quiet"]) == 0
@@ -98,6 +99,7 @@ def test_balanced_class_weights_follow_the_labels(synthetic_images, tmp_path) ->
 
 
 @pytest.mark.slow
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_class_weights_change_the_loss_as_expected(config, tmp_path) -> None:
     """Equal-sized classes: balanced weights are all 1, the loss is unchanged."""
     plain = config()
