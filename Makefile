@@ -26,9 +26,13 @@ test: setup
 
 # The tests marked `backends` again on JAX (CPU build): training with resume, evaluate,
 # features, fine-tuning, cam, search, multi_worker on two processes, JAX -> TensorFlow.
+# PyTorch: the same tests where torch is installed (pip install -e ".[torch]"), else skipped.
 test-backends: setup
 	$(BIN)/python -m pip install --quiet -e ".[jax]"
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -n auto -m backends
+	if $(BIN)/python -c "import torch" 2>/dev/null; then \
+	  KERAS_BACKEND=torch $(BIN)/python -m pytest -n auto -m backends; \
+	else echo "[test-backends] torch is not installed: the PyTorch pass is skipped"; fi
 
 lint: setup
 	$(BIN)/ruff check .

@@ -75,3 +75,16 @@ def test_the_builder_and_the_audit_import_no_backend(tmp_path: Path) -> None:
     result = run_script(["--config", str(config)], code=code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                    reason="torch is not installed (pip install -e '.[torch]'): the PyTorch "
+                           "gradient helper is not run")  # fmt: skip
+def test_the_gradient_helper_on_torch() -> None:
+    code = ("import numpy as np, keras\n"
+            "from pyimagesearch.utils.gradients import gradient_function\n"
+            "grad = gradient_function(lambda t: (keras.ops.sum(t * t), t))\n"
+            "print(grad(np.array([1.0, 2.0], np.float32))[1].tolist())\n")  # fmt: skip
+    result = run_script([], env={"KERAS_BACKEND": "torch"}, code=code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[2.0, 4.0]"
