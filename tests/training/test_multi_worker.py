@@ -53,8 +53,8 @@ def config(splits: dict, name: str, **overrides: object) -> tuple[Path, Path]:
     return path, out
 
 
-def run(command: list[str]) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONUNBUFFERED": "1"}
+def run(command: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONUNBUFFERED": "1", **(env or {})}
     return subprocess.run([sys.executable, *command], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=TIMEOUT)  # fmt: skip
 
@@ -77,11 +77,17 @@ def weights(path: Path) -> list[np.ndarray]:
     return keras.models.load_model(path).get_weights()
 
 
-def test_two_processes_train_the_weights_of_one(splits: dict) -> None:
-    one_config, one = config(splits, "one")
-    two_config, two = config(splits, "two")
+@pytest.fixture(scope="module")
+def one(splits: dict) -> Path:
+    """A one-process, one-device run of the tiny network: what the others must match."""
+    one_config, out = config(splits, "one")
     single = run(["train.py", "--config", str(one_config), "--quiet"])
     assert single.returncode == 0, single.stdout + single.stderr
+    return out
+
+
+def test_two_processes_train_the_weights_of_one(splits: dict, one: Path) -> None:
+    two_config, two = config(splits, "two")
     both = run(["-m", "pyimagesearch.launch", "--processes", "2", "train.py", "--config",
                 str(two_config), "--quiet"])  # fmt: skip
     assert both.returncode == 0, both.stdout + both.stderr
@@ -101,6 +107,19 @@ def test_two_processes_train_the_weights_of_one(splits: dict) -> None:
         np.testing.assert_allclose(history_two[curve], history_one[curve], rtol=LOSS_TOLERANCE)
     for a, b in zip(weights(two / "net.keras"), weights(one / "net.keras"), strict=True):
         np.testing.assert_allclose(a, b, atol=WEIGHTS_TOLERANCE)
+
+
+def test_mirrored_on_jax_trains_over_two_local_devices_as_one(splits: dict, one: Path) -> None:
+    """One machine, several devices (two logical CPU devices here): DataParallel."""
+    path, out = config(splits, "mirrored", STRATEGY="mirrored")
+    env = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    result = run(["train.py", "--config", str(path), "--quiet"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "batch 20, epochs 1..2, 2 replicas)" in result.stdout
+    for curve in ("loss", "val_loss"):
+        np.testing.assert_allclose(read_json(out / "shallownet_training.json")[curve],
+                                   read_json(one / "shallownet_training.json")[curve],
+                                   rtol=LOSS_TOLERANCE)  # fmt: skip
 
 
 def test_a_batch_that_does_not_divide_among_the_processes_is_refused(splits: dict) -> None:
