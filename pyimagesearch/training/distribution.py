@@ -153,14 +153,24 @@ def _join(cluster: Cluster) -> None:
 
     # CPU devices' collectives (GPUs use NCCL whatever this says); before any JAX work
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
-    jax.distributed.initialize(
-        coordinator_address=cluster.coordinator,
-        num_processes=cluster.processes,
-        process_id=cluster.process_id,
-        initialization_timeout=cluster.timeout,
-        heartbeat_timeout_seconds=cluster.timeout,
-        shutdown_timeout_seconds=cluster.timeout,
-    )
+    try:
+        jax.distributed.initialize(
+            coordinator_address=cluster.coordinator,
+            num_processes=cluster.processes,
+            process_id=cluster.process_id,
+            initialization_timeout=cluster.timeout,
+            heartbeat_timeout_seconds=cluster.timeout,
+            shutdown_timeout_seconds=cluster.timeout,
+        )
+    except Exception as exc:  # JAX's runtime errors: an unreachable coordinator, a count
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        raise ConfigError(
+            f"multi_worker: process {cluster.process_id} could not join the "
+            f"{cluster.processes} processes at {cluster.coordinator} within "
+            f"{cluster.timeout} s ({reason}); check that every process was started with "
+            "the same coordinator and number of processes (KERAS_DISTRIBUTION_* or "
+            "DISTRIBUTION_*), or raise DISTRIBUTION_TIMEOUT"
+        ) from None
 
 
 def synchronise(name: str) -> None:

@@ -167,3 +167,27 @@ def test_a_killed_process_ends_the_other_and_resume_ends_at_the_uninterrupted_we
     assert "[0] [INFO] resuming from" in resumed.stdout
     for a, b in zip(weights(killed / "net.keras"), weights(one / "net.keras"), strict=True):
         np.testing.assert_allclose(a, b, atol=WEIGHTS_TOLERANCE)
+
+
+def test_an_unreachable_coordinator_fails_within_the_timeout(splits: dict) -> None:
+    """Process 1 of 2 with nobody at the coordinator's address ends after
+    DISTRIBUTION_TIMEOUT (5 s) plus the start-up, never hangs; JAX ends it itself (its
+    runtime aborts the process: DEADLINE_EXCEEDED, not one line of ours)."""
+    import time
+
+    from pyimagesearch.launch import free_port
+
+    path, out = config(splits, "alone", DISTRIBUTION_TIMEOUT=5)
+    env = {
+        "KERAS_DISTRIBUTION_JOB_ADDRESSES": f"127.0.0.1:{free_port()}",
+        "KERAS_DISTRIBUTION_NUM_PROCESSES": "2",
+        "KERAS_DISTRIBUTION_PROCESS_ID": "1",
+    }
+    started = time.monotonic()
+    result = run(["train.py", "--config", str(path), "--quiet", "--strategy", "multi_worker"],
+                 env)  # fmt: skip
+    assert time.monotonic() - started < 60
+    assert result.returncode != 0
+    assert "[INFO] multi_worker: process 1 of 2, coordinator 127.0.0.1:" in result.stdout
+    assert "DEADLINE_EXCEEDED" in result.stderr
+    assert not list(out.rglob("*.keras"))
