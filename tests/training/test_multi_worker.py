@@ -191,3 +191,12 @@ def test_an_unreachable_coordinator_fails_within_the_timeout(splits: dict) -> No
     assert "[INFO] multi_worker: process 1 of 2, coordinator 127.0.0.1:" in result.stdout
     assert "DEADLINE_EXCEEDED" in result.stderr
     assert not list(out.rglob("*.keras"))
+
+
+def test_the_learning_rate_finder_refuses_multi_worker(splits: dict) -> None:
+    path, out = config(splits, "finder")
+    result = run(["-m", "pyimagesearch.launch", "--processes", "2", "train.py", "--config",
+                  str(path), "--find-lr"])  # fmt: skip
+    assert result.returncode == 2
+    assert "[0] error: --find-lr runs in one process" in result.stdout
+    assert not list(out.rglob("lr_finder*"))
