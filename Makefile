@@ -1,5 +1,6 @@
 # make demo  -> set up .venv and run the offline demo
 # make test  -> set up .venv and run the test suite
+# make test-backends  -> the tests marked `backends` again on JAX (installs jax[cpu])
 # make setup EXTRA=gpu  -> install TensorFlow with CUDA instead of the CPU build
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 EXTRA ?= cpu
 STAMP := $(VENV)/.installed-$(EXTRA)
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test test-backends lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +23,16 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -n auto
+
+# The tests marked `backends` again on JAX (CPU build): training with resume, evaluate,
+# features, fine-tuning, cam, search, multi_worker on two processes, JAX -> TensorFlow.
+# PyTorch: the same tests where torch is installed (pip install -e ".[torch]"), else skipped.
+test-backends: setup
+	$(BIN)/python -m pip install --quiet -e ".[jax]"
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -n auto -m backends
+	if $(BIN)/python -c "import torch" 2>/dev/null; then \
+	  KERAS_BACKEND=torch $(BIN)/python -m pytest -n auto -m backends; \
+	else echo "[test-backends] torch is not installed: the PyTorch pass is skipped"; fi
 
 lint: setup
 	$(BIN)/ruff check .

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_overwrite_argument(parser, "the files of an earlier audit in --output")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
-    cfg = cli.load_script_config(args, OVERWRITE=cli.overwrite_setting(args))
+    cfg = cli.load_script_config(args, keras=False, OVERWRITE=cli.overwrite_setting(args))
     s = run_audit(cfg, cli.absolute_path(args.folder), cli.absolute_path(args.output),
                   progress=not args.quiet)  # fmt: skip
     print(f"[AUDIT] {s['images']} images")

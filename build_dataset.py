@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
         args.shard is not None and args.publish
     ):
         parser.error("give --shard K --of N (one shard), or --publish --of N (the last step)")
-    cfg = load_script_config(args)
+    cfg = load_script_config(args, keras=False)  # the builder imports no backend
     overwrite, progress = args.overwrite or None, not args.quiet
     if args.shard is not None:
         from pyimagesearch.data.shard_build import build_shard, shard_lines

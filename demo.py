@@ -11,6 +11,7 @@ import sys
 from pyimagesearch.cli import config_parser, friendly_errors
 from pyimagesearch.config import load_config
 from pyimagesearch.demo.demo import run_demo
+from pyimagesearch.utils.backends import use_backend
 
 DEFAULT_CONFIG = "config/demo_config.py"
 
@@ -19,7 +20,9 @@ DEFAULT_CONFIG = "config/demo_config.py"
 def main(argv: list[str] | None = None) -> None:
     parser = config_parser(__doc__.splitlines()[0], config_required=False)
     args = parser.parse_args(argv)
-    run_demo(load_config(args.config or DEFAULT_CONFIG, overrides=args.set))
+    cfg = load_config(args.config or DEFAULT_CONFIG, overrides=args.set)
+    use_backend(cfg.get("BACKEND"), cfg.get("STRATEGY"))  # before Keras is imported
+    run_demo(cfg)
 
 
 if __name__ == "__main__":

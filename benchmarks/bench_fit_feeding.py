@@ -21,8 +21,14 @@ work competes with the loader's, so the physical limit of feeding is
 ``1 / (1 / iterating + 1 / model)``, with ``model`` the trivial model's speed on a batch
 already in memory (printed too).
 
+``--backends``: feeding into ``fit`` on every installed Keras backend in one run, each in
+its own process (``KERAS_BACKEND``): ``pyimagesearch.io.feeding.fit_inputs`` as train.py
+calls it (``tf.data`` on TensorFlow, the in-order thread prefetcher on JAX and PyTorch),
+uint8 batches, with and without augmentation, against the loader iterating alone.
+
 Usage:
     python benchmarks/bench_fit_feeding.py [--rounds 3] [--alexnet-steps 6] [--work DIR]
+    python benchmarks/bench_fit_feeding.py --backends [--rounds 3]
 """
 
 from __future__ import annotations
@@ -106,9 +112,15 @@ def measure(work: Path, contender: str, aug: bool, mean_in_model: bool, alexnet_
 
     quiet_tensorflow()
     import numpy as np
-    import tensorflow as tf
 
     dtype = "uint8" if mean_in_model else "float32"
+    if contender == "feed":  # what train.py feeds fit with, on whichever backend runs
+        from pyimagesearch.io.feeding import fit_inputs
+
+        gen = our_generator(work, aug, mean_in_model)
+        return fit_rate(trivial_model(dtype), len(gen), x=fit_inputs(gen)["x"])
+    import tensorflow as tf
+
     if contender == "model":  # the trivial model alone, on a batch already in memory
         batch = np.random.default_rng(0).integers(0, 256, (BATCH, INPUT, INPUT, 3))
         labels = np.eye(2, dtype=np.float32)[np.arange(BATCH) % 2]
@@ -202,10 +214,11 @@ def prepare(work: Path) -> None:
             target.symlink_to(path)
 
 
-def run_contender(work: Path, alexnet_steps: int, *args: str) -> float:
+def run_contender(work: Path, alexnet_steps: int, *args: str, backend: str | None = None) -> float:
     command = [sys.executable, __file__, "--work", str(work), "--alexnet-steps",
                str(alexnet_steps), "--measure", *args]  # fmt: skip
-    out = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO)
+    env = {**os.environ, **({"KERAS_BACKEND": backend} if backend else {})}
+    out = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO, env=env)
     if out.returncode != 0:
         sys.exit(f"{args} failed:\n{out.stderr[-2000:]}")
     return float(json.loads(out.stdout.strip().splitlines()[-1])["images_per_second"])
@@ -216,6 +229,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--alexnet-steps", type=int, default=6)
     parser.add_argument("--work", type=Path)
+    parser.add_argument("--backends", action="store_true",
+                        help="feeding into fit on every installed Keras backend")  # fmt: skip
     parser.add_argument("--measure", nargs=3, metavar=("CONTENDER", "AUG", "MEAN_IN_MODEL"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
@@ -229,6 +244,9 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_fit_feeding_"))
     work.mkdir(parents=True, exist_ok=True)
     prepare(work)
+    if args.backends:
+        backends_run(work, args)
+        return
     cases = [(c, a, m) for a in ("0", "1")
              for c, m in (("ours-iterate", "0"), ("ours", "0"), ("ours-pydataset", "0"),
                           ("ours-iterate", "1"), ("ours", "1"), ("ours-pydataset", "1"),
@@ -245,6 +263,36 @@ def main() -> None:
     report(best, args)
     results = {" ".join(case): rate for case, rate in best.items()}
     (work / "bench_fit_feeding.json").write_text(json.dumps(results, indent=1))
+
+
+def backends_run(work: Path, args) -> None:
+    """``--backends``: fit_inputs and the loader alone, on each installed backend."""
+    import importlib.util
+
+    backends = [b for b in ("tensorflow", "jax", "torch") if importlib.util.find_spec(b)]
+    cases = [(c, a, "1") for a in ("1", "0") for c in ("ours-iterate", "feed")]
+    best: dict[tuple[str, ...], float] = {}
+    for round_ in range(args.rounds):
+        for backend in backends:
+            for case in cases:
+                rate = run_contender(work, args.alexnet_steps, *case, backend=backend)
+                best[(backend, *case)] = max(best.get((backend, *case), 0.0), rate)
+        print(f"round {round_ + 1} of {args.rounds} done", file=sys.stderr)
+    print(
+        f"1,800 Kaggle photos at 256x256 -> 227x227 uint8, batch {BATCH}, images/s into "
+        f"fit of a trivial model, best of {args.rounds} rounds, {os.cpu_count()} cores\n"
+    )
+    print("| backend | feeding | augmented: fit | (loader alone) | no augmentation: fit "
+          "| (loader alone) |\n| --- | --- | ---: | ---: | ---: | ---: |")  # fmt: skip
+    for backend in backends:
+        how = "tf.data" if backend == "tensorflow" else "in-order prefetcher"
+        cells = [f"{best[(backend, c, a, '1')]:,.0f}" for a in ("1", "0")
+                 for c in ("feed", "ours-iterate")]  # fmt: skip
+        print(f"| {backend} | {how} | " + " | ".join(cells) + " |")
+    results = {" ".join(case): rate for case, rate in best.items()}
+    (work / "bench_fit_feeding_backends.json").write_text(json.dumps(results, indent=1))
+    print("\nmissing backends:", ", ".join(sorted({"tensorflow", "jax", "torch"} -
+                                                 set(backends))) or "none")  # fmt: skip
 
 
 def report(best: dict, args) -> None:

@@ -23,6 +23,8 @@ from pyimagesearch.experiments.runs import (
     run_model,
     short_name,
 )
+from pyimagesearch.training.distribution import check_batch, cluster_of
+from pyimagesearch.utils.backends import use_backend
 from pyimagesearch.utils.display import display_path
 
 
@@ -64,13 +66,20 @@ def config_parser(
 
 
 def load_script_config(
-    args: argparse.Namespace, required: Iterable[str] = (), **flags: Any
+    args: argparse.Namespace, required: Iterable[str] = (), keras: bool = True, **flags: Any
 ) -> Config:
     """The config of ``--config`` with ``--set`` overrides, then the script's own flags
-    (None: not given), all checked against the settings table before any work starts.
-    Where neither sets ``OUTPUT_PATH``, one line says which folder it is."""
+    (None: not given), all checked against the settings table before any work starts;
+    ``keras``: the script uses Keras, whose backend (``BACKEND``; a training script's
+    ``STRATEGY`` too) is checked and chosen now, before Keras is imported. Where neither
+    sets ``OUTPUT_PATH``, one line says which folder it is."""
     cfg = load_config(args.config, overrides=args.set).with_flags(**flags)
     cfg.require(required)
+    if keras:  # a training script (its flags set STRATEGY) checks its strategy and cluster
+        trains = "STRATEGY" in flags
+        use_backend(cfg.get("BACKEND"), cfg.get("STRATEGY") if trains else None)
+        if trains:  # multi_worker: the cluster, and BATCH_SIZE a global batch it divides
+            check_batch(cluster_of(cfg), cfg.get("BATCH_SIZE"))
     if cfg.cwd_output:
         print(output_path_line(cfg))
     return cfg
@@ -320,6 +329,9 @@ def script_run(
     """The run folder of one script's work (``OUTPUT_PATH/runs/<date-time>-<name>``);
     ``args``: the parsed arguments (``--name``), or None (the config's name); ``model``: the
     trained model the script uses (its run becomes this run's parent)."""
+    if not writes_files(cfg):  # a multi_worker process other than 0: process 0 records
+        yield OtherProcessRun()
+        return
     name = getattr(args, "name", None)
     if name is None and model is not None:  # "alexnet-lr3-evaluate": whose model it used
         parent = model_parent(model)
@@ -328,6 +340,28 @@ def script_run(
         if model is not None:
             note_input_model(run, model)
         yield run
+
+
+def writes_files(cfg: Config) -> bool:
+    """False for the processes other than 0 of a ``multi_worker`` run (process 0 alone
+    writes the model, the checkpoints, the history and the run folder)."""
+    try:
+        cluster = cluster_of(cfg)
+    except ConfigError:  # no cluster: a script that does not train (training refused it)
+        return True
+    return cluster is None or cluster.writer
+
+
+class OtherProcessRun:
+    """The run of a ``multi_worker`` process other than 0: process 0 keeps the folder."""
+
+    path = "kept by process 0"
+
+    def note_training(self, facts: Any) -> None:
+        pass
+
+    def collect(self, *reports: Any) -> None:
+        pass
 
 
 def model_argument(args: argparse.Namespace, cfg: Config, default: str | None) -> str | None:

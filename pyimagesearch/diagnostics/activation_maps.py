@@ -98,7 +98,7 @@ def _features_model(body, layer_name: str | None):
 
     check_layer(body, layer_name)
     layer = body.get_layer(layer_name) if layer_name else last_conv_layer(body)
-    return keras.Model(body.inputs, [layer.output, body.output]), layer.name
+    return keras.Model(body.input, [layer.output, body.output]), layer.name
 
 
 def _head_function(classifier: Classifier, head_layers: list):
@@ -150,9 +150,8 @@ def class_activation_maps(
     the method used)`` for the predicted class of every image, in one batched pass."""
     from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
-    quiet_tensorflow()  # a model on features has not started TensorFlow yet
+    quiet_tensorflow()  # a model on features has not started Keras' backend yet
     import keras
-    import tensorflow as tf
 
     body = mapped_network(classifier)
     inputs = classifier.baseline_inputs(images)
@@ -165,44 +164,69 @@ def class_activation_maps(
         for step in before:  # e.g. the mean subtraction in front of the network
             x = keras.ops.convert_to_numpy(step(np.asarray(x, np.float32)))
     compute, method = _map_function(classifier, body, head_layers, layer, method)
-    maps, probs = compute(tf.convert_to_tensor(np.asarray(x, np.float32)))
-    cams = maps.numpy()
+    cams, probs = compute(np.asarray(x, np.float32))
     peak = cams.reshape(len(cams), -1).max(axis=1)[:, None, None]
     cams = np.where(peak > 0, cams / np.maximum(peak, 1e-12), 0.0)
-    return _resize(cams, inputs.shape[1:3]), keras.ops.convert_to_numpy(probs), method
+    return _resize(cams, inputs.shape[1:3]), probs, method
 
 
 def _map_function(classifier: Classifier, body, head_layers: list, layer: str | None,
                   method: str):  # fmt: skip
-    """A compiled ``images -> (maps, probabilities)`` for the classifier, built once and
-    kept on it (the first call traces it; later batches of the same size reuse it)."""
-    import tensorflow as tf
+    """``images -> (maps, probabilities)`` (NumPy) for the classifier, built once and kept
+    on it: CAM weighs the maps by the class's dense weights; Grad-CAM by the mean gradient
+    of the class's probability, through :func:`~pyimagesearch.utils.gradients.gradient_function`
+    (the backend's own; compiled once, reused by later batches of the same size)."""
+    import keras
 
     cache = classifier.__dict__.setdefault("_map_functions", {})
     key = (layer, method)
     if key in cache:
         return cache[key]
-    grad_model, _ = _features_model(body, layer)
+    maps_model, _ = _features_model(body, layer)
     head, kernel = _head_function(classifier, head_layers)
     use_cam = method == "cam" or (method == "auto" and kernel is not None and
                                   _ends_in_pooling(body))  # fmt: skip
-    weights_cam = tf.constant(np.asarray(kernel).T) if use_cam else None
+    if use_cam:
+        weights_cam = np.asarray(kernel, np.float32).T  # (classes, channels)
 
-    @tf.function(reduce_retracing=True)
-    def compute(x):
-        with tf.GradientTape() as tape:
-            maps, pooled = grad_model(x, training=False)
-            probs = head(pooled)
-            chosen = tf.argmax(probs, axis=1)
-            score = tf.reduce_sum(tf.gather(probs, chosen, axis=1, batch_dims=1))
-        if use_cam:
-            weights = tf.gather(weights_cam, chosen)  # (N, channels) of the class
-        else:
-            weights = tf.reduce_mean(tape.gradient(score, maps), axis=(1, 2))
-        return tf.nn.relu(tf.einsum("nhwc,nc->nhw", maps, weights)), probs
+        def compute(x):
+            maps, pooled = (keras.ops.convert_to_numpy(t) for t in maps_model(x, training=False))
+            probs = keras.ops.convert_to_numpy(head(pooled))
+            return _weighted(maps, weights_cam[probs.argmax(axis=1)]), probs
 
+    else:
+        compute = _grad_cam(body, maps_model, head)
     cache[key] = (compute, "CAM" if use_cam else "Grad-CAM")
     return cache[key]
+
+
+def _grad_cam(body, maps_model, head):
+    """Grad-CAM's ``images -> (maps, probabilities)``: the rest of ``body`` after the
+    mapped layer, a function of its maps (and of the images, for connections that skip
+    it), differentiated in the maps."""
+    import keras
+
+    from pyimagesearch.utils.gradients import gradient_function
+
+    rest = keras.Model([body.input, maps_model.outputs[0]], body.output)
+
+    def score(maps, x):
+        probs = head(rest([x, maps], training=False))
+        return keras.ops.sum(keras.ops.max(probs, axis=1)), probs  # the predicted classes'
+
+    gradient = gradient_function(score)
+
+    def compute(x):
+        maps = keras.ops.convert_to_numpy(maps_model(x, training=False)[0])
+        probs, grads = gradient(maps, x)
+        return _weighted(maps, grads.mean(axis=(1, 2))), probs
+
+    return compute
+
+
+def _weighted(maps: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """ReLU of the maps (N, h, w, c) weighted by (N, c): (N, h, w)."""
+    return np.maximum(np.einsum("nhwc,nc->nhw", maps, weights), 0.0)
 
 
 def _ends_in_pooling(body) -> bool:

@@ -129,20 +129,41 @@ def prefetched_batches(
                 future.cancel()
 
 
+def weighted_batches(batches, class_weight: dict[int, float]):
+    """``(images, labels, sample weights)``: each row weighted by its class's weight, as
+    Keras weighs rows for ``class_weight`` (one-hot labels: the class of the largest).
+
+    >>> batch = (np.zeros((2, 1)), np.array([[1.0, 0.0], [0.0, 1.0]]))
+    >>> next(weighted_batches(iter([batch]), {0: 0.5, 1: 2.0}))[2].tolist()
+    [0.5, 2.0]
+    """
+    table = np.array([class_weight[k] for k in range(max(class_weight) + 1)], np.float32)
+    for images, labels in batches:
+        classes = labels.argmax(axis=-1) if labels.ndim > 1 else labels.astype(np.int64)
+        yield images, labels, table[classes]
+
+
 def _on_tensorflow() -> bool:
     return keras.backend.backend() == "tensorflow"
 
 
-def fit_inputs(train, val=None, initial_epoch: int = 0) -> dict[str, Any]:
+def fit_inputs(
+    train, val=None, initial_epoch: int = 0, class_weight: dict[int, float] | None = None
+) -> dict[str, Any]:
     """``model.fit`` keyword arguments feeding ``train`` (and ``val``) as fast as they are
-    made: ``x``, ``steps_per_epoch``, ``validation_data``, ``validation_steps``."""
+    made: ``x``, ``steps_per_epoch``, ``validation_data``, ``validation_steps``;
+    ``class_weight`` is ``fit``'s on TensorFlow, each batch's sample weights elsewhere
+    (Keras takes no class weights with a generator there: the same weighting)."""
     if _on_tensorflow():
         x = as_tf_dataset(train, initial_epoch)
         validation = None if val is None else as_tf_dataset(val, repeat=False)
     else:  # a validation pass each epoch: the same batches again and again
         x = prefetched_batches(train, initial_epoch)
+        if class_weight is not None:
+            x = weighted_batches(x, class_weight)
+            class_weight = None
         validation = None if val is None else prefetched_batches(val, val.epoch)
-    inputs: dict[str, Any] = {"x": x, "steps_per_epoch": len(train)}
+    inputs: dict[str, Any] = {"x": x, "steps_per_epoch": len(train), "class_weight": class_weight}
     if val is not None:
         inputs["validation_data"] = validation
         inputs["validation_steps"] = len(val)

@@ -30,6 +30,7 @@ from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.checksums import RowChecks
 from pyimagesearch.io.direct_rows import DirectRowReader
 from pyimagesearch.io.hdf5_dataset import damaged, open_hdf5, read_label_names
+from pyimagesearch.io.process_share import process_share
 from pyimagesearch.io.read_order import ORDERS, BlockCache, epoch_order
 from pyimagesearch.io.storage import decode_rows, is_encoded, row_shape
 from pyimagesearch.parallel.batches import (
@@ -150,6 +151,7 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         self.classes = int(classes)
         self.shuffle = shuffle
         self.seed = check_seed(seed)
+        self.part: tuple[int, int] | None = None  # (k, n): process k's share of each batch
         self._steps = [_batch_fn(p) for p in self.preprocessors]
         self._aug_fn = _batch_fn(aug) if aug is not None else None
         self._lock = threading.Lock()
@@ -343,8 +345,10 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
     def _load(self, index: int, epoch: int | None, inline: bool) -> tuple[np.ndarray, np.ndarray]:
         epoch = self.epoch if epoch is None else int(epoch)
         positions = self._batch_positions(index, epoch)
-        labels = self.labels[positions]
         rng = np.random.default_rng([self.seed, epoch, index + 1])
+        if self.part is not None:  # multi_worker: this process's rows, their random numbers
+            positions, rng = process_share(positions, rng, self.part)
+        labels = self.labels[positions]
         with inline_batches() if inline else contextlib.nullcontext():
             images = self.read_rows(positions if self._rows is None else self._rows[positions])
             for step in self._steps:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +62,13 @@ def data_fingerprint(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def write_record(model_path: str | os.PathLike[str], record: dict[str, Any]) -> Path:
-    """Write the record of a finished model file (adds its sha256 and the time)."""
+    """Write the record of a finished model file (adds its sha256, the time and, for a
+    ``.keras`` model, the Keras backend that trained it: ``"backend"``)."""
+    keras = sys.modules.get("keras") if Path(model_path).suffix == ".keras" else None
     full = {
         "format": RECORD_FORMAT,
         **record,
+        **({"backend": keras.backend.backend()} if keras is not None else {}),  # trained on
         "model_file": Path(model_path).name,
         "sha256": file_sha256(model_path),
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

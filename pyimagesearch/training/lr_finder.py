@@ -72,6 +72,11 @@ def plan_lr_finder(cfg: Config, steps: int | None = None) -> FinderPlan:
             f"LR_FINDER_RANGE = ({low:g}, {high:g}): the lowest rate comes first and must be "
             f"below the highest, e.g. ({min(low, high):g}, {max(low, high):g})"
         )
+    if cfg.get("STRATEGY") == "multi_worker":  # each process would sweep, and write, alone
+        raise ConfigError(
+            "--find-lr runs in one process: find the rate without "
+            "STRATEGY = 'multi_worker' (the same global BATCH_SIZE), then train"
+        )
     if steps is not None:
         cfg = cfg.replace(LR_FINDER_STEPS=steps)
     png, json_path = cfg.output_path("lr_finder.png"), cfg.output_path("lr_finder.json")

@@ -51,6 +51,7 @@ from pyimagesearch.preprocessing import (
     SimplePreprocessor,
 )
 from pyimagesearch.preprocessing.augmentation import fuse_steps
+from pyimagesearch.training.distribution import Cluster, check_batch, cluster_of, start_distribution
 from pyimagesearch.training.optimizers import OptimizerPlan, build_optimizer, plan_optimizer
 from pyimagesearch.training.recipe import mixing_settings, recipe_notes, recipe_record
 from pyimagesearch.training.resume import (
@@ -69,6 +70,7 @@ from pyimagesearch.training.training_callbacks import (
 )
 from pyimagesearch.training.training_files import TrainingFiles
 from pyimagesearch.utils.atomic import atomic_write, check_writable, check_writable_folder
+from pyimagesearch.utils.backends import check_strategy, chosen_backend, has_gpu, running_backend
 from pyimagesearch.utils.reports import read_json
 
 REQUIRED_SETTINGS = ("TRAIN_HDF5", "DATASET_MEAN", "MODEL_PATH")
@@ -120,6 +122,12 @@ class TrainingPlan:
     replaced: list[Path] = field(default_factory=list)  # earlier runs' replaced_<time>/
     discard_replaced: bool = False  # this run's model replaces those (restart, --overwrite)
     lock: Any = None  # OutputLock on the outputs, until the run ends
+    cluster: Cluster | None = None  # multi_worker: the processes (process 0 writes files)
+
+    @property
+    def writer(self) -> bool:
+        """Whether this process writes the run's files (process 0 of a multi_worker run)."""
+        return self.cluster is None or self.cluster.writer
 
     def release(self) -> None:
         """Unlock the outputs (train_network does, when it ends)."""
@@ -206,14 +214,22 @@ def plan_training(
     check_writable({"MODEL_PATH": files.model, "OUTPUT_PATH": files.history})
     check_writable_folder("CHECKPOINT_PATH", files.checkpoints)
     request = _Request(resume, overwrite, start_epoch, learning_rate)
-    held = files.lock() if lock else None  # before an earlier run's files are looked at
+    cluster = cluster_of(cfg)  # multi_worker: the processes; BATCH_SIZE divides among them
+    check_batch(cluster, cfg.get("BATCH_SIZE"))
+    if cluster is not None and (cfg.get("MIXUP_ALPHA") or cfg.get("CUTMIX_ALPHA")):
+        raise ConfigError(  # each process would mix only its own rows: not one run's batches
+            "MIXUP_ALPHA and CUTMIX_ALPHA are not supported with STRATEGY = 'multi_worker' yet "
+            f"(received: {cfg.get('MIXUP_ALPHA')}, {cfg.get('CUTMIX_ALPHA')}); set them to None"
+        )
+    writer = cluster is None or cluster.writer
+    held = files.lock() if lock and writer else None  # before an earlier run's files are seen
     try:
         plan = _plan(cfg, network, train, val, files, request, run_folder)
     except BaseException:
         if held is not None:
             held.release()
         raise
-    plan.lock = held
+    plan.lock, plan.cluster = held, cluster
     return plan
 
 
@@ -310,13 +326,8 @@ def _check_request(
         raise ConfigError(
             f"MODEL_PATH must end in .keras (Keras' native format), got {model_path.name}"
         )
-    if cfg.get("STRATEGY") == "multi_worker":  # the one place this is refused
-        raise ConfigError(
-            "STRATEGY = 'multi_worker' cannot train with Keras 3: model.fit fails under "
-            "tf.distribute.MultiWorkerMirroredStrategy with more than one worker (Keras "
-            "issue keras-team/keras#20585, open since TensorFlow 2.16); train on one machine "
-            "with 'mirrored' (every GPU it has)"
-        )
+    # multi_worker on TensorFlow, mirrored on torch: one line naming the backend that can
+    check_strategy(running_backend() or chosen_backend(cfg.get("BACKEND")), cfg.get("STRATEGY"))
     restarting = resume or start_epoch is not None
     if restarting and overwrite:
         raise ConfigError("--resume/--start-epoch and --overwrite contradict each other")
@@ -482,15 +493,12 @@ def make_generators(loader: LoaderPlan, train: SplitInfo, val: SplitInfo | None 
     return train_gen, val_gen
 
 
-def make_strategy(name: str | None):
-    """The ``tf.distribute`` strategy ``STRATEGY`` names (None: the default, one device):
-    ``mirrored``, every visible GPU of this machine. Created before the model and before
-    any other TensorFlow work."""
-    if name is None:
-        return None
-    import tensorflow as tf
-
-    return tf.distribute.MirroredStrategy()
+def make_strategy(name: str | None, cluster: Cluster | None = None):
+    """The strategy ``STRATEGY`` names (None: the default, one device): ``mirrored``, every
+    visible device of this machine (``tf.distribute`` on TensorFlow, ``keras.distribution``
+    on JAX); ``multi_worker``: the ``cluster``'s processes (JAX). Created before the model
+    and before any other backend work (:mod:`~pyimagesearch.training.distribution`)."""
+    return start_distribution(name, cluster)
 
 
 def build_model(plan: TrainingPlan):
@@ -590,17 +598,21 @@ def _train(plan: TrainingPlan, verbose, extra: list, progress) -> dict[str, Any]
         print(f"[INFO] {note}")
     strategy = _start_keras(plan)
     model, initial_epoch = _model_of(plan, strategy)
-    set_aside = None if plan.resume_from else plan.files.set_aside()
+    set_aside = None if plan.resume_from or not plan.writer else plan.files.set_aside()
     if set_aside is not None:
         print(f"[INFO] the earlier run's files are kept in {set_aside} until the new model is done")
     told = progress_callbacks(plan, progress, initial_epoch, set_aside)
     started = time.perf_counter()
     replicas = strategy.num_replicas_in_sync if strategy else 1
     best_epoch, stopped = _fit(plan, model, initial_epoch, replicas, verbose, [*told, *extra])
-    model_path, kept_epoch = _publish_model(plan, model, best_epoch, stopped or plan.epochs)
-    _write_training_record(plan, model_path, kept_epoch)
-    for folder in [set_aside, *(plan.replaced if plan.discard_replaced else [])]:
-        TrainingFiles.discard(folder)
+    model_path, kept_epoch = plan.files.model, best_epoch or stopped or plan.epochs
+    if plan.writer:  # process 0 of a multi_worker run alone writes files
+        model_path, kept_epoch = _publish_model(plan, model, best_epoch, stopped or plan.epochs)
+        _write_training_record(plan, model_path, kept_epoch)
+        for folder in [set_aside, *(plan.replaced if plan.discard_replaced else [])]:
+            TrainingFiles.discard(folder)
+    if plan.cluster is not None:  # the others read the files once process 0 wrote them
+        kept_epoch = _after_the_writer(plan, model, kept_epoch)
     print(
         f"[INFO] model saved to {model_path}: epoch {kept_epoch} of {plan.epochs}, the lowest "
         f"{plan.monitor}"
@@ -643,7 +655,9 @@ def _start_keras(plan: TrainingPlan):
     quiet_tensorflow()
     import keras
 
-    strategy = make_strategy(plan.strategy)  # before any other TensorFlow work
+    if plan.cluster is not None:
+        print(f"[INFO] {plan.cluster.line()}", flush=True)
+    strategy = make_strategy(plan.strategy, plan.cluster)  # before any other backend work
     keras.utils.set_random_seed(plan.seed)
     if plan.mixed_precision:
         _mixed_precision()
@@ -653,9 +667,8 @@ def _start_keras(plan: TrainingPlan):
 def _mixed_precision() -> None:
     """float16 compute on a GPU; on a CPU it is slower: say so, skip."""
     import keras
-    import tensorflow as tf
 
-    if tf.config.list_physical_devices("GPU"):
+    if has_gpu():
         keras.mixed_precision.set_global_policy("mixed_float16")
         print("[INFO] mixed precision: float16 compute, float32 weights")
     else:
@@ -721,6 +734,9 @@ def _fit(
     from pyimagesearch.io.feeding import fit_inputs, loader_errors
 
     train_gen, val_gen = make_generators(plan.loader, plan.train, plan.val)
+    for gen in (train_gen, val_gen) if plan.cluster is not None else ():
+        if gen is not None:  # this process's rows of each global batch
+            gen.part = (plan.cluster.process_id, plan.cluster.processes)
     try:
         train_gen.set_epoch(initial_epoch)
         made = _callbacks(plan, len(train_gen), initial_epoch, extra)
@@ -737,11 +753,10 @@ def _fit(
         )
         with loader_errors():  # a damaged row: its own line, not TensorFlow's wrapping
             model.fit(
-                **fit_inputs(train_gen, val_gen, initial_epoch),  # tf.data or a prefetcher
-                epochs=plan.epochs,
+                **fit_inputs(train_gen, val_gen, initial_epoch, plan.class_weight),  # tf.data
+                epochs=plan.epochs,  # or a prefetcher; class_weight: fit's, or sample weights
                 initial_epoch=initial_epoch,
                 callbacks=made.callbacks,
-                class_weight=plan.class_weight,
                 shuffle=False,  # the generator shuffles, seeded per (epoch, batch)
                 verbose=verbose,
             )
@@ -784,7 +799,41 @@ def _callbacks(plan: TrainingPlan, steps: int, initial_epoch: int, extra: list) 
         ),  # fmt: skip
         *extra,
     ]
-    return RunCallbacks(callbacks, best, monitor, early)
+    return RunCallbacks(_per_process(plan, callbacks), best, monitor, early)
+
+
+def _per_process(plan: TrainingPlan, callbacks: list) -> list:
+    """``callbacks`` of this process: in a multi_worker run, those that write files run
+    on process 0 alone (:mod:`~pyimagesearch.callbacks.process_zero`), the others (the
+    schedule, early stopping, the rate on a plateau) on every process, in the same order."""
+    if plan.cluster is None:
+        return callbacks
+    import keras
+
+    from pyimagesearch.callbacks import BestModelCheckpoint, EpochCheckpoint, TrainingMonitor
+    from pyimagesearch.callbacks.hyperparameters import HyperparameterLog
+    from pyimagesearch.callbacks.process_zero import process_zero_callbacks
+
+    writers = (BestModelCheckpoint, EpochCheckpoint, TrainingMonitor, HyperparameterLog,
+               keras.callbacks.TensorBoard)  # fmt: skip
+    kept = []
+    for callback in callbacks:
+        writes = isinstance(callback, writers)
+        kept += process_zero_callbacks([callback], plan.writer) if writes else [callback]
+    return kept
+
+
+def _after_the_writer(plan: TrainingPlan, model, kept_epoch: int) -> int:
+    """Every process waits for process 0 to write the model and its record, prints the
+    fingerprint of its weights (the same on every process); the others then report the
+    epoch process 0 kept."""
+    from pyimagesearch.models.record import read_record
+    from pyimagesearch.training.distribution import synchronise, weights_fingerprint
+
+    synchronise("pyimagesearch: model written")
+    print(f"[INFO] process {plan.cluster.process_id}: weights {weights_fingerprint(model)}")
+    record = read_record(plan.files.model) if not plan.writer else None
+    return int(record["epoch"]) if record else kept_epoch
 
 
 def _stopped_epoch(plan: TrainingPlan, made: RunCallbacks) -> int | None:
@@ -794,7 +843,10 @@ def _stopped_epoch(plan: TrainingPlan, made: RunCallbacks) -> int | None:
     stopped = int(made.early.stopped_epoch) + 1  # Keras counts from 0
     if stopped >= plan.epochs:
         return None
-    made.monitor.note(stopped_epoch=stopped, early_stopping=plan.callbacks.early_stopping_text())
+    if plan.writer:
+        made.monitor.note(
+            stopped_epoch=stopped, early_stopping=plan.callbacks.early_stopping_text()
+        )
     return stopped
 
 
@@ -823,7 +875,10 @@ def _publish_model(
         with atomic_write(files.model) as tmp:
             shutil.copyfile(files.best, tmp)
         return files.model, best_epoch
-    save_inference_model(model, files.model)
+    from pyimagesearch.callbacks.process_zero import no_distribution
+
+    with no_distribution():  # process 0 alone saves (multi_worker)
+        save_inference_model(model, files.model)
     return files.model, last_epoch
 
 

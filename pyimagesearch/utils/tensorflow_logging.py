@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import sys
 import tempfile
@@ -59,15 +60,22 @@ def filtered_stderr():
 
 
 def quiet_tensorflow() -> None:
-    """Import TensorFlow and Keras without their start-up noise (see the module doc)."""
+    """Import TensorFlow and Keras without their start-up noise (see the module doc). On
+    another backend (``KERAS_BACKEND``) TensorFlow is imported too where it is installed:
+    ``keras.utils.set_random_seed`` imports it to seed it, noise and all."""
     if "tensorflow" in sys.modules:
+        return
+    other = os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow"  # JAX, torch
+    if other and importlib.util.find_spec("tensorflow") is None:
+        import keras  # noqa: F401
+
         return
     if "TF_CPP_MIN_LOG_LEVEL" in os.environ:  # the user chose what to see
         return
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     try:
         with filtered_stderr():
-            import keras  # noqa: F401  (imports TensorFlow, the backend)
+            import keras  # noqa: F401  (imports TensorFlow on its backend)
             import tensorflow  # noqa: F401
     except OSError:  # no usable file descriptor 2 (rare): import as it is
         import keras  # noqa: F401

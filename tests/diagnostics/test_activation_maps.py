@@ -13,6 +13,7 @@ from tests.diagnostics.conftest import square_images
 from tests.helpers import build_splits, output_in, write_config
 
 
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_cam_maps_peak_on_the_planted_square(square_model: Path) -> None:
     from pyimagesearch.diagnostics.activation_maps import class_activation_maps
     from pyimagesearch.models import load_classifier
@@ -72,6 +73,7 @@ def test_cam_script_and_show_batch_write_grids(square_model, synthetic_images, t
     assert cv2.imread(str(grid)).shape == (34 + 2 * 226, 2 * 192, 3)
 
 
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_cam_of_a_split_shows_the_worst_errors_with_true_labels(square_model, tmp_path) -> None:
     import h5py
 

@@ -79,6 +79,7 @@ def test_ranked_accuracy() -> None:
     assert ranked_accuracy(preds, np.eye(7)[labels], k=1) == 1 / 3
 
 
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_tencrop_predicts_many_images_per_call_and_averages_the_crops(rng) -> None:
     images = rng.integers(0, 256, (23, 72, 72, 3), dtype=np.uint8)
     mean = MeanPreprocessor(100.0, 110.0, 120.0)
@@ -136,6 +137,7 @@ def always_cat_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_constant_model_scores_the_class_share(always_cat_model: Path, tmp_path: Path) -> None:
     import evaluate
 

@@ -67,6 +67,7 @@ def test_a_seeded_3_trial_search_picks_the_lowest_validation_loss_and_repeats(
     assert comparable(again) == comparable(rows)  # the same seed, the same search
 
 
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_head_trials_report_each_epoch_and_bad_ones_are_pruned(
     tmp_path: Path, tiny_features: Path
 ) -> None:
@@ -128,6 +129,7 @@ def test_train_head_with_the_best_settings_gets_the_best_trials_validation_loss(
 
 
 @pytest.mark.slow
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_a_network_search_trains_briefly_keeps_curves_and_no_models(
     tmp_path: Path, synthetic_images: Path
 ) -> None:

@@ -59,6 +59,7 @@ def test_weights_flag_is_relative_to_the_current_folder(make_config, tmp_path, m
     assert [job.weights for job in plan_jobs(cfg).jobs] == [str(tmp_path / "m.h5"), "imagenet"]
 
 
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_the_builder_splits_are_the_default_source(synthetic_images, tmp_path, make_config):
     settings = build_splits(tmp_path, synthetic_images, NUM_VAL_IMAGES=0)
     cfg = load_config(make_config(**settings))
@@ -90,6 +91,7 @@ def test_existing_features_are_not_replaced_without_overwrite(make_config, tmp_p
     )
 
 
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_activations_flags(make_config, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cfg = load_config(make_config(IMAGES_PATH="images", BACKBONE="ResNet50"))

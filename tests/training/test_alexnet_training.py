@@ -103,6 +103,7 @@ def test_flags_override_the_config(train_config, tmp_path: Path) -> None:
     assert len(history["loss"]) == 2
 
 
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_resume_continues_an_interrupted_run(train_config, tmp_path: Path, monkeypatch) -> None:
     config = train_config(EPOCHS=3)
     original = EpochCheckpoint.on_epoch_end

@@ -67,6 +67,7 @@ def test_upper_resnet50_on_stored_activations_matches_the_whole_network(prepared
     np.testing.assert_allclose(from_stored, whole, rtol=1e-2, atol=1e-2 * np.abs(whole).max())
 
 
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_fine_tuning_from_activations_trains_above_the_split_only(prepared, tmp_path) -> None:
     from pyimagesearch.models import load_classifier
 
@@ -102,7 +103,8 @@ def test_fine_tuning_from_activations_trains_above_the_split_only(prepared, tmp_
     activations, _ = stored(settings["ACTIVATIONS_HDF5"], split=2)
     _, upper = split_network(base, "conv4_block6_out")
     head = classifier.model.get_layer("predictions")
-    from_activations = head(upper(activations.astype(np.float32))).numpy()[:, 0]
+    as_numpy = keras.ops.convert_to_numpy
+    from_activations = as_numpy(head(upper(activations.astype(np.float32))))[:, 0]
     from_images = classifier.predict_proba(test_images)[:, 1]
     np.testing.assert_allclose(from_images, from_activations, atol=5e-3)
     assert classifier.predict_proba_tencrop(test_images).shape == (10, 2)

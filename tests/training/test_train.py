@@ -57,9 +57,13 @@ def test_poly_schedule_rates_go_into_the_history_and_the_record(config, tmp_path
     assert history["learning_rate"] == pytest.approx([0.01, 0.01 * 2 / 3, 0.01 / 3], rel=1e-5)
     record = read_json(tmp_path / "out" / "net.keras.json")
     assert record["kind"] == "network" and record["network"] == "ShallowNet"
+    import keras
+
+    assert record["backend"] == keras.backend.backend()  # which backend trained it
 
 
 @pytest.mark.slow
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_restart_from_a_checkpoint_with_a_new_learning_rate(config, tmp_path, capsys) -> None:
     cfg = config(CHECKPOINTS_KEEP=5)
     assert train.main(["--config", str(cfg), "--quiet"]) == 0
@@ -95,6 +99,7 @@ def test_balanced_class_weights_follow_the_labels(synthetic_images, tmp_path) ->
 
 
 @pytest.mark.slow
+@pytest.mark.backends  # run again on JAX by .ci/run
 def test_class_weights_change_the_loss_as_expected(config, tmp_path) -> None:
     """Equal-sized classes: balanced weights are all 1, the loss is unchanged."""
     plain = config()
