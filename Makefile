@@ -1,5 +1,6 @@
 # make demo  -> set up .venv and run the offline demo
 # make test  -> set up .venv and run the test suite
+# make test-long  -> the longest end-to-end tests, left out of make test (CI runs both)
 # make test-backends  -> the tests marked `backends` again on JAX (installs jax[cpu])
 # make setup EXTRA=gpu  -> install TensorFlow with CUDA instead of the CPU build
 PYTHON ?= python3
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 EXTRA ?= cpu
 STAMP := $(VENV)/.installed-$(EXTRA)
 
-.PHONY: setup demo test test-backends lint format bench clean
+.PHONY: setup demo test test-long test-backends lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +23,10 @@ demo: setup
 	$(BIN)/python demo.py
 
 test: setup
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto -m "not long"
+
+test-long: setup
+	$(BIN)/python -m pytest -n auto -m long
 
 # The tests marked `backends` again on JAX (CPU build): training with resume, evaluate,
 # features, fine-tuning, cam, search, multi_worker on two processes, JAX -> TensorFlow.

@@ -224,6 +224,7 @@ def test_every_network_kind_exports_within_tolerance(
     check_export(models[kind], fmt, out, kaggle_sample_dir)
 
 
+@pytest.mark.long  # make test-long (CI); see README
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "kind, fmt", [("logreg", "onnx"), ("logreg", "litert"), ("head", "saved_model")]

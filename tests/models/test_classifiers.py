@@ -84,6 +84,7 @@ def four_models(
 KINDS = ["alexnet", "logreg", "head", "fine_tuned"]
 
 
+@pytest.mark.long  # make test-long (CI); see README
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_evaluate_takes_every_kind(four_models: dict, kind: str, tmp_path: Path) -> None:
@@ -108,6 +109,7 @@ def test_evaluate_takes_every_kind(four_models: dict, kind: str, tmp_path: Path)
     assert diagnosis["accuracy"] == pytest.approx(report["tencrop_rank1"])
 
 
+@pytest.mark.long  # make test-long (CI); see README
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_predict_takes_every_kind(
@@ -127,6 +129,7 @@ def test_predict_takes_every_kind(
     assert len(out.read_text().splitlines()) == 4
 
 
+@pytest.mark.long  # make test-long (CI); see README
 @pytest.mark.slow
 def test_tencrop_of_a_features_model_averages_the_crops_features(four_models: dict) -> None:
     classifier = load_classifier(four_models["logreg"][0])

@@ -124,6 +124,7 @@ def test_fresh_run_stops_before_replacing_an_earlier_run(run_config, tmp_path, c
     assert digests([out]) == before
 
 
+@pytest.mark.long  # make test-long (CI); see README
 @pytest.mark.slow
 def test_interrupted_overwrite_keeps_the_earlier_run_aside(
     run_config, tmp_path, capsys, monkeypatch
@@ -160,6 +161,7 @@ def test_interrupted_overwrite_keeps_the_earlier_run_aside(
     assert not [p for p in out.iterdir() if p.name.startswith("replaced_")]  # done: gone
 
 
+@pytest.mark.long  # make test-long (CI); see README
 @pytest.mark.slow
 def test_completed_overwrite_replaces_the_earlier_run(run_config, tmp_path):
     config = run_config()
@@ -556,6 +558,7 @@ def test_an_unknown_backbone_is_one_line_without_tensorflow_noise(tmp_path):
 
 
 # -- 19. the model file is the best epoch without optimizer state; old checkpoints pruned -----
+@pytest.mark.long  # make test-long (CI); see README
 @pytest.mark.slow
 def test_model_is_the_best_epoch_and_smaller_than_a_checkpoint(run_config, tmp_path, capsys):
     config = run_config(EPOCHS=3, CHECKPOINTS_KEEP=1)

@@ -20,7 +20,7 @@ from tests.helpers import output_in
 PER_CLASS = 400
 IMAGE_SIZE = 160
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]  # make test-long (CI)
 
 
 def test_mobilenet_features_logreg_accuracy(

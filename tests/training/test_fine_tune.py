@@ -82,6 +82,7 @@ def test_flags_reach_the_engine_as_settings(tmp_path, monkeypatch) -> None:
     assert cfg.ACTIVATIONS_HDF5 == str(tmp_path / "a.hdf5")
 
 
+@pytest.mark.long  # make test-long (CI); see README
 @pytest.mark.backends  # run again on JAX by .ci/run
 def test_fine_tuning_trains_only_the_top_and_scores_the_test_split(
     splits: dict, start_weights: Path, tmp_path: Path

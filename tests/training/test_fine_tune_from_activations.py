@@ -19,7 +19,7 @@ from pyimagesearch.features.network_cut import split_network  # noqa: E402
 from tests.helpers import build_splits, write_config, write_noise_images  # noqa: E402
 
 SIZE = 32
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]  # make test-long (CI)
 
 
 @pytest.fixture(scope="module")

@@ -80,6 +80,7 @@ def losses(out: Path) -> np.ndarray:
     return np.array(read_json(out / "lenet_training.json")["loss"])
 
 
+@pytest.mark.long  # make test-long (CI); see README
 def test_mirrored_on_two_logical_devices_matches_one_device(setup: dict) -> None:
     single, single_out = run(setup, "one_device")
     finish(single)
