@@ -139,3 +139,16 @@ def file_hashes(folder: Path) -> dict[str, str]:
     folder = Path(folder)
     files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def config_maker(splits: dict, tmp_path: Path, base: dict):
+    """``make(**overrides)``: a training config on ``splits`` with ``base`` settings, its
+    outputs (``OUTPUT_PATH``, ``MODEL_PATH``) in ``tmp_path/out``."""
+
+    def make(**overrides: object) -> Path:
+        out = tmp_path / "out"
+        settings = {**splits, **base, "OUTPUT_PATH": str(out),
+                    "MODEL_PATH": str(out / "net.keras"), **overrides}  # fmt: skip
+        return write_config(tmp_path / "c.py", **settings)
+
+    return make

@@ -11,25 +11,14 @@ import pytest
 import train
 from pyimagesearch.training.lr_finder import finder_lines, read_curve
 from pyimagesearch.utils.reports import read_json
-from tests.helpers import build_splits, write_config
+from tests.helpers import config_maker
 
 TINY = {"NETWORK": "ShallowNet", "INPUT_SIZE": 24, "OPTIMIZER": "sgd"}
 
 
-@pytest.fixture(scope="module")
-def splits(synthetic_images: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return build_splits(tmp_path_factory.mktemp("finder"), synthetic_images, IMAGE_SIZE=24)
-
-
 @pytest.fixture
-def config(splits: dict, tmp_path: Path):
-    def make(**overrides: object) -> Path:
-        out = tmp_path / "out"
-        settings = {**splits, **TINY, "OUTPUT_PATH": str(out),
-                    "MODEL_PATH": str(out / "net.keras"), **overrides}  # fmt: skip
-        return write_config(tmp_path / "c.py", **settings)
-
-    return make
+def config(tiny_splits: dict, tmp_path: Path):
+    return config_maker(tiny_splits, tmp_path, TINY)
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ import evaluate  # noqa: E402
 import train  # noqa: E402
 from pyimagesearch.callbacks.schedules import OneCycle, polynomial_decay, step_decay  # noqa: E402
 from pyimagesearch.utils.reports import read_json  # noqa: E402
-from tests.helpers import build_splits, write_config  # noqa: E402
+from tests.helpers import build_splits, config_maker, write_config  # noqa: E402
 
 TINY = {"NETWORK": "ShallowNet", "INPUT_SIZE": 24, "EPOCHS": 3, "BATCH_SIZE": 20,
         "LEARNING_RATE": 0.01, "OPTIMIZER": "sgd"}  # fmt: skip
@@ -34,20 +34,9 @@ def test_schedules_give_the_book_rates_at_chosen_epochs() -> None:
     assert int(np.argmax(rates)) == 30 and rates[-1] < 0.1 / 1000
 
 
-@pytest.fixture(scope="module")
-def splits(synthetic_images: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return build_splits(tmp_path_factory.mktemp("trainer"), synthetic_images, IMAGE_SIZE=24)
-
-
 @pytest.fixture
-def config(splits: dict, tmp_path: Path):
-    def make(**overrides: object) -> Path:
-        out = tmp_path / "out"
-        settings = {**splits, **TINY, "OUTPUT_PATH": str(out),
-                    "MODEL_PATH": str(out / "net.keras"), **overrides}  # fmt: skip
-        return write_config(tmp_path / "c.py", **settings)
-
-    return make
+def config(tiny_splits: dict, tmp_path: Path):
+    return config_maker(tiny_splits, tmp_path, TINY)
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ keras = pytest.importorskip("keras")
 
 import train  # noqa: E402
 from pyimagesearch.utils.reports import read_json  # noqa: E402
-from tests.helpers import build_splits, write_config  # noqa: E402
+from tests.helpers import config_maker  # noqa: E402
 
 # A rate too small to change anything: val_accuracy stays the same (no improvement) and
 # val_loss moves less than ReduceLROnPlateau's min_delta (1e-4; about 4e-8 an epoch here),
@@ -22,20 +22,9 @@ STILL = {"NETWORK": "ShallowNet", "INPUT_SIZE": 24, "BATCH_SIZE": 25, "OPTIMIZER
          "LEARNING_RATE": 1e-14}  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def splits(synthetic_images: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return build_splits(tmp_path_factory.mktemp("callbacks"), synthetic_images, IMAGE_SIZE=24)
-
-
 @pytest.fixture
-def config(splits: dict, tmp_path: Path):
-    def make(**overrides: object) -> Path:
-        out = tmp_path / "out"
-        settings = {**splits, **STILL, "OUTPUT_PATH": str(out),
-                    "MODEL_PATH": str(out / "net.keras"), **overrides}  # fmt: skip
-        return write_config(tmp_path / "c.py", **settings)
-
-    return make
+def config(tiny_splits: dict, tmp_path: Path):
+    return config_maker(tiny_splits, tmp_path, STILL)
 
 
 @pytest.mark.slow
