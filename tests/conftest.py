@@ -1,5 +1,6 @@
 """Shared fixtures: where ../shared is, small synthetic datasets, quiet TensorFlow, and
-the check that no test writes into the repository's own ``output/`` or ``datasets/``."""
+the check that no test writes into the repository's own ``output/``, ``datasets/`` or its
+top folder (docstring examples run in a temporary folder: ../conftest.py)."""
 
 from __future__ import annotations
 
@@ -48,16 +49,29 @@ def repository_output_untouched():
     ``datasets/`` (each pytest-xdist worker compares what it saw at its start with its
     end, so a write is caught by the worker that made it)."""
     folders = (*GUARDED, Path.cwd() / "output")  # a script without --config writes there
-    before = folder_state(folders)
+    before = {**folder_state(folders), **top_files()}
     yield
-    changed = changed_entries(before, folder_state(folders))
+    changed = changed_entries(before, {**folder_state(folders), **top_files()})
     if changed:
         shown = "\n  ".join(changed[:20]) + ("\n  ..." if len(changed) > 20 else "")
         pytest.fail(
-            "tests wrote into the repository's own output/ or datasets/ (pass OUTPUT_PATH or "
-            f"a config in tmp_path to every script a test runs):\n  {shown}",
+            "tests wrote into the repository's own output/, datasets/ or top folder (pass "
+            f"OUTPUT_PATH or a config in tmp_path to every script a test runs):\n  {shown}",
             pytrace=False,
         )
+
+
+def top_files() -> dict[str, tuple[int, int]]:
+    """The files directly in the repository's top folder and the cwd (a relative path such
+    as ``train.hdf5`` lands there), as path -> (size, mtime)."""
+    state = {}
+    for folder in {REPO_ROOT, Path.cwd()}:
+        for path in folder.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                if path.is_file():
+                    stat = path.lstat()
+                    state[str(path)] = (stat.st_size, stat.st_mtime_ns)
+    return state
 
 
 @pytest.fixture(scope="session")
