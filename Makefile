@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 EXTRA ?= cpu
 STAMP := $(VENV)/.installed-$(EXTRA)
 
-.PHONY: setup demo test test-long test-backends lint format bench clean
+.PHONY: setup demo test test-long test-backends lint format bench clean device-wheels
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,3 +61,14 @@ bench: setup
 
 clean:
 	rm -rf datasets/demo output/demo
+
+# The packages the lent GPU machine's image lacks (Python 3.12 there, JAX but no TensorFlow
+# or Keras), as wheels in .whl/ for benchmarks/device/h200_train.sh (imutils has no wheel
+# on PyPI: built here, pure Python).
+device-wheels: setup
+	mkdir -p .whl
+	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 \
+	  --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
+	  --platform manylinux2014_x86_64 -d .whl keras==3.15.1 namex==0.1.0 optree==0.20.0 \
+	  progressbar2==4.6.0 python-utils==4.2.0
+	$(BIN)/python -m pip wheel --quiet --no-deps -w .whl imutils==0.5.4
