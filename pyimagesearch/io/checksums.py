@@ -115,9 +115,17 @@ def check_rows(
     first = int(np.asarray(rows).reshape(-1)[at[0]])
     more = f", as do {len(bad) - 1} more of the {len(data)} rows read" if len(bad) > 1 else ""
     raise DatasetError(
-        f"{path} row {first} is damaged (its checksum differs from the one written with "
-        f"it{more}); {rebuild_hint(data_key)}"
+        f"{path} row {first}{_in_shard(path, data_key, first)} is damaged (its checksum "
+        f"differs from the one written with it{more}); {rebuild_hint(data_key)}"
     )
+
+
+def _in_shard(path: str | os.PathLike[str], data_key: str, row: int) -> str:
+    """`` (row R of SHARD)`` where ``path`` is a shard set's index, else nothing."""
+    from pyimagesearch.io.shards import shard_row  # shards imports this module
+
+    found = shard_row(path, data_key, row)
+    return f" (row {found[1]} of {found[0]})" if found else ""
 
 
 class RowChecks:

@@ -115,6 +115,23 @@ def _index_attrs(index: h5py.File, shards: list[h5py.File], names: list[str]) ->
     index.attrs["complete"] = all(bool(db.attrs.get("complete", False)) for db in shards)
 
 
+def shard_row(path: str | os.PathLike[str], key: str, row: int) -> tuple[str, int] | None:
+    """The shard file (its name) and the row in it that row ``row`` of ``key`` in the index
+    ``path`` maps to; None for a plain file (or one that cannot be opened now)."""
+    try:
+        with h5py.File(path, "r") as db:
+            dataset = db[key]
+            if not dataset.is_virtual:
+                return None
+            for source in dataset.virtual_sources():
+                (start, *_), (stop, *_) = source.vspace.get_select_bounds()
+                if start <= row <= stop:
+                    return os.path.basename(source.file_name), row - start
+    except (OSError, KeyError):
+        return None
+    return None
+
+
 def missing_shards(db: h5py.File) -> list[str]:
     """The shard files an index names that are not beside it (none for a plain file)."""
     names = db.attrs.get(SHARDS_ATTR)

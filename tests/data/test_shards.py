@@ -71,6 +71,27 @@ def test_a_shard_set_without_a_shard_is_refused_in_one_line(sets: dict, tmp_path
     )
 
 
+def test_a_damaged_row_of_a_shard_is_named_with_its_shard(sets: dict, tmp_path: Path) -> None:
+    import h5py
+
+    from pyimagesearch.io import HDF5DatasetGenerator
+
+    folder = shutil.copytree(Path(sets[2]["TRAIN_HDF5"]).parent, tmp_path / "hdf5")
+    with h5py.File(folder / "train-00001-of-00002.hdf5", "r+") as shard:
+        shard["images"][3] = 255 - shard["images"][3]  # its checksum stays as written
+    with open_hdf5(folder / "train-00000-of-00002.hdf5") as first:
+        row = len(first["labels"]) + 3  # the index's row
+    named = (f"{folder / 'train.hdf5'} row {row} (row 3 of train-00001-of-00002.hdf5) is "
+             "damaged (its checksum differs")  # fmt: skip
+    with open_hdf5(folder / "train.hdf5", "images") as db, pytest.raises(DatasetError) as error:
+        read_rows(db["images"], slice(None))
+    assert str(error.value).startswith(named)
+    loader = HDF5DatasetGenerator(folder / "train.hdf5", 500, binarize=False)
+    with loader, pytest.raises(DatasetError) as error:  # rows read straight from the shards
+        loader.load_batch(0)
+    assert str(error.value).startswith(named)
+
+
 def _steps(folder: Path, images: Path, **extra: object):
     """The config of a set built in steps into ``folder``, and its settings."""
     from pyimagesearch.config import load_config
