@@ -13,7 +13,7 @@ import pytest
 from pyimagesearch import cli
 from tests.conftest import REPO_ROOT
 
-SCRIPTS = sorted(p.stem for p in REPO_ROOT.glob("*.py"))
+SCRIPTS = sorted(p.stem for p in REPO_ROOT.glob("*.py") if p.name != "conftest.py")  # pytest's
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
