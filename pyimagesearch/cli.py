@@ -24,6 +24,7 @@ from pyimagesearch.experiments.runs import (
     short_name,
 )
 from pyimagesearch.training.distribution import check_batch, cluster_of
+from pyimagesearch.training.supervisor import supervise
 from pyimagesearch.utils.backends import use_backend
 from pyimagesearch.utils.display import display_path
 
@@ -79,7 +80,10 @@ def load_script_config(
         trains = "STRATEGY" in flags
         use_backend(cfg.get("BACKEND"), cfg.get("STRATEGY") if trains else None)
         if trains:  # multi_worker: the cluster, and BATCH_SIZE a global batch it divides
-            check_batch(cluster_of(cfg), cfg.get("BATCH_SIZE"))
+            cluster = cluster_of(cfg)
+            check_batch(cluster, cfg.get("BATCH_SIZE"))
+            if _AS_PROGRAM[0]:  # multi_worker: trains in a child, one line if one is lost
+                supervise(cluster)
     if cfg.cwd_output:
         print(output_path_line(cfg))
     return cfg
@@ -115,6 +119,7 @@ def os_error_line(exc: OSError) -> str:
 
 
 _COMMAND: list[str] = []  # the script and arguments being run (for its run folder)
+_AS_PROGRAM = [False]  # the script runs as a program (its arguments from the command line)
 
 
 def current_command() -> list[str]:
@@ -137,6 +142,7 @@ def friendly_errors(main: Callable[..., Any]) -> Callable[..., int]:
         given = args[0] if args else kwargs.get("argv")
         _COMMAND[:] = [Path(sys.argv[0]).name if given is None else f"{main.__module__}.py",
                        *(sys.argv[1:] if given is None else given)]  # fmt: skip
+        _AS_PROGRAM[0] = given is None
         try:
             result = main(*args, **kwargs)
         except PyImageSearchError as exc:

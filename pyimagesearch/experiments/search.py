@@ -308,9 +308,15 @@ def plan_search(cfg: Config) -> SearchPlan:
 
     Raises:
         ConfigError: SEARCH_MODEL, SEARCH_SPACE or SEARCH_TRIALS that cannot work; a network
-            search without the builder's files or a validation split.
+            search without the builder's files or a validation split; STRATEGY =
+            "multi_worker" (the trials run one after another in this one process).
         DatasetError: features that cannot be split for validation.
     """
+    if cfg.get("STRATEGY") == "multi_worker":
+        raise ConfigError(
+            "STRATEGY = 'multi_worker': search runs its trials in one process: set STRATEGY "
+            "= None or 'mirrored' (each trial's training may use several devices)"
+        )
     model = cfg.get("SEARCH_MODEL")
     if model not in SEARCHABLE:
         raise ConfigError(f"SEARCH_MODEL must be one of {', '.join(SEARCHABLE)}, got {model!r}")

@@ -30,7 +30,7 @@ from pyimagesearch.errors import DatasetError
 from pyimagesearch.io.checksums import RowChecks
 from pyimagesearch.io.direct_rows import DirectRowReader
 from pyimagesearch.io.hdf5_dataset import damaged, open_hdf5, read_label_names
-from pyimagesearch.io.process_share import process_share
+from pyimagesearch.io.process_share import share_batch
 from pyimagesearch.io.read_order import ORDERS, BlockCache, epoch_order
 from pyimagesearch.io.storage import decode_rows, is_encoded, row_shape
 from pyimagesearch.parallel.batches import (
@@ -346,8 +346,20 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
         epoch = self.epoch if epoch is None else int(epoch)
         positions = self._batch_positions(index, epoch)
         rng = np.random.default_rng([self.seed, epoch, index + 1])
+
+        def make(at: np.ndarray, draws: Any) -> tuple[np.ndarray, np.ndarray]:
+            return self._make(at, draws, inline)
+
         if self.part is not None:  # multi_worker: this process's rows, their random numbers
-            positions, rng = process_share(positions, rng, self.part)
+            return share_batch(make, positions, rng, self.part, self.mixer)
+        images, labels = make(positions, rng)
+        if self.mixer is not None:
+            images, labels = self.mixer.mix_batch(images, labels, rng)
+        return images, labels
+
+    def _make(self, positions: np.ndarray, rng: Any, inline: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The rows at ``positions`` read, preprocessed and augmented (drawing from
+        ``rng``), and their labels (one-hot with ``binarize``)."""
         labels = self.labels[positions]
         with inline_batches() if inline else contextlib.nullcontext():
             images = self.read_rows(positions if self._rows is None else self._rows[positions])
@@ -357,8 +369,6 @@ class HDF5DatasetGenerator(keras.utils.PyDataset):
                 images = self._aug_fn(images, rng)
         if self.binarize:
             labels = np.eye(self.classes, dtype=np.float32)[labels]
-        if self.mixer is not None:
-            images, labels = self.mixer.mix_batch(images, labels, rng)
         return images, labels
 
     # -- keras.utils.PyDataset -------------------------------------------------------------

@@ -164,13 +164,17 @@ def _join(cluster: Cluster) -> None:
         )
     except Exception as exc:  # JAX's runtime errors: an unreachable coordinator, a count
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
-        raise ConfigError(
-            f"multi_worker: process {cluster.process_id} could not join the "
+        raise ConfigError(join_failure(cluster, reason)) from None
+
+
+def join_failure(cluster: Cluster, reason: str) -> str:
+    """The line for a process that could not join the others (JAX's ``reason``); JAX
+    raises it, or aborts the process with it (then the supervisor prints this line)."""
+    return (f"multi_worker: process {cluster.process_id} could not join the "
             f"{cluster.processes} processes at {cluster.coordinator} within "
             f"{cluster.timeout} s ({reason}); check that every process was started with "
             "the same coordinator and number of processes (KERAS_DISTRIBUTION_* or "
-            "DISTRIBUTION_*), or raise DISTRIBUTION_TIMEOUT"
-        ) from None
+            "DISTRIBUTION_*), or raise DISTRIBUTION_TIMEOUT")  # fmt: skip
 
 
 def synchronise(name: str) -> None:

@@ -216,11 +216,6 @@ def plan_training(
     request = _Request(resume, overwrite, start_epoch, learning_rate)
     cluster = cluster_of(cfg)  # multi_worker: the processes; BATCH_SIZE divides among them
     check_batch(cluster, cfg.get("BATCH_SIZE"))
-    if cluster is not None and (cfg.get("MIXUP_ALPHA") or cfg.get("CUTMIX_ALPHA")):
-        raise ConfigError(  # each process would mix only its own rows: not one run's batches
-            "MIXUP_ALPHA and CUTMIX_ALPHA are not supported with STRATEGY = 'multi_worker' yet "
-            f"(received: {cfg.get('MIXUP_ALPHA')}, {cfg.get('CUTMIX_ALPHA')}); set them to None"
-        )
     writer = cluster is None or cluster.writer
     held = files.lock() if lock and writer else None  # before an earlier run's files are seen
     try:

@@ -111,6 +111,19 @@ def test_a_refused_space_starts_no_run(tmp_path: Path, tiny_features: Path) -> N
     assert Config({}).get("SEARCH_TRIALS") == 30
 
 
+def test_multi_worker_is_refused_in_one_line_before_any_run(
+    tmp_path: Path, tiny_features: Path, capsys: pytest.CaptureFixture
+) -> None:
+    config = write_config(tmp_path / "c.py", FEATURES_HDF5=str(tiny_features),
+                          OUTPUT_PATH=str(tmp_path / "out"), STRATEGY="multi_worker")  # fmt: skip
+    assert search.main(["--config", str(config), "--model", "network"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: STRATEGY = 'multi_worker': search runs its trials in one process: set "
+        "STRATEGY = None or 'mirrored' (each trial's training may use several devices)"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
 def test_train_head_with_the_best_settings_gets_the_best_trials_validation_loss(
     tmp_path: Path, tiny_features: Path
 ) -> None:

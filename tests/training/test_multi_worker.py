@@ -169,10 +169,63 @@ def test_a_killed_process_ends_the_other_and_resume_ends_at_the_uninterrupted_we
         np.testing.assert_allclose(a, b, atol=WEIGHTS_TOLERANCE)
 
 
+def start_by_hand(path: Path, folder: Path, *extra: str) -> list[subprocess.Popen]:
+    """The two processes of ``path``'s training started by hand, as on two machines (no
+    launcher): Keras' variables set, each one's stdout and stderr into ``folder``."""
+    from pyimagesearch.launch import child_environment, free_port
+
+    address, processes = f"127.0.0.1:{free_port()}", []
+    for process in (0, 1):
+        env = child_environment({**os.environ, "KERAS_BACKEND": "jax"}, address, 2, process)
+        processes.append(subprocess.Popen(
+            [sys.executable, "train.py", "--config", str(path), "--quiet", "--strategy",
+             "multi_worker", *extra], cwd=REPO, env=env, text=True,
+            stdout=subprocess.PIPE if process else open(folder / "out0.txt", "w"),  # noqa: SIM115
+            stderr=open(folder / f"err{process}.txt", "w"),  # noqa: SIM115
+        ))  # fmt: skip
+    return processes
+
+
+def test_a_process_killed_outside_the_launcher_ends_the_other_in_one_line(
+    splits: dict, tmp_path: Path
+) -> None:
+    """Two processes started by hand, process 1 killed (SIGKILL) at the start of epoch 2:
+    process 0 ends within DISTRIBUTION_TIMEOUT (5 s, the heartbeat timeout) and a margin
+    for this machine (measured 3.9-4.2 s here), exit 2, its last stderr line one of ours
+    naming process 1, none of JAX's fatal lines; ``--resume`` on both then finishes."""
+    import signal
+    import time
+
+    path, out = config(splits, "by_hand", EPOCHS=4, DISTRIBUTION_TIMEOUT=5)
+    zero, one = start_by_hand(path, tmp_path)
+    killed_at = None
+    for line in one.stdout:
+        if line.startswith("Epoch 2/4"):
+            one.send_signal(signal.SIGKILL)
+            killed_at = time.monotonic()
+            break
+    assert killed_at is not None, (tmp_path / "err1.txt").read_text()
+    zero.wait(timeout=5 + 25)  # TimeoutExpired: a hang fails the test
+    took = time.monotonic() - killed_at
+    one.wait(timeout=10)
+    errors = (tmp_path / "err0.txt").read_text()
+    assert zero.returncode == 2, errors
+    assert errors.splitlines()[-1] == ("error: process 1 of 2 was lost (no heartbeat for 5 s); "
+                                       "rerun every process with --resume")  # fmt: skip
+    assert "Terminating process" not in errors and "Check failure" not in errors
+    assert took < 5 + 25
+    resumed = start_by_hand(path, tmp_path, "--resume")
+    for process in resumed:
+        process.communicate(timeout=TIMEOUT)
+        assert process.returncode == 0, (tmp_path / "err0.txt").read_text()
+    assert "[INFO] resuming from" in (tmp_path / "out0.txt").read_text()
+    assert (out / "net.keras").is_file()
+
+
 def test_an_unreachable_coordinator_fails_within_the_timeout(splits: dict) -> None:
     """Process 1 of 2 with nobody at the coordinator's address ends after
-    DISTRIBUTION_TIMEOUT (5 s) plus the start-up, never hangs; JAX ends it itself (its
-    runtime aborts the process: DEADLINE_EXCEEDED, not one line of ours)."""
+    DISTRIBUTION_TIMEOUT (5 s) plus the start-up, never hangs; JAX's runtime aborts the
+    training (DEADLINE_EXCEEDED), the script's supervising process says so in one line."""
     import time
 
     from pyimagesearch.launch import free_port
@@ -190,6 +243,14 @@ def test_an_unreachable_coordinator_fails_within_the_timeout(splits: dict) -> No
     assert result.returncode != 0
     assert "[INFO] multi_worker: process 1 of 2, coordinator 127.0.0.1:" in result.stdout
     assert "DEADLINE_EXCEEDED" in result.stderr
+    assert result.stderr.splitlines() == [
+        "error: multi_worker: process 1 could not join the 2 processes at "
+        f"{env['KERAS_DISTRIBUTION_JOB_ADDRESSES']} within 5 s (DEADLINE_EXCEEDED: Deadline "
+        "Exceeded); check that every process was started with the same coordinator and "
+        "number of processes (KERAS_DISTRIBUTION_* or DISTRIBUTION_*), or raise "
+        "DISTRIBUTION_TIMEOUT"
+    ]
+    assert result.returncode == 2
     assert not list(out.rglob("*.keras"))
 
 
