@@ -67,6 +67,9 @@ def _torch(fn):
 
     def compute(target, *others):
         target = keras.ops.convert_to_tensor(target).detach().requires_grad_(True)
+        # Keras' torch layers refuse a call that mixes torch tensors and NumPy arrays
+        others = [keras.ops.convert_to_tensor(o) if isinstance(o, np.ndarray) else o
+                  for o in others]  # fmt: skip
         value, aux = fn(target, *others)
         (gradient,) = torch.autograd.grad(value, target)
         return keras.tree.map_structure(lambda t: t.detach(), aux), gradient

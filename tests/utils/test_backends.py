@@ -83,8 +83,14 @@ def test_the_builder_and_the_audit_import_no_backend(tmp_path: Path) -> None:
 def test_the_gradient_helper_on_torch() -> None:
     code = ("import numpy as np, keras\n"
             "from pyimagesearch.utils.gradients import gradient_function\n"
+            "a, b = keras.Input((2,)), keras.Input((2,))  # a model on the target and NumPy\n"
+            "add = keras.Model([a, b], keras.layers.Add()([a, b]))\n"
+            "both = gradient_function(lambda t, x: (keras.ops.sum(add([x, t]) * t), t))\n"
+            "print(both(np.array([[1.0, 2.0]], np.float32), np.array([[3.0, 4.0]], np.float32))"
+            "[1].tolist())\n"
             "grad = gradient_function(lambda t: (keras.ops.sum(t * t), t))\n"
             "print(grad(np.array([1.0, 2.0], np.float32))[1].tolist())\n")  # fmt: skip
     result = run_script([], env={"KERAS_BACKEND": "torch"}, code=code)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-2] == "[[5.0, 8.0]]"  # x + 2 t
     assert result.stdout.strip().splitlines()[-1] == "[2.0, 4.0]"
