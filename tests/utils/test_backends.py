@@ -17,6 +17,16 @@ from tests.helpers import split_settings, write_config, write_noise_images
 
 REPO = Path(__file__).resolve().parents[2]
 BACKEND_MODULES = ("keras", "tensorflow", "jax", "torch")
+# PyTorch-only tests: in the torch pass of make test-backends (which installs torch), not
+# in make test, whose time they would add to wherever torch happens to be installed.
+TORCH_PASS = pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND") != "torch" or importlib.util.find_spec("torch") is None,
+    reason="PyTorch only: runs in the KERAS_BACKEND=torch pass of make test-backends",
+)
+
+
+def torch_pass(test):
+    return pytest.mark.backends(TORCH_PASS(test))
 
 
 def run_script(args: list[str], env: dict | None = None, code: str | None = None):
@@ -60,6 +70,23 @@ def test_multi_worker_on_tensorflow_says_to_use_jax(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+@torch_pass
+@pytest.mark.parametrize("strategy", ["mirrored", "multi_worker"])
+def test_a_strategy_on_torch_is_refused_in_one_line(tmp_path: Path, strategy: str) -> None:
+    """Keras' distribution runs on TensorFlow and JAX only: PyTorch trains on one device."""
+    out = tmp_path / "out"
+    config = write_config(tmp_path / "c.py", OUTPUT_PATH=str(out), TRAIN_HDF5="t.hdf5",
+                          DATASET_MEAN="m.json", MODEL_PATH=str(out / "m.keras"))  # fmt: skip
+    result = run_script(["train.py", "--config", str(config), "--strategy", strategy],
+                        env={"KERAS_BACKEND": "torch"})  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert first_error_line(result).startswith(
+        f"error: STRATEGY = {strategy!r} is not available on the torch backend"
+    )
+    assert "KERAS_BACKEND=jax" in first_error_line(result)
+    assert not out.exists()
+
+
 def test_the_builder_and_the_audit_import_no_backend(tmp_path: Path) -> None:
     """Even with a backend that is not installed named: they never import one."""
     images = write_noise_images(tmp_path / "images", per_class=6, side=24)
@@ -77,9 +104,7 @@ def test_the_builder_and_the_audit_import_no_backend(tmp_path: Path) -> None:
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("torch") is None,
-                    reason="torch is not installed (pip install -e '.[torch]'): the PyTorch "
-                           "gradient helper is not run")  # fmt: skip
+@torch_pass
 def test_the_gradient_helper_on_torch() -> None:
     code = ("import numpy as np, keras\n"
             "from pyimagesearch.utils.gradients import gradient_function\n"
