@@ -146,12 +146,27 @@ class Classifier:
         return f"{self.kind} ({len(self.label_names)} classes, {w}x{h} input)"
 
 
+def quiet_reloaded_inputs() -> None:
+    """Silence Keras' warning that a reloaded model's inputs do not match its structure.
+
+    The models train.py and the fine-tuning write keep their one input as a one-element
+    list (:func:`~pyimagesearch.callbacks.best_model.inference_model`); called with the
+    tensor, the same input, Keras 3.15 warns ("The structure of `inputs` doesn't match the
+    expected structure") at eager calls: on PyTorch, at predict and fit.
+    """
+    import warnings
+
+    warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match",
+                            category=UserWarning)  # fmt: skip
+
+
 def _load_keras(path: Path):
     from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
 
     quiet_tensorflow()
     import keras
 
+    quiet_reloaded_inputs()
     try:
         return keras.models.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:  # not a Keras file, truncated, unsafe layers, ...

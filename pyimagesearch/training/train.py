@@ -41,6 +41,7 @@ from pyimagesearch.config import Config, default
 from pyimagesearch.errors import ConfigError, DatasetError
 from pyimagesearch.io.read_order import read_order
 from pyimagesearch.io.split_files import SplitInfo, split_info
+from pyimagesearch.models.classifiers import quiet_reloaded_inputs
 from pyimagesearch.models.record import data_fingerprint, write_record
 from pyimagesearch.nn.conv.registry import keras_file_has_mean_layer, network_class
 from pyimagesearch.parallel.workers import loader_workers
@@ -681,6 +682,7 @@ def _model_of(plan: TrainingPlan, strategy) -> tuple[Any, int]:
             return build_model(plan), 0
         path, done = plan.resume_from
         print(f"[INFO] resuming from {path} (epoch {done} done)")
+        quiet_reloaded_inputs()
         try:
             model = keras.models.load_model(path)
         except (ValueError, OSError, KeyError) as exc:  # damaged inside (its weights)

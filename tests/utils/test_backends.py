@@ -119,3 +119,24 @@ def test_the_gradient_helper_on_torch() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-2] == "[[5.0, 8.0]]"  # x + 2 t
     assert result.stdout.strip().splitlines()[-1] == "[2.0, 4.0]"
+
+
+@torch_pass
+def test_a_saved_network_predicts_without_a_structure_warning(tmp_path: Path) -> None:
+    """A network saved as train.py saves it (``inference_model``: its inputs as a list) and
+    reloaded: on PyTorch Keras warned at every call that the inputs did not match their
+    structure (``Expected: ['input_layer']``)."""
+    import warnings
+
+    import keras
+    import numpy as np
+
+    from pyimagesearch.callbacks.best_model import save_inference_model
+    from pyimagesearch.models.classifiers import _load_keras
+
+    inputs = keras.Input((4,))
+    save_inference_model(keras.Model(inputs, keras.layers.Dense(2)(inputs)), tmp_path / "m.keras")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _load_keras(tmp_path / "m.keras").predict_on_batch(np.zeros((2, 4), np.float32))
+    assert not [w for w in caught if "structure of `inputs`" in str(w.message)]
