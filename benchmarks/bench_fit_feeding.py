@@ -24,7 +24,9 @@ already in memory (printed too).
 ``--backends``: feeding into ``fit`` on every installed Keras backend in one run, each in
 its own process (``KERAS_BACKEND``): ``pyimagesearch.io.feeding.fit_inputs`` as train.py
 calls it (``tf.data`` on TensorFlow, the in-order thread prefetcher on JAX and PyTorch),
-uint8 batches, with and without augmentation, against the loader iterating alone.
+uint8 batches, with and without augmentation, against the loader iterating alone and the
+trivial model alone on one ready batch (TensorFlow: ``tf.data``; others: a generator), so
+that each backend's fit is measured against its own shared-core limit.
 
 Usage:
     python benchmarks/bench_fit_feeding.py [--rounds 3] [--alexnet-steps 6] [--work DIR]
@@ -119,6 +121,18 @@ def measure(work: Path, contender: str, aug: bool, mean_in_model: bool, alexnet_
 
         gen = our_generator(work, aug, mean_in_model)
         return fit_rate(trivial_model(dtype), len(gen), x=fit_inputs(gen)["x"])
+    if contender == "model-generator":  # the model alone off TensorFlow: one ready batch
+        import keras
+
+        batch = np.random.default_rng(0).integers(0, 256, (BATCH, INPUT, INPUT, 3))
+        batch, labels = batch.astype(dtype), np.eye(2, dtype=np.float32)[np.arange(BATCH) % 2]
+        assert keras.backend.backend() != "tensorflow"  # there: "model" (tf.data)
+
+        def ready():
+            while True:
+                yield batch, labels
+
+        return fit_rate(trivial_model(dtype), 28, x=ready())
     import tensorflow as tf
 
     if contender == "model":  # the trivial model alone, on a batch already in memory
@@ -274,7 +288,8 @@ def backends_run(work: Path, args) -> None:
     best: dict[tuple[str, ...], float] = {}
     for round_ in range(args.rounds):
         for backend in backends:
-            for case in cases:
+            alone = "model" if backend == "tensorflow" else "model-generator"
+            for case in [*cases, (alone, "0", "1")]:
                 rate = run_contender(work, args.alexnet_steps, *case, backend=backend)
                 best[(backend, *case)] = max(best.get((backend, *case), 0.0), rate)
         print(f"round {round_ + 1} of {args.rounds} done", file=sys.stderr)
@@ -283,11 +298,16 @@ def backends_run(work: Path, args) -> None:
         f"fit of a trivial model, best of {args.rounds} rounds, {os.cpu_count()} cores\n"
     )
     print("| backend | feeding | augmented: fit | (loader alone) | no augmentation: fit "
-          "| (loader alone) |\n| --- | --- | ---: | ---: | ---: | ---: |")  # fmt: skip
+          "| (loader alone) | (model alone) | fit / shared-core limit, no aug. |\n"
+          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")  # fmt: skip
     for backend in backends:
         how = "tf.data" if backend == "tensorflow" else "in-order prefetcher"
         cells = [f"{best[(backend, c, a, '1')]:,.0f}" for a in ("1", "0")
                  for c in ("feed", "ours-iterate")]  # fmt: skip
+        model = best[(backend, "model" if backend == "tensorflow" else "model-generator", "0",
+                      "1")]  # fmt: skip
+        limit = 1 / (1 / best[(backend, "ours-iterate", "0", "1")] + 1 / model)
+        cells += [f"{model:,.0f}", f"{best[(backend, 'feed', '0', '1')] / limit:.2f}"]
         print(f"| {backend} | {how} | " + " | ".join(cells) + " |")
     results = {" ".join(case): rate for case, rate in best.items()}
     (work / "bench_fit_feeding_backends.json").write_text(json.dumps(results, indent=1))
