@@ -10,7 +10,9 @@ synthetic HDF5 file of 72x72 images into 64x64 patches, batch 64:
 * fit: images/s of one epoch of ``model.fit`` of MiniVGGNet fed through ``fit_inputs`` (as
   training feeds it: the loader threads overlap the model).
 
-Best of ``--repeats`` rounds, the variants alternating in each round.
+Best and median of ``--repeats`` rounds, the variants alternating in each round (a slower
+spell of a shared machine then hits every variant), each ratio against the book's
+augmentation of the same statistic.
 
 Usage:
     python benchmarks/bench_recipes.py [--images 2048] [--repeats 3] [--no-fit]
@@ -106,17 +108,38 @@ def mini_vgg():
     return model
 
 
-def measure(train: Path, mean: Path, repeats: int, fit: bool) -> dict[str, dict[str, float]]:
+def measure(train: Path, mean: Path, repeats: int, fit: bool) -> dict[str, dict[str, list]]:
+    """Every round's images/s of each variant: ``{variant: {"loader": [...], "fit": [...]}}``."""
     model = mini_vgg() if fit else None
-    best = {name: {"loader": 0.0, "fit": 0.0} for name in VARIANTS}
+    speeds = {name: {"loader": [], "fit": []} for name in VARIANTS}
     if fit:
         fit_speed(model, train, mean, VARIANTS["book augmentation"])  # traces the step
     for _ in range(repeats):
         for name, settings in VARIANTS.items():
-            best[name]["loader"] = max(best[name]["loader"], loader_speed(train, mean, settings))
+            speeds[name]["loader"].append(loader_speed(train, mean, settings))
             if fit:
-                best[name]["fit"] = max(best[name]["fit"], fit_speed(model, train, mean, settings))
-    return best
+                speeds[name]["fit"].append(fit_speed(model, train, mean, settings))
+    return speeds
+
+
+def table(speeds: dict[str, dict[str, list]]) -> list[str]:
+    """One line a variant: best and median images/s of the loader and of fit, each with
+    its ratio to the book's augmentation."""
+    stats = {"best": np.max, "median": np.median}
+    base = speeds["book augmentation"]
+    book = {(part, stat): float(fn(base[part])) if base[part] else 0.0
+            for part in ("loader", "fit") for stat, fn in stats.items()}  # fmt: skip
+    lines = [f"  {'variant':32s}" + "".join(f" {part + ' ' + stat:>14s} {'of book':>7s}"
+             for part in ("loader", "fit") for stat in stats)]  # fmt: skip
+    for name, parts in speeds.items():
+        cells = []
+        for part in ("loader", "fit"):
+            for stat, fn in stats.items():
+                value = float(fn(parts[part])) if parts[part] else float("nan")
+                ratio = value / book[part, stat] if book[part, stat] else float("nan")
+                cells.append(f" {value:14.1f} {ratio:7.2f}")
+        lines.append(f"  {name:32s}" + "".join(cells))
+    return lines
 
 
 def main() -> None:
@@ -130,16 +153,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         train, mean = write_dataset(Path(tmp), args.images)
-        best = measure(train, mean, args.repeats, not args.no_fit)
+        speeds = measure(train, mean, args.repeats, not args.no_fit)
     print(f"{args.images} images {STORED}x{STORED} -> {SIZE}x{SIZE} patches, batch {BATCH}, "
-          f"best of {args.repeats} rounds ({keras.backend.backend()} backend):")  # fmt: skip
-    base = best["book augmentation"]
-    print(f"  {'variant':32s} {'loader img/s':>12s} {'of book':>8s} {'fit img/s':>10s} "
-          f"{'of book':>8s}")  # fmt: skip
-    for name, speeds in best.items():
-        fit_ratio = speeds["fit"] / base["fit"] if base["fit"] else float("nan")
-        print(f"  {name:32s} {speeds['loader']:12.0f} {speeds['loader'] / base['loader']:8.2f} "
-              f"{speeds['fit']:10.1f} {fit_ratio:8.2f}")  # fmt: skip
+          f"images/s, best and median of {args.repeats} rounds "
+          f"({keras.backend.backend()} backend):")  # fmt: skip
+    print("\n".join(table(speeds)))
 
 
 if __name__ == "__main__":

@@ -466,7 +466,8 @@ _group(
     ("FINE_TUNE_LAYERS", Either(POSITIVE, Str()), None, "first backbone layer (name prefix) or count of last layers to train; None: the backbone's last block"),
     ("FINE_TUNE_HEAD_EPOCHS", POSITIVE, 10, "epochs of the head alone, backbone frozen"),
     ("FINE_TUNE_EPOCHS", POSITIVE, 10, "epochs after unfreezing"),
-    ("FINE_TUNE_LEARNING_RATE", LEARNING_RATE, 1e-4, "SGD learning rate after unfreezing"),
+    ("FINE_TUNE_LEARNING_RATE", LEARNING_RATE, 1e-4, "the learning rate after unfreezing (FINE_TUNE_RECIPE = 'recipe' with LR_SCHEDULE = 'cosine': the peak)"),
+    ("FINE_TUNE_RECIPE", Str(("book", "recipe")), "book", "fine-tuning's optimizer after unfreezing: 'book' (SGD at FINE_TUNE_LEARNING_RATE, momentum 0.9; the recipe settings are not read), or 'recipe': the training recipe's (OPTIMIZER, MOMENTUM, NESTEROV, WEIGHT_DECAY as AdamW's decay only, LR_SCHEDULE 'cosine' or None with WARMUP_EPOCHS over FINE_TUNE_EPOCHS, GRADIENT_CLIP, EMA_DECAY) at FINE_TUNE_LEARNING_RATE, and LABEL_SMOOTHING in both stages' loss; the head stage keeps RMSprop 1e-3, mixup and CutMix are not applied"),
     ("FINE_TUNE_BATCH_SIZE", POSITIVE, 32, "fine-tuning batch size"),
     ("FINE_TUNE_VAL_SPLIT", Float(0.0, 0.9, open_low=True), 0.2, "validation fraction of the images"),
 )

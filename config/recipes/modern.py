@@ -8,6 +8,7 @@ the batches, the book's augmentation with colour jitter and random erasing, grad
 clipping, and a moving average of the weights (what is validated and saved).
 
     python train_alexnet.py --config config/recipes/modern.py
+    python fine_tune.py --config config/recipes/modern.py   # FINE_TUNE_RECIPE = "recipe"
 
 Its model, checkpoints and history have names of their own, so the book's run stays
 beside it for compare_runs.py. Relative paths are relative to this file's folder.
@@ -48,3 +49,7 @@ CUTMIX_ALPHA = 1.0  # ...CutMix on the other half (MIXUP_SHARE, CUTMIX_SHARE to 
 AUGMENTATION = "strong"  # the book's geometry + colour jitter + random erasing
 GRADIENT_CLIP = 1.0  # clipnorm
 EMA_DECAY = 0.999  # validate and keep the moving average of the weights
+
+# --- fine_tune.py: the same recipe after unfreezing (docs/TRAINING.md, "Fine-tuning") -------
+FINE_TUNE_RECIPE = "recipe"  # OPTIMIZER ... EMA_DECAY above, at FINE_TUNE_LEARNING_RATE
+FINE_TUNE_MODEL_PATH = "../../output/fine_tuned_modern.keras"

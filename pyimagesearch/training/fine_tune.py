@@ -41,7 +41,9 @@ from pyimagesearch.training.fine_tune_from_activations import (
 from pyimagesearch.training.fine_tune_stages import (
     FineTunePlan,
     check_model_path,
+    plan_stages,
     save_and_score,
+    stages_record,
     train_two_stages,
 )
 from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
@@ -152,6 +154,7 @@ def plan_fine_tuning(cfg: Config, overwrite: bool = False) -> FineTunePlan:
         train.label_names,
         (train.shape[1], train.shape[0]),
         {k: v.path for k, v in infos.items()},
+        plan_stages(cfg, train.rows),
     )
 
 
@@ -188,6 +191,8 @@ def fine_tune_from_images(cfg: Config, overwrite: bool = False, verbose: int = 2
         ConfigError, DatasetError, OutputError, WeightsError: see :func:`plan_fine_tuning`.
     """
     plan = plan_fine_tuning(cfg, overwrite)
+    for note in plan.stages.notes:
+        print(f"[INFO] {note}")
     import keras
 
     from pyimagesearch.nn.heads import build_fine_tune_model
@@ -196,12 +201,15 @@ def fine_tune_from_images(cfg: Config, overwrite: bool = False, verbose: int = 2
     base = build_backbone(plan.backbone, plan.weights, plan.input_size)
     model = build_fine_tune_model(base, None, len(plan.label_names))
     stages = train_two_stages(
-        cfg,
+        plan.stages,
         model,
         base,
         lambda: unfreeze_top(base, plan.layers),
         image_generators(cfg, plan),
         verbose,
     )
-    record = {"data": {name: data_fingerprint(path) for name, path in plan.splits.items()}}
+    record = {
+        "data": {name: data_fingerprint(path) for name, path in plan.splits.items()},
+        "recipe": stages_record(plan.stages, cfg.get("AUGMENTATION")),
+    }
     return save_and_score(cfg, model, plan, stages, record)

@@ -39,7 +39,9 @@ from pyimagesearch.parallel.workers import loader_workers
 from pyimagesearch.training.fine_tune_stages import (
     FineTunePlan,
     check_model_path,
+    plan_stages,
     save_and_score,
+    stages_record,
     train_two_stages,
 )
 from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow
@@ -135,6 +137,7 @@ def plan_from_activations(
         split_layer=layer,
         shape=found["shape"],
         rows=found["rows"],
+        stages=plan_stages(cfg, len(found["rows"]["train"])),
     )
 
 
@@ -255,14 +258,14 @@ def fine_tune_from_activations(
         ConfigError, DatasetError, OutputError, WeightsError: before anything is trained.
     """
     plan = plan_from_activations(cfg, activations, overwrite)
-    for note in unused_settings(cfg, plan):
+    for note in [*unused_settings(cfg, plan), *plan.stages.notes]:
         print(f"[INFO] {note}")
     import keras
 
     keras.utils.set_random_seed(cfg.get("RANDOM_SEED"))
     network, upper, trainer = build_split_models(plan)
     stages = train_two_stages(
-        cfg,
+        plan.stages,
         trainer,
         upper,
         lambda: unfreeze_upper(upper),
@@ -276,6 +279,7 @@ def fine_tune_from_activations(
             "activations": data_fingerprint(plan.activations),
             "test": data_fingerprint(plan.splits["test"]),
         },
+        "recipe": stages_record(plan.stages, None),  # stored activations: no augmentation
     }
     return save_and_score(cfg, network, plan, stages, record)
 

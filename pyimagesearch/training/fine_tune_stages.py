@@ -2,25 +2,42 @@
 from stored activations (:mod:`pyimagesearch.training.fine_tune_from_activations`): the
 checked plan's common part, the two stages of training, and the saved, scored model.
 
-1. the head alone, the pretrained layers frozen (RMSprop), so that random head weights do
-   not wreck the pretrained features;
-2. the chosen top layers unfrozen, SGD at ``FINE_TUNE_LEARNING_RATE`` with momentum.
+1. the head alone, the pretrained layers frozen (RMSprop 1e-3), so that random head
+   weights do not wreck the pretrained features;
+2. the chosen top layers unfrozen: with ``FINE_TUNE_RECIPE = "book"`` (the default) SGD at
+   ``FINE_TUNE_LEARNING_RATE`` with momentum 0.9; with ``"recipe"`` the optimizer
+   ``train.py`` builds (:mod:`~pyimagesearch.training.optimizers`: ``OPTIMIZER``, AdamW's
+   ``WEIGHT_DECAY``, ``LR_SCHEDULE = "cosine"`` with ``WARMUP_EPOCHS`` over
+   ``FINE_TUNE_EPOCHS``, ``GRADIENT_CLIP``, ``EMA_DECAY``) at ``FINE_TUNE_LEARNING_RATE``,
+   and ``LABEL_SMOOTHING`` in both stages' loss.
 
-Both stages stop early when the validation loss stops improving and keep the best weights.
-The model is saved with its record, then scored on ``TEST_HDF5`` (baseline and 10-crop,
-from raw images).
+Both stages stop early when the validation loss stops improving and keep the best weights
+(with ``EMA_DECAY``: the best epoch's averaged weights, which validation saw). The model
+is saved with its record (``recipe``: what each stage used), then scored on ``TEST_HDF5``
+(baseline and 10-crop, from raw images).
+
+Example:
+    >>> from pyimagesearch.config import Config
+    >>> stages = plan_stages(Config({"FINE_TUNE_RECIPE": "recipe", "OPTIMIZER": "adamw",
+    ...     "LR_SCHEDULE": "cosine", "WARMUP_EPOCHS": 1, "FINE_TUNE_EPOCHS": 3}), 100)
+    >>> stages.optimizer.name, stages.optimizer.warmup_steps, stages.optimizer.decay_steps
+    ('adamw', 4, 8)
+    >>> plan_stages(Config({}), 100).optimizer.name  # the book's: SGD, momentum 0.9
+    'sgd'
 """
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pyimagesearch.config import Config
 from pyimagesearch.errors import ConfigError
 from pyimagesearch.models.record import record_path, write_record
+from pyimagesearch.training.optimizers import OptimizerPlan, optimizer_record, plan_optimizer
 from pyimagesearch.utils.atomic import check_writable, refuse_existing
 from pyimagesearch.utils.reports import write_json
 
@@ -37,6 +54,74 @@ class FineTunePlan:
     label_names: list[str]
     image_size: tuple[int, int]  # (width, height) of the stored images
     splits: dict[str, str]
+    stages: StagesPlan | None = None  # the two stages' recipe (plan_stages)
+
+
+HEAD_RATE = 1e-3  # the head stage's RMSprop
+BOOK_MOMENTUM = 0.9  # the book's fine-tuning SGD
+
+
+@dataclass(frozen=True)
+class StagesPlan:
+    """The two stages' recipe, resolved once from the settings (``FINE_TUNE_RECIPE``)."""
+
+    recipe: str  # "book" or "recipe"
+    head_epochs: int
+    epochs: int  # after unfreezing
+    optimizer: OptimizerPlan  # after unfreezing
+    label_smoothing: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def plan_stages(cfg: Config, train_rows: int) -> StagesPlan:
+    """The stages' settings, checked: the book's SGD, or the training recipe's optimizer
+    at ``FINE_TUNE_LEARNING_RATE`` (``train_rows``: for the cosine schedule's steps).
+
+    Raises:
+        ConfigError: (``"recipe"``) an ``LR_SCHEDULE`` other than ``"cosine"``,
+            ``WARMUP_EPOCHS`` not fewer than ``FINE_TUNE_EPOCHS``.
+    """
+    head, epochs = cfg.get("FINE_TUNE_HEAD_EPOCHS"), cfg.get("FINE_TUNE_EPOCHS")
+    rate = cfg.get("FINE_TUNE_LEARNING_RATE")
+    if cfg.get("FINE_TUNE_RECIPE") == "book":
+        sgd = OptimizerPlan("sgd", rate, BOOK_MOMENTUM, False, None, cfg.get("LR_POWER"),
+                            cfg.get("LR_STEP_FACTOR"), cfg.get("LR_STEP_EVERY"))  # fmt: skip
+        return StagesPlan("book", head, epochs, sgd)
+    schedule = cfg.get("LR_SCHEDULE")
+    if schedule not in (None, "cosine"):
+        raise ConfigError(f"LR_SCHEDULE = {schedule!r} is not applied by fine-tuning "
+                          "(FINE_TUNE_RECIPE = 'recipe'): set 'cosine' or None")  # fmt: skip
+    steps = math.ceil(train_rows / cfg.get("FINE_TUNE_BATCH_SIZE"))
+    optimizer = plan_optimizer(cfg, None, steps, stage="FINE_TUNE_")
+    mixing = [name for name in ("MIXUP_ALPHA", "CUTMIX_ALPHA") if cfg.get(name) is not None]
+    notes = [f"{' and '.join(mixing)}: not applied by fine-tuning (its batches are whole "
+             "images with their own labels)"] if mixing else []  # fmt: skip
+    if optimizer.ema_decay is not None:
+        notes.append(f"EMA_DECAY {optimizer.ema_decay:g}: after unfreezing, validation, the "
+                     "best epoch and the saved model use the weights' moving average")  # fmt: skip
+    return StagesPlan("recipe", head, epochs, optimizer, cfg.get("LABEL_SMOOTHING"), notes)
+
+
+def stages_record(stages: StagesPlan, augmentation: Any) -> dict[str, Any]:
+    """What the model's record and the report say of the two stages' recipe."""
+    opt = stages.optimizer
+    return {
+        "fine_tune_recipe": stages.recipe,
+        "head_stage": {"optimizer": "rmsprop", "learning_rate": HEAD_RATE},
+        **optimizer_record(opt),
+        "learning_rate": opt.learning_rate,
+        "momentum": opt.momentum if opt.name == "sgd" else None,
+        "weight_decay": "decoupled (AdamW)" if opt.name == "adamw" else None,
+        "weights": (
+            f"exponential moving average (EMA_DECAY {opt.ema_decay:g}): what was validated "
+            "and saved"
+        )
+        if opt.ema_decay
+        else "the trained weights",  # fmt: skip
+        "label_smoothing": stages.label_smoothing,
+        "mixing": None,
+        "augmentation": augmentation,
+    }
 
 
 def check_model_path(cfg: Config, overwrite: bool) -> Path:
@@ -60,49 +145,64 @@ class Stages:
     validation: dict[str, float]
 
 
-def train_two_stages(cfg: Config, model, frozen, unfreeze, generators, verbose: int = 2) -> Stages:
+def train_two_stages(
+    stages: StagesPlan, model, frozen, unfreeze, generators, verbose: int = 2
+) -> Stages:
     """Stage 1: ``model`` with ``frozen`` not trainable (the head alone, RMSprop); stage 2:
-    ``unfreeze()`` (returns the names of the layers it made trainable), SGD at
-    ``FINE_TUNE_LEARNING_RATE``. Each stage stops early on the validation loss and keeps
-    its best weights. ``generators`` (train, val) are closed at the end."""
+    ``unfreeze()`` (returns the names of the layers it made trainable), the optimizer of
+    ``stages``. Each stage stops early on the validation loss and keeps its best weights
+    (the averaged ones with EMA). ``generators`` (train, val) are closed at the end."""
     from pyimagesearch.io.feeding import loader_errors
 
     train, val = generators
     try:
         with loader_errors():  # a damaged row: its own line, not TensorFlow's wrapping
-            return _two_stages(cfg, model, frozen, unfreeze, train, val, verbose)
+            return _two_stages(stages, model, frozen, unfreeze, train, val, verbose)
     finally:
         train.close()
         val.close()
 
 
-def _two_stages(cfg: Config, model, frozen, unfreeze, train, val, verbose: int) -> Stages:
+def _stage_callbacks(stages: StagesPlan, second: bool) -> list:
+    """Early stopping on the validation loss; after unfreezing with EMA, the average swapped
+    in for validation and for early stopping's choice of the best weights."""
+    import keras
+
+    from pyimagesearch.callbacks.ema import ema_callbacks
+
+    stop = keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)
+    if not (second and stages.optimizer.ema_decay):
+        return [stop]
+    swap, average_in, trained_in = ema_callbacks()
+    return [swap, average_in, stop, trained_in]
+
+
+def _two_stages(stages: StagesPlan, model, frozen, unfreeze, train, val, verbose: int) -> Stages:
     import keras
 
     from pyimagesearch.io.feeding import evaluate_inputs, fit_inputs
     from pyimagesearch.nn.heads import loss_for
+    from pyimagesearch.training.optimizers import build_optimizer
 
-    loss = loss_for(int(model.output_shape[-1]) if model.output_shape[-1] > 1 else 2)
-
-    def stop() -> keras.callbacks.Callback:
-        return keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)
-
+    classes = int(model.output_shape[-1]) if model.output_shape[-1] > 1 else 2
+    loss = loss_for(classes, stages.label_smoothing)
     frozen.trainable = False  # stage 1: the head only
-    model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss=loss, metrics=["accuracy"])
+    rmsprop = keras.optimizers.RMSprop(HEAD_RATE)
+    model.compile(optimizer=rmsprop, loss=loss, metrics=["accuracy"])
     first = model.fit(
         **fit_inputs(train, val),  # tf.data or a prefetcher
-        epochs=cfg.get("FINE_TUNE_HEAD_EPOCHS"),
-        callbacks=[stop()],
+        epochs=stages.head_epochs,
+        callbacks=_stage_callbacks(stages, False),
         shuffle=False,  # the generator shuffles, seeded per (epoch, batch)
         verbose=verbose,
     )
     trained = unfreeze()  # stage 2: the top of the backbone too
-    sgd = keras.optimizers.SGD(cfg.get("FINE_TUNE_LEARNING_RATE"), momentum=0.9)
-    model.compile(optimizer=sgd, loss=loss, metrics=["accuracy"])
+    optimizer = build_optimizer(stages.optimizer)
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
     second = model.fit(
         **fit_inputs(train, val, initial_epoch=len(first.history["loss"])),  # new shuffles
-        epochs=cfg.get("FINE_TUNE_EPOCHS"),
-        callbacks=[stop()],
+        epochs=stages.epochs,
+        callbacks=_stage_callbacks(stages, True),
         shuffle=False,
         verbose=verbose,
     )
@@ -171,7 +271,7 @@ def _report(
         "backbone": plan.backbone,
         "image_size": plan.input_size,
         "label_names": plan.label_names,
-        **{k: v for k, v in record.items() if k in ("split_at", "activations")},
+        **{k: v for k, v in record.items() if k in ("split_at", "activations", "recipe")},
         "head_epochs": stages.head_epochs,
         "fine_tune_epochs": len(history["loss"]) - stages.head_epochs,
         "trained_layers": stages.trained_layers,

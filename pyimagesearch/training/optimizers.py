@@ -52,27 +52,38 @@ class OptimizerPlan:
         return self.schedule == "cosine"
 
 
-def plan_optimizer(cfg: Config, restart_rate: float | None, steps_per_epoch: int) -> OptimizerPlan:
+def plan_optimizer(
+    cfg: Config, restart_rate: float | None, steps_per_epoch: int, stage: str = ""
+) -> OptimizerPlan:
     """The optimizer's settings, checked (``restart_rate``: ``--lr`` of a restart).
+
+    ``stage = "FINE_TUNE_"``: fine-tuning's stage after unfreezing, its rate and epochs
+    ``FINE_TUNE_LEARNING_RATE`` and ``FINE_TUNE_EPOCHS`` instead of ``LEARNING_RATE`` and
+    ``EPOCHS`` (the other settings are the same).
 
     Raises:
         ConfigError: WARMUP_EPOCHS without the cosine schedule or not fewer than EPOCHS,
             ``--lr`` with a schedule inside the optimizer.
     """
-    schedule, warmup, epochs = cfg.get("LR_SCHEDULE"), cfg.get("WARMUP_EPOCHS"), cfg.get("EPOCHS")
+    epochs_name = f"{stage}EPOCHS"
+    schedule, warmup, epochs = (
+        cfg.get("LR_SCHEDULE"),
+        cfg.get("WARMUP_EPOCHS"),
+        cfg.get(epochs_name),
+    )
     if warmup and schedule != "cosine":
         raise ConfigError(f"WARMUP_EPOCHS = {warmup} needs LR_SCHEDULE = 'cosine' (the warm-up "
                           f"leads into its decay); LR_SCHEDULE is {schedule!r}")  # fmt: skip
     if schedule == "cosine" and warmup >= epochs:
-        raise ConfigError(f"WARMUP_EPOCHS = {warmup} is not fewer than EPOCHS = {epochs}: the "
-                          "cosine decay would never start; lower WARMUP_EPOCHS")  # fmt: skip
+        raise ConfigError(f"WARMUP_EPOCHS = {warmup} is not fewer than {epochs_name} = {epochs}: "
+                          "the cosine decay would never start; lower WARMUP_EPOCHS")  # fmt: skip
     if schedule == "cosine" and restart_rate is not None:
         raise ConfigError("--lr cannot set a new rate with LR_SCHEDULE = 'cosine': the schedule "
                           "kept in the checkpoint sets every step's rate")  # fmt: skip
-    name = cfg.get("OPTIMIZER")
+    name, rate = cfg.get("OPTIMIZER"), cfg.get(f"{stage}LEARNING_RATE")
     return OptimizerPlan(
         name=name,
-        learning_rate=cfg.get("LEARNING_RATE") if restart_rate is None else restart_rate,
+        learning_rate=rate if restart_rate is None else restart_rate,
         momentum=cfg.get("MOMENTUM"),
         nesterov=cfg.get("NESTEROV"),
         schedule=schedule,

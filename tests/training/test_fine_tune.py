@@ -109,6 +109,7 @@ def test_fine_tuning_trains_only_the_top_and_scores_the_test_split(
     assert report["head_epochs"] == 1 and report["fine_tune_epochs"] == 1
     assert report["test"]["n_images"] == 10
     assert {"baseline_rank1", "tencrop_rank1"} <= set(report["test"])
+    assert report["recipe"]["fine_tune_recipe"] == "book" and report["recipe"]["optimizer"] == "sgd"
 
     classifier = load_classifier(out / "ft.keras")
     assert classifier.kind == "fine_tuned" and classifier.label_names == ["cat", "dog"]
@@ -126,3 +127,43 @@ def test_fine_tuning_trains_only_the_top_and_scores_the_test_split(
             assert same, f"{layer.name} is frozen and must not change"
 
     assert fine_tune.main(["--config", str(config)]) == 2  # no silent replacement
+
+
+@pytest.mark.long  # make test-long (CI)
+def test_fine_tuning_with_the_training_recipe_records_it(
+    splits: dict, start_weights: Path, tmp_path: Path
+) -> None:
+    """``FINE_TUNE_RECIPE = "recipe"`` end to end: the run prints and records AdamW, the
+    cosine warm-up, label smoothing and the averaged weights; the model loads."""
+    from pyimagesearch.models import load_classifier
+    from pyimagesearch.models.record import read_record
+
+    config = write_config(
+        tmp_path / "c.py",
+        **splits,
+        BACKBONE="MobileNetV2",
+        WEIGHTS=str(start_weights),
+        FEATURE_IMAGE_SIZE=SIZE,
+        FINE_TUNE_HEAD_EPOCHS=1,
+        FINE_TUNE_EPOCHS=2,
+        FINE_TUNE_BATCH_SIZE=25,
+        FINE_TUNE_RECIPE="recipe",
+        OPTIMIZER="adamw",
+        WEIGHT_DECAY=0.05,
+        LR_SCHEDULE="cosine",
+        WARMUP_EPOCHS=1,
+        LABEL_SMOOTHING=0.1,
+        EMA_DECAY=0.9,
+        GRADIENT_CLIP=1.0,
+        FINE_TUNE_MODEL_PATH=str(tmp_path / "out" / "ft.keras"),
+    )
+    assert fine_tune.main(["--config", str(config)]) == 0
+    report = json.loads((tmp_path / "out" / "ft_report.json").read_text())
+    recipe = report["recipe"]
+    assert recipe["fine_tune_recipe"] == "recipe" and recipe["optimizer"] == "adamw"
+    assert recipe["schedule"] == "cosine" and recipe["warmup_steps"] > 0
+    assert recipe["label_smoothing"] == 0.1 and recipe["ema_decay"] == 0.9
+    assert recipe["weights"].startswith("exponential moving average (EMA_DECAY 0.9)")
+    assert read_record(tmp_path / "out" / "ft.keras")["recipe"] == recipe
+    assert report["fine_tune_epochs"] >= 1
+    assert load_classifier(tmp_path / "out" / "ft.keras").kind == "fine_tuned"

@@ -240,3 +240,35 @@ def test_the_modern_recipe_config_loads_as_a_starting_point(recwarn) -> None:
     assert (cfg.OPTIMIZER, cfg.LR_SCHEDULE, cfg.AUGMENTATION) == ("adamw", "cosine", "strong")
     assert cfg.WARMUP_EPOCHS < cfg.EPOCHS and cfg.MODEL_PATH.endswith("_modern.keras")
     assert not [str(w.message) for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+@pytest.mark.backends  # run again on JAX by .ci/run (keras.distribution's DataParallel there)
+def test_ema_with_mixed_precision_under_mirrored_saves_the_float32_average(
+    tiny_splits, tmp_path, monkeypatch
+) -> None:
+    """EMA_DECAY with MIXED_PRECISION (the policy set as on a GPU: a LossScaleOptimizer
+    around the one with the average) under STRATEGY = "mirrored" on this machine's one
+    CPU device trains a few steps; MODEL_PATH holds the float32 moving average that the epoch's
+    checkpoint keeps beside the trained weights."""
+    import pyimagesearch.training.train as engine
+
+    monkeypatch.setattr(engine, "has_gpu", lambda: True)  # float16 compute on the CPU too
+    out = tmp_path / "out"
+    config = write_config(tmp_path / "c.py", **{**tiny_splits, "OUTPUT_PATH": str(out)},
+                          NETWORK="ShallowNet",
+                          INPUT_SIZE=24, EPOCHS=1, BATCH_SIZE=8, EMA_DECAY=0.5,
+                          MIXED_PRECISION=True, STRATEGY="mirrored", WORKERS=1,
+                          MODEL_PATH=str(out / "n.keras"))  # fmt: skip
+    try:
+        assert train.main(["--config", str(config), "--quiet"]) == 0
+        checkpoint = keras.models.load_model(out / "checkpoints" / "epoch_001.keras")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    saved = keras.models.load_model(out / "n.keras", compile=False).trainable_weights
+    optimizer = checkpoint.optimizer
+    assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+    average = optimizer.inner_optimizer._model_variables_moving_average
+    assert saved and all(w.dtype == "float32" for w in saved)
+    assert all(np.array_equal(s, a) for s, a in zip(saved, average, strict=True))
+    trained = checkpoint.trainable_weights
+    assert not all(np.array_equal(s, t) for s, t in zip(saved, trained, strict=True))
