@@ -92,6 +92,17 @@ def fit_rate(model: Any, steps: int, batch: int, epochs: int = 3, **inputs: Any)
     return steps * batch / min(times[1:])
 
 
+def run_script(work: Path, *args: str) -> float:
+    """Run one script (``args``: its file and arguments) as a user would, its output
+    appended to ``work/commands.log``; return its wall time."""
+    started = time.perf_counter()
+    with open(work / "commands.log", "a") as log:
+        log.write(f"\n$ python {' '.join(args)}\n")
+        log.flush()
+        subprocess.run([sys.executable, *args], cwd=REPO, stdout=log, stderr=log, check=True)
+    return time.perf_counter() - started
+
+
 def sample_settings(
     work: Path, output: Path, images: Path = SAMPLE, held_out: int = 200
 ) -> dict[str, Any]:

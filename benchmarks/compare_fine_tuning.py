@@ -33,9 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_common import SAMPLE, WEIGHTS, sample_settings, write_settings  # noqa: E402
+from bench_common import run_script as run  # noqa: E402
 
 BOOK = {"FINE_TUNE_RECIPE": "book", "AUGMENTATION": "book"}
 MODERN = {"FINE_TUNE_RECIPE": "recipe", "OPTIMIZER": "adamw", "WEIGHT_DECAY": 0.05,
@@ -55,16 +54,6 @@ NAMES = {
     "modern": "MobileNetV2 fine-tuned, the modern recipe",
 }
 RECIPES = {"book": BOOK, "modern": MODERN}
-
-
-def run(work: Path, *args: str) -> float:
-    """Run one script as a user would; log its output; return its wall time."""
-    started = time.perf_counter()
-    with open(work / "commands.log", "a") as log:
-        log.write(f"\n$ python {' '.join(args)}\n")
-        log.flush()
-        subprocess.run([sys.executable, *args], cwd=REPO, stdout=log, stderr=log, check=True)
-    return time.perf_counter() - started
 
 
 def common_settings(work: Path, args) -> dict:

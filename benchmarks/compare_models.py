@@ -25,28 +25,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench_common import SAMPLE, WEIGHTS, sample_settings  # noqa: E402
+from bench_common import run_script as run  # noqa: E402
 
 from pyimagesearch.preprocessing import BOOK_AUGMENTATION  # noqa: E402
-
-
-def run(work: Path, *args: str) -> float:
-    """Run one script as a user would; log its output; return its wall time."""
-    started = time.perf_counter()
-    with open(work / "commands.log", "a") as log:
-        log.write(f"\n$ python {' '.join(args)}\n")
-        log.flush()
-        subprocess.run([sys.executable, *args], cwd=REPO, stdout=log, stderr=log, check=True)
-    return time.perf_counter() - started
 
 
 def main() -> None:
