@@ -242,22 +242,25 @@ def test_the_modern_recipe_config_loads_as_a_starting_point(recwarn) -> None:
     assert not [str(w.message) for w in recwarn if issubclass(w.category, UserWarning)]
 
 
-@pytest.mark.backends  # run again on JAX by .ci/run (keras.distribution's DataParallel there)
+@pytest.mark.backends  # run again on JAX (keras.distribution's DataParallel) and PyTorch
 def test_ema_with_mixed_precision_under_mirrored_saves_the_float32_average(
     tiny_splits, tmp_path, monkeypatch
 ) -> None:
     """EMA_DECAY with MIXED_PRECISION (the policy set as on a GPU: a LossScaleOptimizer
     around the one with the average) under STRATEGY = "mirrored" on this machine's one
     CPU device trains a few steps; MODEL_PATH holds the float32 moving average that the epoch's
-    checkpoint keeps beside the trained weights."""
+    checkpoint keeps beside the trained weights. On PyTorch, which has no "mirrored",
+    on one device."""
     import pyimagesearch.training.train as engine
+
+    strategy = None if keras.backend.backend() == "torch" else "mirrored"
 
     monkeypatch.setattr(engine, "has_gpu", lambda: True)  # float16 compute on the CPU too
     out = tmp_path / "out"
     config = write_config(tmp_path / "c.py", **{**tiny_splits, "OUTPUT_PATH": str(out)},
                           NETWORK="ShallowNet",
                           INPUT_SIZE=24, EPOCHS=1, BATCH_SIZE=8, EMA_DECAY=0.5,
-                          MIXED_PRECISION=True, STRATEGY="mirrored", WORKERS=1,
+                          MIXED_PRECISION=True, STRATEGY=strategy, WORKERS=1,
                           MODEL_PATH=str(out / "n.keras"))  # fmt: skip
     try:
         assert train.main(["--config", str(config), "--quiet"]) == 0
