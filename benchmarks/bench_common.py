@@ -103,6 +103,24 @@ def run_script(work: Path, *args: str) -> float:
     return time.perf_counter() - started
 
 
+def random_split(folder: Path, n: int, size: int) -> tuple[Path, Path]:
+    """``folder/train.hdf5`` of ``n`` random ``size`` x ``size`` uint8 images of 10
+    classes (seed 0) and a mean file of 127 a channel: data for timing, not learning."""
+    import numpy as np
+
+    from pyimagesearch.io import HDF5DatasetWriter
+    from pyimagesearch.utils.reports import write_json
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (n, size, size, 3), dtype=np.uint8)
+    path = folder / "train.hdf5"
+    with HDF5DatasetWriter((n, size, size, 3), path, buffer_size=512) as writer:
+        writer.store_class_labels([f"c{i}" for i in range(10)])
+        writer.add(images, rng.integers(0, 10, n))
+    mean = write_json(folder / "mean.json", {"R": 127.0, "G": 127.0, "B": 127.0})
+    return path, mean
+
+
 def sample_settings(
     work: Path, output: Path, images: Path = SAMPLE, held_out: int = 200
 ) -> dict[str, Any]:

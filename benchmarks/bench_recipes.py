@@ -31,9 +31,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench_common import random_split  # noqa: E402
+
 from pyimagesearch.config import Config  # noqa: E402
-from pyimagesearch.io import HDF5DatasetWriter  # noqa: E402
-from pyimagesearch.utils.reports import write_json  # noqa: E402
 from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow  # noqa: E402
 
 STORED, SIZE, BATCH = 72, 64, 64
@@ -48,17 +48,6 @@ VARIANTS = {
         "CUTMIX_ALPHA": 1.0,
     },  # fmt: skip
 }
-
-
-def write_dataset(folder: Path, n: int) -> tuple[Path, Path]:
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (n, STORED, STORED, 3), dtype=np.uint8)
-    path = folder / "train.hdf5"
-    with HDF5DatasetWriter((n, STORED, STORED, 3), path, buffer_size=512) as writer:
-        writer.store_class_labels([f"c{i}" for i in range(10)])
-        writer.add(images, rng.integers(0, 10, n))
-    mean = write_json(folder / "mean.json", {"R": 127.0, "G": 127.0, "B": 127.0})
-    return path, mean
 
 
 def generator(train: Path, mean: Path, settings: dict, workers: int):
@@ -152,7 +141,7 @@ def main() -> None:
     import keras
 
     with tempfile.TemporaryDirectory() as tmp:
-        train, mean = write_dataset(Path(tmp), args.images)
+        train, mean = random_split(Path(tmp), args.images, STORED)
         speeds = measure(train, mean, args.repeats, not args.no_fit)
     print(f"{args.images} images {STORED}x{STORED} -> {SIZE}x{SIZE} patches, batch {BATCH}, "
           f"images/s, best and median of {args.repeats} rounds "

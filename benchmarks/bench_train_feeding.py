@@ -25,24 +25,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench_common import random_split  # noqa: E402
+
 from pyimagesearch.config import Config  # noqa: E402
-from pyimagesearch.io import HDF5DatasetWriter  # noqa: E402
 from pyimagesearch.preprocessing import BOOK_AUGMENTATION  # noqa: E402
-from pyimagesearch.utils.reports import write_json  # noqa: E402
 from pyimagesearch.utils.tensorflow_logging import quiet_tensorflow  # noqa: E402
 
 SIZE, BATCH = 64, 64
-
-
-def write_dataset(folder: Path, n: int) -> tuple[Path, Path]:
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (n, SIZE, SIZE, 3), dtype=np.uint8)
-    path = folder / "train.hdf5"
-    with HDF5DatasetWriter((n, SIZE, SIZE, 3), path, buffer_size=512) as writer:
-        writer.store_class_labels([f"c{i}" for i in range(10)])
-        writer.add(images, rng.integers(0, 10, n))
-    mean = write_json(folder / "mean.json", {"R": 127.0, "G": 127.0, "B": 127.0})
-    return path, mean
 
 
 def main() -> None:
@@ -58,7 +47,7 @@ def main() -> None:
     from pyimagesearch.training.train import loader_plan, make_generators
 
     with tempfile.TemporaryDirectory() as tmp:
-        train, mean = write_dataset(Path(tmp), args.images)
+        train, mean = random_split(Path(tmp), args.images, SIZE)
         model = build_network("MiniVGGNet", SIZE, SIZE, 3, 10)
         model.compile(optimizer="sgd", loss="categorical_crossentropy")
         rng = np.random.default_rng(1)
