@@ -112,12 +112,6 @@ def stages_record(stages: StagesPlan, augmentation: Any) -> dict[str, Any]:
         "learning_rate": opt.learning_rate,
         "momentum": opt.momentum if opt.name == "sgd" else None,
         "weight_decay": "decoupled (AdamW)" if opt.name == "adamw" else None,
-        "weights": (
-            f"exponential moving average (EMA_DECAY {opt.ema_decay:g}): what was validated "
-            "and saved"
-        )
-        if opt.ema_decay
-        else "the trained weights",  # fmt: skip
         "label_smoothing": stages.label_smoothing,
         "mixing": None,
         "augmentation": augmentation,

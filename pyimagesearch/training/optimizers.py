@@ -148,4 +148,10 @@ def optimizer_record(plan: OptimizerPlan) -> dict:
         "warmup_steps": plan.warmup_steps if plan.in_optimizer else None,
         "gradient_clip_norm": plan.clip_norm,
         "ema_decay": plan.ema_decay,
+        "weights": (
+            f"exponential moving average (EMA_DECAY {plan.ema_decay:g}): what was validated "
+            "and saved"
+        )
+        if plan.ema_decay
+        else "the trained weights",  # fmt: skip
     }

@@ -85,12 +85,6 @@ def recipe_record(plan: TrainingPlan) -> dict[str, Any]:
     opt = plan.optimizer
     return {
         **optimizer_record(opt),
-        "weights": (
-            "exponential moving average (EMA_DECAY "
-            f"{opt.ema_decay:g}): what was validated and saved"
-        )
-        if opt.ema_decay
-        else "the trained weights",  # fmt: skip
         "label_smoothing": plan.label_smoothing,
         "mixing": plan.loader.mixing,
         "augmentation": plan.loader.augmentation,
